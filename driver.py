@@ -1,0 +1,83 @@
+"""Minimal demo: train (or load) one RNN, test it, cluster its hidden states, and print the ambiguity."""
+import argparse
+from pathlib import Path
+
+from ambiguity import ambiguity_from_labels, state_cluster_map
+from automata import get_automaton
+from automaton_runs import PDA_LABELINGS, labelings_for
+from cli import positive_int, run_cli
+from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function
+from errors import UserError
+from evaluation import (automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
+                        validation_states, validation_words)
+from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
+
+REPO = Path(__file__).resolve().parent
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--automaton", default="coffee", help="automaton name (see automata.list_automata()) "
+                        "or a path to a .dot file")
+    parser.add_argument("--rnn", default="relu", help=f"architecture: {', '.join(RNN_TYPES)}")
+    parser.add_argument("--hidden", type=positive_int, default=64, help="hidden units per layer")
+    parser.add_argument("--layers", type=positive_int, default=1, help="recurrent layers")
+    parser.add_argument("--epochs", type=positive_int, default=100, help="maximum training epochs")
+    parser.add_argument("--seed", type=int, default=0, help="seed for data, weights and clustering")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    parser.add_argument("--function", default="k_means_8", help=f"abstraction function: {', '.join(FUNCTION_NAMES)}")
+    parser.add_argument("--labeling", default=None, help=f"PDA state labeling: {', '.join(PDA_LABELINGS)} "
+                        "(default stackless; regular automata always use their states)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=REPO / "pretrained_models",
+                        help="where a matching checkpoint is loaded from, and a newly trained one saved")
+    parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
+    return parser.parse_args(argv)
+
+
+def choose_labeling(automaton, requested: str | None) -> str:
+    valid = labelings_for(automaton)
+    if requested is None:
+        return valid[0]
+    if requested not in valid:
+        raise UserError(f"labeling '{requested}' does not apply to this automaton; valid: {', '.join(valid)}")
+    return requested
+
+
+def checkpoint_name(automaton_name: str, rnn: str, layers: int, hidden: int, seed: int) -> str:
+    stem = Path(automaton_name).stem if automaton_name.endswith(".dot") else automaton_name
+    return f"{stem}_{rnn}_{layers}_{hidden}_{seed}.pt"
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    automaton = get_automaton(args.automaton)
+    check_rnn_type(args.rnn)
+    get_function(args.function)
+    labeling = choose_labeling(automaton, args.labeling)
+    device = resolve_device(args.device)
+    config = network_config(automaton, args.rnn, args.hidden, args.layers)
+    checkpoint = args.checkpoint_dir / checkpoint_name(args.automaton, args.rnn, args.layers, args.hidden, args.seed)
+    print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
+    print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
+          f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
+    model, info = train_or_load(checkpoint, config, automaton, TrainingConfig(epochs=args.epochs, seed=args.seed),
+                                device, metadata={"language": args.automaton}, reuse=not args.retrain)
+    print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
+    print(f"conformance accuracy: {conformance_accuracy(model, automaton, seed=args.seed):.4f}")
+
+    vectors, trace = validation_states(model, automaton, validation_words(automaton, args.seed))
+    state_labels = trace.state_labels(labeling)
+    n_states = automaton_size(automaton)
+    clustering = cluster_hidden_states(args.function, vectors, state_labels, n_states,
+                                       k_multiplier=k_multiplier(labeling, automaton), random_state=args.seed)
+    print(f"{args.function} on {len(vectors)} hidden states ({labeling} labels): {clustering.n_clusters} clusters")
+    print("state -> {cluster: count}")
+    for state, counts in sorted(state_cluster_map(state_labels, clustering.cluster_labels).items()):
+        print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
+    amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
+    print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

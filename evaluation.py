@@ -1,0 +1,122 @@
+"""One network's evaluation: data, conformance accuracy, hidden states, and ambiguity per abstraction function.
+
+The straight line of the experiment: automaton → words → network → hidden states + state labels →
+cluster labels → ambiguity. Each function takes and returns plain data.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ambiguity import ambiguity_from_labels
+from automata import input_alphabet, is_context_free
+from automata.tables import compile_table
+from automaton_runs import PrefixTrace, trace_words
+from clustering import cluster_hidden_states, get_function, mean_shift_bandwidth
+from rnn_models import (NetworkConfig, RecurrentClassifier, TrainingConfig, class_indices, hidden_states,
+                        load_checkpoint, prefix_predictions, save_checkpoint, train_network)
+from sampling import TRAINING_WORDS, VALIDATION_WORDS, WordSet, conformance_words, sample_words
+
+CONFORMANCE_WORDS = 10_000
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    """SPEC §8 numbers of one abstraction function, or the reason it could not run."""
+    amb: float = float("nan")
+    wamb: float = float("nan")
+    max: float = float("nan")
+    min: float = float("nan")
+    n_clusters: int = 0
+    error: str | None = None
+
+    def as_list(self) -> list:
+        return [self.amb, self.wamb, self.max, self.min, self.n_clusters]
+
+
+def output_classes(automaton) -> tuple[str, ...]:
+    """The network's classes, sorted by str so that index order never changes between runs."""
+    if is_context_free(automaton):
+        return ("False", "True")
+    return compile_table(automaton).output_classes
+
+
+def automaton_size(automaton) -> int:
+    """|Q|: number of states (PDAs: control states including err)."""
+    return automaton.size if is_context_free(automaton) else len(automaton.states)
+
+
+def network_config(automaton, rnn: str, hidden_size: int, num_layers: int = 1) -> NetworkConfig:
+    return NetworkConfig(rnn=rnn, input_alphabet=tuple(input_alphabet(automaton)),
+                         output_classes=output_classes(automaton), hidden_size=hidden_size, num_layers=num_layers)
+
+
+def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS) -> WordSet:
+    """Training words: the same generator as the validation words, an independent draw from the seed."""
+    return sample_words(automaton, n_words, seed=[seed, 0])
+
+
+def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS) -> WordSet:
+    return sample_words(automaton, n_words, seed=[seed, 1])
+
+
+def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton, settings: TrainingConfig,
+                  device: torch.device, train: bool = True, n_training: int = TRAINING_WORDS,
+                  progress: bool = True, metadata: dict | None = None,
+                  reuse: bool = True) -> tuple[RecurrentClassifier, dict]:
+    """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network."""
+    if reuse and checkpoint_path is not None and Path(checkpoint_path).exists():
+        return load_checkpoint(checkpoint_path, expected=config, device=device)
+    if not train:
+        raise FileNotFoundError(f"no checkpoint at {checkpoint_path} and training is off")
+    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training),
+                                   validation_words(automaton, settings.seed), settings, device, progress)
+    info = dict(metadata or {}, seed=settings.seed, epochs_run=metrics.epochs_run,
+                validation_accuracy=metrics.validation_accuracy[-1] if metrics.validation_accuracy else 0.0,
+                training_seconds=round(metrics.seconds, 3))
+    if checkpoint_path is not None:
+        save_checkpoint(checkpoint_path, model, **info)
+    return model, info
+
+
+def conformance_accuracy(model: RecurrentClassifier, automaton, n_words: int = CONFORMANCE_WORDS,
+                         seed: int = 0) -> float:
+    """Share of random long words on which the network matches the automaton after every prefix (SPEC §4)."""
+    words = conformance_words(automaton, n_words, seed=seed)
+    trace = trace_words(automaton, words.letters, words.lengths, words.alphabet)
+    valid = trace.valid()
+    expected = np.zeros(words.letters.shape, dtype=np.int64)
+    expected[valid] = class_indices(trace.outputs[valid], model.config.output_classes)
+    predicted = prefix_predictions(model, words.letters)
+    word_passes = ((predicted == expected) | ~valid).all(axis=1)
+    return float(word_passes.mean())
+
+
+def validation_states(model: RecurrentClassifier, automaton, validation: WordSet) -> tuple[np.ndarray, PrefixTrace]:
+    """Hidden-state vectors of the validation words and the automaton's trace over the same prefixes."""
+    vectors = hidden_states(model, validation.letters, validation.lengths)
+    trace = trace_words(automaton, validation.letters, validation.lengths, validation.alphabet)
+    return vectors, trace
+
+
+def k_multiplier(labeling: str, automaton) -> int:
+    """SPEC §6: k-means k is multiplied by 3 for stack_size and by |Σ| for top_of_stack."""
+    return {"stack_size": 3, "top_of_stack": len(input_alphabet(automaton))}.get(labeling, 1)
+
+
+def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,
+                       multiplier: int = 1, seed: int = 0, fit_fraction: float = 0.25) -> dict[str, FunctionResult]:
+    """Cluster with each function and score the ambiguity; a failing function records its reason."""
+    results, bandwidth = {}, None
+    for name in function_names:
+        try:
+            if get_function(name).family == "mean_shift" and bandwidth is None:
+                bandwidth = mean_shift_bandwidth(vectors, random_state=seed)
+            clustering = cluster_hidden_states(name, vectors, state_labels, n_states, k_multiplier=multiplier,
+                                               random_state=seed, fit_fraction=fit_fraction, bandwidth=bandwidth)
+            amb, wamb, worst, best = ambiguity_from_labels(state_labels, clustering.cluster_labels)
+            results[name] = FunctionResult(amb, wamb, worst, best, clustering.n_clusters)
+        except (ValueError, MemoryError, ArithmeticError) as error:
+            results[name] = FunctionResult(error=f"{type(error).__name__}: {error}")
+    return results

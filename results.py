@@ -1,0 +1,46 @@
+"""Result files of SPEC §8: keys, the per-network layout, reading and writing the merged pickles."""
+import pickle
+from pathlib import Path
+
+from atomic_io import atomic_pickle
+from errors import ResultFileError
+
+ACCURACY_FILE = "accuracy.pickle"
+AMBIGUITY_FILE = "ambiguity.pickle"
+
+
+def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
+    """`{language}_{rnn}_{layers}_{hidden}_{repetition}`: names a network, its checkpoint and its job."""
+    return f"{language}_{rnn}_{layers}_{hidden}_{repetition}"
+
+
+def result_key(language: str, rnn: str, layers: int, hidden: int, repetition: int, labeling: str) -> str:
+    """SPEC §8 key: the network's name followed by the labeling."""
+    return f"{network_name(language, rnn, layers, hidden, repetition)}_{labeling}"
+
+
+def write_results(directory: str | Path, accuracy: dict, ambiguity: dict) -> None:
+    """Write accuracy.pickle and ambiguity.pickle atomically."""
+    directory = Path(directory)
+    atomic_pickle(directory / ACCURACY_FILE, accuracy)
+    atomic_pickle(directory / AMBIGUITY_FILE, ambiguity)
+
+
+def read_pickle(path: str | Path):
+    """Load a result pickle; a missing, corrupt or truncated file is a ResultFileError naming it."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    except FileNotFoundError:
+        raise ResultFileError(f"result file {path} does not exist") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError) as error:
+        raise ResultFileError(f"result file {path} is corrupt or truncated ({type(error).__name__})") from None
+
+
+def read_results(directory: str | Path) -> tuple[dict, dict]:
+    """(accuracy, ambiguity) dictionaries from a results folder."""
+    directory = Path(directory)
+    accuracy, ambiguity = read_pickle(directory / ACCURACY_FILE), read_pickle(directory / AMBIGUITY_FILE)
+    if not isinstance(accuracy, dict) or not isinstance(ambiguity, dict):
+        raise ResultFileError(f"result files in {directory} do not hold dictionaries")
+    return accuracy, ambiguity

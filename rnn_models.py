@@ -1,0 +1,280 @@
+"""Recurrent classifiers (SPEC §3): the four architectures, training, checkpoints, batched evaluation."""
+import io
+import random
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from atomic_io import atomic_write
+from errors import CheckpointError, UserError
+
+RNN_TYPES = ("relu", "tanh", "gru", "lstm")
+EVALUATION_CHUNK = 2048  # words per forward pass when evaluating; bounds memory for long words
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Everything needed to rebuild a network without its training data."""
+    rnn: str
+    input_alphabet: tuple[str, ...]
+    output_classes: tuple[str, ...]
+    hidden_size: int
+    num_layers: int = 1
+
+    @property
+    def dropout(self) -> float:
+        return 0.1 if self.num_layers > 1 else 0.0
+
+    def hidden_state_size(self) -> int:
+        """Length of one hidden-state vector: all layers' h (and c for LSTM)."""
+        return self.hidden_size * self.num_layers * (2 if self.rnn == "lstm" else 1)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Optimiser and stopping settings; defaults are SPEC §3's."""
+    epochs: int = 200
+    batch_size: int = 128
+    learning_rate: float = 5e-4
+    weight_decay: float = 1e-6
+    perfect_epochs_to_stop: int = 3   # early stop after this many epochs at 100% validation accuracy
+    seed: int = 0
+
+
+@dataclass
+class TrainingMetrics:
+    epochs_run: int = 0
+    validation_accuracy: list = field(default_factory=list)
+    training_loss: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def check_rnn_type(rnn: str) -> str:
+    if rnn not in RNN_TYPES:
+        raise UserError(f"unknown architecture '{rnn}'; valid: {', '.join(RNN_TYPES)}")
+    return rnn
+
+
+def set_seed(seed: int) -> None:
+    """Seed every random number generator that training touches, in one place."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    """'cpu' (default), 'cuda' or 'auto'; asking for CUDA without it is a user error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device '{name}' requested but CUDA is not available; use --device cpu")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise UserError(f"unknown device '{name}'; valid: cpu, cuda, cuda:N, auto")
+    return torch.device(name)
+
+
+def _recurrent_layer(rnn: str, input_size: int, hidden_size: int) -> nn.Module:
+    if rnn in ("relu", "tanh"):
+        return nn.RNN(input_size, hidden_size, nonlinearity=rnn, batch_first=True)
+    return (nn.GRU if rnn == "gru" else nn.LSTM)(input_size, hidden_size, batch_first=True)
+
+
+class RecurrentClassifier(nn.Module):
+    """Stacked one-layer recurrent modules (so every layer's states are visible) and a linear readout."""
+
+    def __init__(self, config: NetworkConfig):
+        super().__init__()
+        check_rnn_type(config.rnn)
+        self.config = config
+        sizes = [len(config.input_alphabet)] + [config.hidden_size] * config.num_layers
+        self.layers = nn.ModuleList(_recurrent_layer(config.rnn, sizes[i], sizes[i + 1])
+                                    for i in range(config.num_layers))
+        self.dropout = nn.Dropout(config.dropout)
+        self.readout = nn.Linear(config.hidden_size, len(config.output_classes))
+
+    def one_hot(self, letters: torch.Tensor) -> torch.Tensor:
+        return nn.functional.one_hot(letters, len(self.config.input_alphabet)).float()
+
+    def layer_outputs(self, letters: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(input, h sequence) of every layer for a (batch, time) letter-index tensor."""
+        layer_input = self.one_hot(letters)
+        outputs = []
+        for depth, layer in enumerate(self.layers):
+            if depth > 0:
+                layer_input = self.dropout(layer_input)
+            hidden_sequence, _ = layer(layer_input)
+            outputs.append((layer_input, hidden_sequence))
+            layer_input = hidden_sequence
+        return outputs
+
+    def forward(self, letters: torch.Tensor) -> torch.Tensor:
+        """Class logits after every prefix: (batch, time, n_classes)."""
+        return self.readout(self.layer_outputs(letters)[-1][1])
+
+
+def _lstm_cell_states(layer: nn.LSTM, layer_input: torch.Tensor, hidden_sequence: torch.Tensor) -> torch.Tensor:
+    """Recover the LSTM's c after every step from its inputs and h: one matmul, then an elementwise scan."""
+    previous_h = torch.cat([torch.zeros_like(hidden_sequence[:, :1]), hidden_sequence[:, :-1]], dim=1)
+    gates = (layer_input @ layer.weight_ih_l0.T + layer.bias_ih_l0
+             + previous_h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+    input_gate, forget_gate, cell_gate, _ = gates.chunk(4, dim=-1)
+    increments = torch.sigmoid(input_gate) * torch.tanh(cell_gate)
+    forget_gate = torch.sigmoid(forget_gate)
+    cell_states = torch.empty_like(hidden_sequence)
+    cell = torch.zeros_like(hidden_sequence[:, 0])
+    for step in range(hidden_sequence.shape[1]):
+        cell = forget_gate[:, step] * cell + increments[:, step]
+        cell_states[:, step] = cell
+    return cell_states
+
+
+def _chunks(n_words: int):
+    for start in range(0, n_words, EVALUATION_CHUNK):
+        yield slice(start, min(start + EVALUATION_CHUNK, n_words))
+
+
+@torch.inference_mode()
+def hidden_states(model: RecurrentClassifier, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """One vector per letter occurrence, in word order: all layers' h (and c for LSTM), concatenated."""
+    model.eval()
+    device = next(model.parameters()).device
+    mask = np.arange(letters.shape[1])[None, :] < lengths[:, None]
+    pieces = []
+    for part in _chunks(len(letters)):
+        batch = torch.as_tensor(letters[part], device=device)
+        per_layer = []
+        for layer, (layer_input, hidden_sequence) in zip(model.layers, model.layer_outputs(batch)):
+            per_layer.append(hidden_sequence)
+            if isinstance(layer, nn.LSTM):
+                per_layer.append(_lstm_cell_states(layer, layer_input, hidden_sequence))
+        states = torch.cat(per_layer, dim=-1).cpu().numpy()
+        pieces.append(states[mask[part]])
+    return np.concatenate(pieces).astype(np.float64)
+
+
+@torch.inference_mode()
+def prefix_predictions(model: RecurrentClassifier, letters: np.ndarray) -> np.ndarray:
+    """Predicted class index after every prefix: (n_words, max_length); padded positions are junk."""
+    model.eval()
+    device = next(model.parameters()).device
+    predictions = [model(torch.as_tensor(letters[part], device=device)).argmax(dim=-1).cpu().numpy()
+                   for part in _chunks(len(letters))]
+    return np.concatenate(predictions)
+
+
+def final_predictions(model: RecurrentClassifier, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Predicted class index after each whole word."""
+    return prefix_predictions(model, letters)[np.arange(len(lengths)), lengths - 1]
+
+
+def class_indices(labels: np.ndarray, output_classes) -> np.ndarray:
+    """Map str labels to class indices, refusing labels the network has no class for."""
+    index_of = {label: i for i, label in enumerate(output_classes)}
+    unknown = set(np.unique(labels)) - set(index_of)
+    if unknown:
+        raise ValueError(f"labels {sorted(unknown)} are not among the network's classes {list(output_classes)}")
+    return np.array([index_of[label] for label in labels], dtype=np.int64)
+
+
+def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffled batches whose words all have the same length, so no batch carries padding."""
+    batches = []
+    for length in np.unique(lengths):
+        members = rng.permutation(np.flatnonzero(lengths == length))
+        batches.extend(np.array_split(members, max(1, -(-len(members) // batch_size))))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def validation_accuracy(model: RecurrentClassifier, validation, targets: np.ndarray) -> float:
+    predictions = final_predictions(model, validation.letters, validation.lengths)
+    return float((predictions == targets).mean())
+
+
+def train_network(config: NetworkConfig, training_words, validation_words, settings: TrainingConfig,
+                  device: torch.device = torch.device("cpu"), progress: bool = True,
+                  description: str = "training") -> tuple[RecurrentClassifier, TrainingMetrics]:
+    """Adam with early stopping once validation accuracy has been 100% for a few epochs in a row."""
+    set_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    model = RecurrentClassifier(config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    loss_function = nn.CrossEntropyLoss()
+    targets = torch.as_tensor(class_indices(training_words.labels, config.output_classes), device=device)
+    validation_targets = class_indices(validation_words.labels, config.output_classes)
+    letters = torch.as_tensor(training_words.letters, device=device)
+    metrics, perfect_streak, start = TrainingMetrics(), 0, time.perf_counter()
+    epochs = tqdm(range(settings.epochs), desc=description, disable=not progress, leave=False)
+    for _ in epochs:
+        model.train()
+        total_loss = 0.0
+        for batch in length_buckets(training_words.lengths, settings.batch_size, rng):
+            length = int(training_words.lengths[batch[0]])
+            batch_index = torch.as_tensor(batch, device=device)
+            logits = model(letters[batch_index, :length])[:, -1]
+            loss = loss_function(logits, targets[batch_index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(batch)
+        accuracy = validation_accuracy(model, validation_words, validation_targets)
+        metrics.epochs_run += 1
+        metrics.training_loss.append(total_loss / len(training_words))
+        metrics.validation_accuracy.append(accuracy)
+        epochs.set_postfix(loss=f"{metrics.training_loss[-1]:.4f}", val_acc=f"{accuracy:.4f}")
+        perfect_streak = perfect_streak + 1 if accuracy == 1.0 else 0
+        if perfect_streak >= settings.perfect_epochs_to_stop:
+            break
+    metrics.seconds = time.perf_counter() - start
+    return model, metrics
+
+
+def save_checkpoint(path, model: RecurrentClassifier, **metadata) -> None:
+    """Weights plus plain metadata (str, int, float, lists), written atomically."""
+    config = asdict(model.config)
+    config["input_alphabet"] = list(config["input_alphabet"])
+    config["output_classes"] = list(config["output_classes"])
+    checkpoint = {"format": 1, "config": config, "metadata": metadata,
+                  "state_dict": {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}}
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    atomic_write(path, lambda file: file.write(buffer.getvalue()))
+
+
+def _config_from_checkpoint(checkpoint, path) -> NetworkConfig:
+    try:
+        raw = checkpoint["config"]
+        return NetworkConfig(rnn=check_rnn_type(str(raw["rnn"])), input_alphabet=tuple(raw["input_alphabet"]),
+                             output_classes=tuple(raw["output_classes"]), hidden_size=int(raw["hidden_size"]),
+                             num_layers=int(raw["num_layers"]))
+    except (KeyError, TypeError, ValueError, UserError) as error:
+        raise CheckpointError(f"checkpoint {path} has no valid network description ({error})") from None
+
+
+def load_checkpoint(path, expected: NetworkConfig | None = None,
+                    device: torch.device = torch.device("cpu")) -> tuple[RecurrentClassifier, dict]:
+    """Rebuild the network of a checkpoint; refuse one that is corrupt or differs from `expected`."""
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint {path} does not exist") from None
+    except Exception as error:
+        raise CheckpointError(f"checkpoint {path} is corrupt or truncated ({type(error).__name__})") from None
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise CheckpointError(f"checkpoint {path} is not a checkpoint of this project")
+    config = _config_from_checkpoint(checkpoint, path)
+    if expected is not None:
+        for name in ("rnn", "hidden_size", "num_layers", "input_alphabet", "output_classes"):
+            found, wanted = getattr(config, name), getattr(expected, name)
+            if found != wanted:
+                raise CheckpointError(f"checkpoint {path} does not match: {name} is {found}, expected {wanted}")
+    model = RecurrentClassifier(config)
+    try:
+        model.load_state_dict(checkpoint["state_dict"], strict=True)
+    except (RuntimeError, TypeError) as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"checkpoint {path} weights do not fit its network ({first_line})") from None
+    return model.to(device).eval(), dict(checkpoint.get("metadata", {}))

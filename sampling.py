@@ -1,0 +1,111 @@
+"""Seeded words and labels (SPEC §2) and the random words of the conformance test (SPEC §4)."""
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from automata import input_alphabet, is_context_free
+from automaton_runs import trace_words
+
+MAX_TRAINING_LENGTH = 14
+TRAINING_WORDS = 50_000
+VALIDATION_WORDS = 2_000
+
+
+@dataclass(frozen=True)
+class WordSet:
+    """Words as a padded letter-index array, with lengths and the label of each whole word."""
+    letters: np.ndarray   # (n_words, max_length) letter indices into alphabet, 0 past a word's end
+    lengths: np.ndarray   # (n_words,)
+    labels: np.ndarray    # (n_words,) str: the automaton's output after the last letter
+    alphabet: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def word(self, i: int) -> tuple[str, ...]:
+        return tuple(self.alphabet[letter] for letter in self.letters[i, :self.lengths[i]])
+
+
+def words_per_length(n_words: int, alphabet_size: int, max_length: int = MAX_TRAINING_LENGTH) -> dict[int, int]:
+    """Length l gets ⌊N·l/Σl⌋+1 words, capped at |Σ|^l with the surplus spread over the other lengths."""
+    total_weight = max_length * (max_length + 1) // 2
+    counts = {length: n_words * length // total_weight + 1 for length in range(1, max_length + 1)}
+    capacity = {length: alphabet_size ** length for length in counts}
+    surplus = 0
+    while True:
+        for length in counts:
+            if counts[length] > capacity[length]:
+                surplus += counts[length] - capacity[length]
+                counts[length] = capacity[length]
+        open_lengths = [length for length in counts if counts[length] < capacity[length]]
+        if surplus == 0 or not open_lengths:
+            return counts
+        share, remainder = divmod(surplus, len(open_lengths))
+        # Longer lengths take the remainder: they have the most room.
+        for rank, length in enumerate(reversed(open_lengths)):
+            counts[length] += share + (1 if rank < remainder else 0)
+        surplus = 0
+
+
+def _random_letters(automaton, n_words: int, length: int, alphabet: tuple, rng) -> np.ndarray:
+    if not is_context_free(automaton):
+        return rng.integers(0, len(alphabet), size=(n_words, length))
+    letter_index = {letter: i for i, letter in enumerate(alphabet)}
+    words = np.empty((n_words, length), dtype=np.int64)
+    for w in range(n_words):
+        automaton.reset_to_initial()
+        for position in range(length):
+            enabled = automaton.enabled_letters()
+            if enabled and rng.random() < 0.75:
+                letter = enabled[rng.integers(len(enabled))]
+            else:
+                letter = alphabet[rng.integers(len(alphabet))]
+            automaton.step(letter)
+            words[w, position] = letter_index[letter]
+    return words
+
+
+def _all_words(alphabet_size: int, length: int) -> np.ndarray:
+    return np.array(list(itertools.product(range(alphabet_size), repeat=length)), dtype=np.int64).reshape(-1, length)
+
+
+def sample_words(automaton, n_words: int, seed: int, max_length: int = MAX_TRAINING_LENGTH) -> WordSet:
+    """N labelled words of lengths 1..max_length in shuffled order, reproducible from the seed."""
+    rng = np.random.default_rng(seed)
+    alphabet = tuple(input_alphabet(automaton))
+    blocks = []
+    for length, count in words_per_length(n_words, len(alphabet), max_length).items():
+        if count == len(alphabet) ** length:
+            blocks.append((length, _all_words(len(alphabet), length)))
+        else:
+            blocks.append((length, _random_letters(automaton, count, length, alphabet, rng)))
+    return _labelled_word_set(automaton, blocks, alphabet, rng)
+
+
+def conformance_words(automaton, n_words: int = 10_000, min_length: int = 16, max_length: int = 30,
+                      seed: int = 0) -> WordSet:
+    """Uniformly random words with lengths uniform in [min_length, max_length] (SPEC §4)."""
+    rng = np.random.default_rng(seed)
+    alphabet = tuple(input_alphabet(automaton))
+    lengths = rng.integers(min_length, max_length + 1, size=n_words)
+    letters = rng.integers(0, len(alphabet), size=(n_words, max_length))
+    letters[np.arange(max_length)[None, :] >= lengths[:, None]] = 0
+    labels = trace_words(automaton, letters, lengths, alphabet).final_outputs()
+    return WordSet(letters, lengths, labels, alphabet)
+
+
+def _labelled_word_set(automaton, blocks, alphabet, rng) -> WordSet:
+    n_words = sum(len(words) for _, words in blocks)
+    max_length = max(length for length, _ in blocks)
+    letters = np.zeros((n_words, max_length), dtype=np.int64)
+    lengths = np.empty(n_words, dtype=np.int64)
+    row = 0
+    for length, words in blocks:
+        letters[row:row + len(words), :length] = words
+        lengths[row:row + len(words)] = length
+        row += len(words)
+    order = rng.permutation(n_words)
+    letters, lengths = letters[order], lengths[order]
+    labels = trace_words(automaton, letters, lengths, alphabet).final_outputs()
+    return WordSet(letters, lengths, labels, alphabet)
