@@ -12,7 +12,7 @@ import torch
 from ambiguity import ambiguity_from_labels
 from automata import input_alphabet, is_context_free
 from automata.tables import compile_table
-from automaton_runs import PrefixTrace, trace_words
+from automaton_runs import PrefixTrace, labelings_for, trace_words
 from clustering import cluster_hidden_states, get_function, mean_shift_bandwidth
 from rnn_models import (NetworkConfig, RecurrentClassifier, TrainingConfig, class_indices, hidden_states,
                         load_checkpoint, prefix_predictions, save_checkpoint, train_network)
@@ -120,3 +120,26 @@ def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_n
         except (ValueError, MemoryError, ArithmeticError) as error:
             results[name] = FunctionResult(error=f"{type(error).__name__}: {error}")
     return results
+
+
+@dataclass(frozen=True)
+class NetworkEvaluation:
+    """Conformance accuracy and, per labeling, each function's result for one trained network."""
+    accuracy: float
+    results: dict[str, dict[str, FunctionResult]]
+    n_vectors: int
+
+
+def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed: int = 0,
+                     labelings=None, fit_fraction: float = 0.25,
+                     n_conformance_words: int = CONFORMANCE_WORDS,
+                     n_validation_words: int = VALIDATION_WORDS) -> NetworkEvaluation:
+    """Everything SPEC §4–§7 asks of one network, with the validation words drawn from `seed`."""
+    accuracy = conformance_accuracy(model, automaton, n_conformance_words, seed=seed)
+    vectors, trace = validation_states(model, automaton, validation_words(automaton, seed, n_validation_words))
+    results = {}
+    for labeling in labelings or labelings_for(automaton):
+        results[labeling] = evaluate_functions(vectors, trace.state_labels(labeling), function_names,
+                                               automaton_size(automaton), k_multiplier(labeling, automaton),
+                                               seed=seed, fit_fraction=fit_fraction)
+    return NetworkEvaluation(accuracy, results, len(vectors))

@@ -156,15 +156,17 @@ def validate_dot_table(path: Path, table: DotTable, automaton_type: str) -> None
 
 def _load_with_aalpy(path: Path, table: DotTable, automaton_type: str):
     """AALpy's loader reads line by line with regular expressions; make sure it read what pydot read."""
+    hint = "AALpy's loader expects one node or edge statement per line"
     try:
-        automaton = load_automaton_from_file(path, automaton_type)
+        with contextlib.redirect_stdout(io.StringIO()):  # its warnings are covered by the checks here
+            automaton = load_automaton_from_file(path, automaton_type)
     except (AssertionError, AttributeError, KeyError, ValueError, IndexError, TypeError) as error:
-        raise AutomatonError(f'{path}: AALpy cannot load it ({type(error).__name__}: {error})') from None
+        detail = f'{type(error).__name__}: {error}' if str(error) else type(error).__name__
+        raise AutomatonError(f'{path}: AALpy cannot load it ({detail}); {hint}') from None
     n_transitions = sum(len(state.transitions) for state in automaton.states)
     if automaton.size != len(table.state_labels) or n_transitions != len(table.edges):
         raise AutomatonError(f'{path}: AALpy read {automaton.size} states and {n_transitions} transitions where '
-                             f'the file has {len(table.state_labels)} and {len(table.edges)} '
-                             f'(it expects one node or edge statement per line)')
+                             f'the file has {len(table.state_labels)} and {len(table.edges)}; {hint}')
     return automaton
 
 
@@ -181,7 +183,7 @@ def _letters_and_outputs_to_str(automaton, automaton_type: str) -> None:
 
 
 def load_dot_automaton(path, automaton_type: Optional[str] = None):
-    """A complete deterministic AALpy Dfa, MooreMachine or MealyMachine from `path`; type from the labels if not given."""
+    """A complete deterministic AALpy Dfa, MooreMachine or MealyMachine; its type comes from the labels if not given."""
     path = Path(path)
     if automaton_type is not None and automaton_type not in AUTOMATON_TYPES:
         raise AutomatonError(f'unknown automaton type {automaton_type!r}; valid: {", ".join(AUTOMATON_TYPES)}')

@@ -197,6 +197,18 @@ def test_bad_dot_files_raise_one_line_naming_the_file(case, tmp_path, capsys):
     assert capsys.readouterr().out == ''  # neither pydot's parse report nor AALpy's warnings leak
 
 
+@pytest.mark.parametrize('text', [
+    'digraph g { s0 [label="s0"]; s0 -> s0 [label="a"]; __start0 -> s0; }',
+    'digraph g {\ns0 [label="s0"];\ns1 [label="s1"];\ns0 -> s1 -> s0 [label="a"];\n__start0 -> s0;\n}\n',
+])
+def test_valid_dot_that_aalpy_reads_differently_is_refused(text, tmp_path, capsys):
+    path = tmp_path / 'one_line.dot'
+    path.write_text(text)
+    with pytest.raises(AutomatonError, match='one node or edge statement per line'):
+        load_dot_automaton(path)
+    assert capsys.readouterr().out == ''
+
+
 def test_missing_and_directory_paths_raise(tmp_path):
     with pytest.raises(AutomatonError, match='nope.dot: no such file'):
         load_dot_automaton(tmp_path / 'nope.dot')
