@@ -8,6 +8,7 @@ from automaton_runs import PDA_LABELINGS, labelings_for
 from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function
 from errors import UserError
+from results import network_name
 from evaluation import (automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
                         validation_states, validation_words)
 from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
@@ -43,11 +44,6 @@ def choose_labeling(automaton, requested: str | None) -> str:
     return requested
 
 
-def checkpoint_name(automaton_name: str, rnn: str, layers: int, hidden: int, seed: int) -> str:
-    stem = Path(automaton_name).stem if automaton_name.endswith(".dot") else automaton_name
-    return f"{stem}_{rnn}_{layers}_{hidden}_{seed}.pt"
-
-
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     automaton = get_automaton(args.automaton)
@@ -56,7 +52,8 @@ def main(argv=None) -> int:
     labeling = choose_labeling(automaton, args.labeling)
     device = resolve_device(args.device)
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
-    checkpoint = args.checkpoint_dir / checkpoint_name(args.automaton, args.rnn, args.layers, args.hidden, args.seed)
+    language = Path(args.automaton).stem if args.automaton.endswith(".dot") else args.automaton
+    checkpoint = args.checkpoint_dir / f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}.pt"
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
     print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
           f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")

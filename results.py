@@ -1,5 +1,6 @@
 """Result files of SPEC §8: keys, the per-network layout, reading and writing the merged pickles."""
 import pickle
+import zlib
 from pathlib import Path
 
 from atomic_io import atomic_pickle
@@ -12,6 +13,11 @@ AMBIGUITY_FILE = "ambiguity.pickle"
 def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
     """`{language}_{rnn}_{layers}_{hidden}_{repetition}`: names a network, its checkpoint and its job."""
     return f"{language}_{rnn}_{layers}_{hidden}_{repetition}"
+
+
+def network_seed(name: str) -> int:
+    """A stable seed derived from a network's name (Python's hash() changes between runs)."""
+    return zlib.crc32(name.encode("utf-8"))
 
 
 def result_key(language: str, rnn: str, layers: int, hidden: int, repetition: int, labeling: str) -> str:

@@ -1,0 +1,88 @@
+"""The small experiment: 8 shipped GRU networks, 11 abstraction functions, ambiguity per function.
+
+Loads the pretrained networks from pretrained_models/ (trained by this project's own code; `--train`
+retrains and replaces them), prints accuracy and ambiguity, and writes SPEC §8 result pickles.
+"""
+import argparse
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from automata import get_automaton, input_alphabet, is_context_free
+from cli import positive_int, run_cli
+from evaluation import automaton_size, evaluate_network, network_config, train_or_load
+from results import network_name, network_seed, result_key, write_results
+from rnn_models import TrainingConfig, resolve_device
+
+REPO = Path(__file__).resolve().parent
+SMALL_LANGUAGES = ("tomita1", "tomita3", "tomita7", "coffee", "mqtt", "regex", "CFG_L_12", "CFG_L_13")
+SMALL_FUNCTIONS = ("lda", "lr", "DBSCAN_half", "DBSCAN", "DBSCAN_quad", "k_means", "k_means_4", "k_means_8",
+                   "OPTICS", "mean_shift", "mean_shift_4")
+SMALL_PDA_LABELINGS = ("stackless", "stack_size")
+RNN, LAYERS, REPETITION, EPOCHS = "gru", 1, 1, 50
+
+
+def small_hidden_size(automaton) -> int:
+    """2·|Σ|·|Q|, the small experiment's width."""
+    return 2 * len(input_alphabet(automaton)) * automaton_size(automaton)
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--train", action="store_true", help="retrain the 8 networks and replace the shipped ones")
+    parser.add_argument("--epochs", type=positive_int, default=EPOCHS, help="maximum epochs when training")
+    parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "small",
+                        help="folder for accuracy.pickle and ambiguity.pickle")
+    parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",
+                        help="folder the networks are loaded from (and saved to with --train)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    return parser.parse_args(argv)
+
+
+def run_language(language: str, args, device: torch.device) -> tuple[dict, dict]:
+    """Load or train one network, evaluate it, print its lines; SPEC §8 entries for its labelings."""
+    automaton = get_automaton(language)
+    hidden = small_hidden_size(automaton)
+    name = network_name(language, RNN, LAYERS, hidden, REPETITION)
+    seed = network_seed(name)
+    config = network_config(automaton, RNN, hidden, LAYERS)
+    model, _ = train_or_load(args.pretrained_dir / f"{name}.pt", config, automaton,
+                             TrainingConfig(epochs=args.epochs, seed=seed), device, reuse=not args.train,
+                             progress=args.train, metadata={"language": language, "repetition": REPETITION})
+    labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
+    evaluation = evaluate_network(model, automaton, SMALL_FUNCTIONS, seed=seed, labelings=labelings)
+    tqdm.write(f"{name}: conformance accuracy {evaluation.accuracy:.4f}")
+    accuracy, ambiguity = {}, {}
+    for labeling, function_results in evaluation.results.items():
+        key = result_key(language, RNN, LAYERS, hidden, REPETITION, labeling)
+        accuracy[key] = evaluation.accuracy
+        ambiguity[key] = {}
+        for function, result in function_results.items():
+            if result.error:
+                tqdm.write(f"  {labeling:<12} {function:<13} failed: {result.error}")
+                continue
+            ambiguity[key][function] = result.as_list()
+            tqdm.write(f"  {labeling:<12} {function:<13} amb {result.amb:.4f}  wamb {result.wamb:.4f}  "
+                       f"clusters {result.n_clusters}")
+    return accuracy, ambiguity
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    device = resolve_device(args.device)
+    start = time.perf_counter()
+    accuracy, ambiguity = {}, {}
+    for language in tqdm(SMALL_LANGUAGES, desc="small experiment", unit="network"):
+        language_accuracy, language_ambiguity = run_language(language, args, device)
+        accuracy.update(language_accuracy)
+        ambiguity.update(language_ambiguity)
+    write_results(args.out, accuracy, ambiguity)
+    print(f"wrote {args.out / 'accuracy.pickle'} and {args.out / 'ambiguity.pickle'} "
+          f"in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

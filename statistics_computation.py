@@ -1,0 +1,313 @@
+"""Tables and figures from result pickles (SPEC §9): per abstraction function, how ambiguous are the clusters?
+
+load → filter → table rows (plain data) → print → figures. The figures live in statistics_figures.py, which
+is imported only after the backend is chosen (headless Agg unless --show).
+"""
+import argparse
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import pearsonr
+
+from automaton_runs import LABELINGS, PDA_LABELINGS
+from cli import run_cli
+from clustering import FUNCTION_NAMES
+from errors import ResultFileError, UserError
+from results import AMBIGUITY_FILE, read_results
+from rnn_models import RNN_TYPES, check_rnn_type
+
+REPO = Path(__file__).resolve().parent
+METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
+WAMB_INDEX = METRIC_INDEX["wamb"]
+LINEAR_PROBES = ("lda", "lr")
+SCATTER_FUNCTION = "k_means_8"  # the paper's function for ambiguity against accuracy
+
+
+@dataclass(frozen=True)
+class KeyParts:
+    """The fields of a SPEC §8 result key."""
+    language: str
+    rnn: str
+    layers: int
+    hidden: int
+    repetition: int
+    labeling: str
+
+
+@dataclass(frozen=True)
+class FunctionRow:
+    """One line of the table: the metric over the selected networks for one abstraction function.
+
+    std is the population standard deviation (ddof=0, numpy's default). `missing` counts selected networks with
+    no number for the function (it failed there: the runner leaves it out, or an older file holds NaN); they are
+    left out of count and the statistics.
+    """
+    function: str
+    mean: float
+    std: float
+    max: float
+    zeros: int
+    count: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson correlation of two samples and their least-squares line y = slope·x + intercept."""
+    r: float
+    p: float
+    slope: float
+    intercept: float
+    n: int
+
+
+def parse_key(key: str) -> KeyParts:
+    """Split `{language}_{rnn}_{layers}_{hidden}_{repetition}_{labeling}`; the language may hold underscores,
+    so the fields are taken from the right. A key that does not fit is a ValueError."""
+    labeling = next((name for name in LABELINGS if key.endswith(f"_{name}")), None)
+    if labeling is None:
+        raise ValueError(f"key '{key}' does not end in a labeling ({', '.join(LABELINGS)})")
+    fields = key[:-len(labeling) - 1].rsplit("_", 4)
+    if len(fields) != 5 or not fields[0] or fields[1] not in RNN_TYPES or not all(f.isdigit() for f in fields[2:]):
+        raise ValueError(f"key '{key}' is not {{language}}_{{rnn}}_{{layers}}_{{hidden}}_{{repetition}}_{{labeling}}")
+    language, rnn, layers, hidden, repetition = fields
+    return KeyParts(language, rnn, int(layers), int(hidden), int(repetition), labeling)
+
+
+def load_results(directory: str | Path) -> tuple[dict, dict]:
+    """(accuracy, ambiguity) from a results folder, checked so that later steps can trust every entry."""
+    accuracy, ambiguity = read_results(directory)
+    path = Path(directory) / AMBIGUITY_FILE
+    for key, functions in ambiguity.items():
+        try:
+            parse_key(key)
+        except ValueError as error:
+            raise ResultFileError(f"result file {path} is corrupt: {error}") from None
+        if key not in accuracy:
+            raise ResultFileError(f"result file {path} holds '{key}', which accuracy.pickle lacks")
+        _check_function_entries(path, key, functions)
+    return accuracy, ambiguity
+
+
+def _check_function_entries(path: Path, key: str, functions) -> None:
+    if not isinstance(functions, dict):
+        raise ResultFileError(f"result file {path} is corrupt: '{key}' does not map function names to numbers")
+    for name, numbers in functions.items():
+        if name not in FUNCTION_NAMES:
+            raise ResultFileError(f"result file {path} holds unknown abstraction function '{name}' under '{key}'")
+        if not isinstance(numbers, (list, tuple)) or len(numbers) != 5:
+            raise ResultFileError(f"result file {path} is corrupt: '{key}' {name} is not [amb, wamb, max, min, "
+                                  "n_clusters]")
+
+
+def select_networks(accuracy: dict, ambiguity: dict, set_name: str, rnn_types=None, min_accuracy: float = 0.0,
+                    perfect_separability: bool = False) -> list[str]:
+    """Sorted result keys of one set that pass the filters; rnn_types None means every architecture."""
+    selected = []
+    for key, functions in ambiguity.items():
+        parts = parse_key(key)
+        if parts.labeling != set_name or (rnn_types is not None and parts.rnn not in rnn_types):
+            continue
+        if accuracy[key] < min_accuracy:
+            continue
+        if perfect_separability and not is_perfectly_separable(functions):
+            continue
+        selected.append(key)
+    return sorted(selected)
+
+
+def is_perfectly_separable(functions: dict) -> bool:
+    """Both linear probes reach weighted ambiguity 0. A missing probe cannot vouch for separability.
+
+    Exact comparison is right here: a pure cluster's ambiguity is −1·log 1, which is exactly 0.0.
+    """
+    return all(probe in functions and functions[probe][WAMB_INDEX] == 0 for probe in LINEAR_PROBES)
+
+
+def count_in_set(ambiguity: dict, set_name: str) -> int:
+    return sum(parse_key(key).labeling == set_name for key in ambiguity)
+
+
+def metric_values(ambiguity: dict, keys, metric: str) -> dict[str, list[float]]:
+    """Per function present in the selected networks (FUNCTION_NAMES order): its finite values of the metric."""
+    values = {}
+    for name in FUNCTION_NAMES:
+        entries = [ambiguity[key][name] for key in keys if name in ambiguity[key]]
+        if entries:
+            # The runner leaves failed functions out; a NaN entry (FunctionResult's failure, 0 clusters) is none.
+            values[name] = [float(entry[METRIC_INDEX[metric]]) for entry in entries if math.isfinite(entry[WAMB_INDEX])]
+    return values
+
+
+def function_table(ambiguity: dict, keys, metric: str) -> list[FunctionRow]:
+    """The table's rows for the selected networks, one per function present."""
+    rows = []
+    for name, values in metric_values(ambiguity, keys, metric).items():
+        array = np.asarray(values, dtype=float)
+        if len(array):
+            rows.append(FunctionRow(name, float(array.mean()), float(array.std(ddof=0)), float(array.max()),
+                                    int((array == 0).sum()), len(array), len(keys) - len(array)))
+        else:
+            rows.append(FunctionRow(name, math.nan, math.nan, math.nan, 0, 0, len(keys)))
+    return rows
+
+
+def format_table(rows: list[FunctionRow], metric: str) -> str:
+    width = max(len("function"), *(len(row.function) for row in rows))
+    lines = [f"{'function':<{width}}  {'mean':>9}  {'std':>9}  {'max':>9}  {'zeros':>5}  {'count':>5}  {'missing':>7}"
+             f"   ({metric}; std with ddof=0)"]
+    for row in rows:
+        lines.append(f"{row.function:<{width}}  {row.mean:9.4f}  {row.std:9.4f}  {row.max:9.4f}  "
+                     f"{row.zeros:5d}  {row.count:5d}  {row.missing:7d}")
+    return "\n".join(lines)
+
+
+def accuracy_and_wamb(accuracy: dict, ambiguity: dict, keys, function: str = SCATTER_FUNCTION) -> dict[str, list]:
+    """Columns for the scatter plot: accuracy, the function's wamb and the rnn type of each network that has it."""
+    columns = {"accuracy": [], "wamb": [], "rnn": []}
+    for key in keys:
+        entry = ambiguity[key].get(function)
+        if entry is not None and math.isfinite(entry[WAMB_INDEX]):
+            columns["accuracy"].append(float(accuracy[key]))
+            columns["wamb"].append(float(entry[WAMB_INDEX]))
+            columns["rnn"].append(parse_key(key).rnn)
+    return columns
+
+
+def correlation(x, y) -> Correlation | None:
+    """Pearson r and the least-squares line; None where they are undefined (under 2 points, or a constant)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    result = pearsonr(x, y)
+    slope, intercept = np.polyfit(x, y, 1)
+    return Correlation(float(result.statistic), float(result.pvalue), float(slope), float(intercept), len(x))
+
+
+def describe_correlation(set_label: str, fit: Correlation | None, n_points: int) -> str:
+    if fit is None:
+        return f"{set_label}: Pearson r undefined (n = {n_points}; needs 2 points and values that vary)"
+    return f"{set_label}: Pearson r = {fit.r:.3f} (p = {fit.p:.3g}, n = {fit.n})"
+
+
+def describe_filters(rnn_types, min_accuracy: float, perfect_separability: bool) -> str:
+    """The filters in words, for titles and messages. Plain ASCII: PGF output passes it to LaTeX."""
+    rnn = "all" if rnn_types is None else ", ".join(rnn_types)
+    text = f"rnn: {rnn}; accuracy at least {min_accuracy:.2f}"
+    return text + ("; perfectly linearly separable only" if perfect_separability else "")
+
+
+def filter_tag(rnn_types, min_accuracy: float, perfect_separability: bool) -> str:
+    """Suffix for figure file names, so that runs with different filters do not overwrite each other."""
+    parts = []
+    if rnn_types is not None:
+        parts.append("rnn-" + "-".join(rnn_types))
+    if min_accuracy > 0:
+        parts.append(f"minacc-{min_accuracy:g}")
+    if perfect_separability:
+        parts.append("separable")
+    return "".join(f"_{part}" for part in parts)
+
+
+def parse_rnn_types(text: str) -> tuple[str, ...] | None:
+    """'all' → None; otherwise the comma-separated architectures, each checked."""
+    if text.strip() == "all":
+        return None
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise UserError("--rnn needs at least one architecture or 'all'")
+    return tuple(check_rnn_type(name) for name in names)
+
+
+def accuracy_threshold(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--results", type=Path, default=REPO / "experiment_results" / "reproduction",
+                        help="folder with accuracy.pickle and ambiguity.pickle")
+    parser.add_argument("--set", default="regular", choices=LABELINGS, help="which results: regular networks, "
+                        "or PDA networks under one state labeling")
+    parser.add_argument("--pda-set", default=None, choices=PDA_LABELINGS,
+                        help="PDA labeling compared with the regular set (default %(default)s: --set if it is "
+                        "a PDA labeling, else stackless)")
+    parser.add_argument("--rnn", default="all", help=f"comma-separated architectures ({', '.join(RNN_TYPES)}) or all")
+    parser.add_argument("--min-accuracy", type=accuracy_threshold, default=0.0,
+                        help="keep networks whose conformance accuracy is at least this")
+    parser.add_argument("--perfect-separability", action="store_true",
+                        help="keep only networks whose lda and lr weighted ambiguity are both 0")
+    parser.add_argument("--metric", default="wamb", choices=tuple(METRIC_INDEX),
+                        help="amb: mean cluster ambiguity; wamb: weighted ambiguity; size: number of clusters")
+    parser.add_argument("--figures", type=Path, default=REPO / "figures", help="folder for the figures")
+    parser.add_argument("--pgf", action="store_true", help="also write .pgf figures (needs a LaTeX installation)")
+    parser.add_argument("--show", action="store_true", help="open the figures in windows after writing them")
+    return parser.parse_args(argv)
+
+
+def choose_backend(show: bool) -> None:
+    """Headless unless the user wants windows; must run before pyplot is imported."""
+    if not show:
+        import matplotlib
+        matplotlib.use("Agg")
+
+
+def require_networks(keys, ambiguity: dict, set_name: str, filters: str, directory: Path) -> None:
+    """A filter that leaves nothing is the user's to change; say which part emptied the selection."""
+    if keys:
+        return
+    in_set = count_in_set(ambiguity, set_name)
+    if in_set == 0:
+        present = sorted({parse_key(key).labeling for key in ambiguity})
+        raise UserError(f"results in {directory} hold no '{set_name}' networks (sets present: "
+                        f"{', '.join(present) or 'none'})")
+    raise UserError(f"no network passed the filters ({filters}); {in_set} '{set_name}' networks before filtering")
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    rnn_types = parse_rnn_types(args.rnn)
+    pda_set = args.pda_set or (args.set if args.set in PDA_LABELINGS else "stackless")
+    choose_backend(args.show)
+    accuracy, ambiguity = load_results(args.results)
+    filters = describe_filters(rnn_types, args.min_accuracy, args.perfect_separability)
+
+    def select(set_name):
+        return select_networks(accuracy, ambiguity, set_name, rnn_types, args.min_accuracy, args.perfect_separability)
+
+    keys = select(args.set)
+    require_networks(keys, ambiguity, args.set, filters, args.results)
+    print(f"networks: {len(keys)} of {count_in_set(ambiguity, args.set)} '{args.set}' networks passed the filters "
+          f"({filters})")
+    print(format_table(function_table(ambiguity, keys, args.metric), args.metric))
+
+    selections = {"regular": select("regular"), pda_set: select(pda_set)}
+    scatter = {name: accuracy_and_wamb(accuracy, ambiguity, chosen) for name, chosen in selections.items()}
+    fits = {name: correlation(columns["accuracy"], columns["wamb"]) for name, columns in scatter.items()}
+    for name, fit in fits.items():
+        print(describe_correlation(f"{SCATTER_FUNCTION} wamb vs accuracy, {name}", fit, len(scatter[name]["wamb"])))
+
+    import statistics_figures  # only now: pyplot must come after choose_backend
+    written = statistics_figures.write_figures(
+        statistics_figures.FigureData(
+            set_name=args.set, pda_set=pda_set, metric=args.metric, filters=filters, n_networks=len(keys),
+            values=metric_values(ambiguity, keys, args.metric),
+            comparison={name: metric_values(ambiguity, chosen, args.metric) for name, chosen in selections.items()},
+            comparison_counts={name: len(chosen) for name, chosen in selections.items()},
+            scatter=scatter, fits=fits, scatter_function=SCATTER_FUNCTION),
+        args.figures, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability), args.pgf, args.show)
+    print("figures: " + ", ".join(str(path) for path in written))
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

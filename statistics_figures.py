@@ -1,0 +1,196 @@
+"""The figures of statistics_computation.py, drawn from plain data and written atomically.
+
+Import this module only after the matplotlib backend is chosen: it imports pyplot.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from atomic_io import atomic_write
+from clustering import FAMILIES, FUNCTIONS
+from errors import UserError
+from rnn_models import RNN_TYPES
+
+FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
+FAMILY_LABELS = {"linear": "linear probes", "k_means": "k-means", "DBSCAN": "DBSCAN", "OPTICS": "OPTICS",
+                 "mean_shift": "mean shift"}
+FAMILY_COLOURS = dict(zip(FAMILIES, ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:red")))
+RNN_STYLES = dict(zip(RNN_TYPES, (("tab:blue", "o"), ("tab:orange", "s"), ("tab:green", "^"), ("tab:red", "D"))))
+AMBIGUITY_RANGE = "(0 = pure clusters, 1 = all states mixed)"
+METRIC_AXIS_LABELS = {"amb": f"ambiguity, mean over clusters\n{AMBIGUITY_RANGE}",
+                      "wamb": f"weighted ambiguity\n{AMBIGUITY_RANGE}",
+                      "size": "number of clusters (log scale)"}
+METRIC_TITLES = {"amb": "Ambiguity", "wamb": "Weighted ambiguity", "size": "Number of clusters"}
+SET_LABELS = {"regular": "regular languages", "stackless": "context-free, stackless labels",
+              "stack_size": "context-free, stack-size labels", "top_of_stack": "context-free, top-of-stack labels"}
+IMAGE_FORMATS = ("png", "pdf")
+DPI = 150
+TEX_SPECIALS = {"_": r"\_", "&": r"\&", "#": r"\#", "$": r"\$"}
+
+
+@dataclass(frozen=True)
+class FigureData:
+    """Everything the three figures show, computed by statistics_computation."""
+    set_name: str
+    pda_set: str
+    metric: str
+    filters: str
+    n_networks: int
+    values: dict                # function → values of the metric, for set_name
+    comparison: dict            # "regular" and pda_set → (function → values)
+    comparison_counts: dict     # "regular" and pda_set → number of networks
+    scatter: dict               # "regular" and pda_set → {"accuracy", "wamb", "rnn"} columns
+    fits: dict                  # "regular" and pda_set → Correlation or None
+    scatter_function: str       # the function whose wamb is plotted against accuracy
+
+
+def as_is(text: str) -> str:
+    return text
+
+
+def tex_escape(text: str) -> str:
+    """The PGF backend hands text to LaTeX unescaped; function names hold underscores."""
+    return "".join(TEX_SPECIALS.get(character, character) for character in text)
+
+
+def draw_function_boxes(ax, values: dict, metric: str, escape: Callable[[str], str]) -> list:
+    """One box per function, coloured by family; returns the legend handles for the families drawn."""
+    names = [name for name, function_values in values.items() if function_values]
+    boxes = ax.boxplot([values[name] for name in names], tick_labels=[escape(name) for name in names],
+                       patch_artist=True, showmeans=True, medianprops={"color": "black"},
+                       meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black",
+                                  "markersize": 4})
+    for patch, name in zip(boxes["boxes"], names):
+        patch.set_facecolor(FAMILY_COLOURS[FAMILY_OF[name]])
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_ylabel(escape(METRIC_AXIS_LABELS[metric]))
+    if metric == "size":
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(-0.03, 1.03)
+    ax.grid(axis="y", alpha=0.3)
+    families = [family for family in FAMILIES if any(FAMILY_OF[name] == family for name in names)]
+    return ([Patch(facecolor=FAMILY_COLOURS[family], edgecolor="black", label=escape(FAMILY_LABELS[family]))
+             for family in families]
+            + [Line2D([], [], color="black", label="median"),
+               Line2D([], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor="black",
+                      label="mean")])
+
+
+def box_figure(data: FigureData, escape: Callable[[str], str]):
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(data.values) + 3.5), 5.5), layout="constrained")
+    handles = draw_function_boxes(ax, data.values, data.metric, escape)
+    ax.set_title(escape(f"{METRIC_TITLES[data.metric]} per abstraction function\n"
+                        f"{SET_LABELS[data.set_name]}, n = {data.n_networks} networks; {data.filters}"))
+    ax.legend(handles=handles, title="family", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def note_no_networks(ax, escape: Callable[[str], str]) -> None:
+    ax.text(0.5, 0.5, escape("no networks passed the filters"), ha="center", va="center", transform=ax.transAxes)
+
+
+def comparison_figure(data: FigureData, escape: Callable[[str], str]):
+    n_functions = max(len(values) for values in data.comparison.values())
+    fig, axes = plt.subplots(1, 2, sharey=True, figsize=(2 * max(5.5, 0.4 * n_functions + 1.5), 6.0),
+                             layout="constrained")
+    handles = {}
+    for ax, (set_name, values) in zip(axes, data.comparison.items()):
+        count = data.comparison_counts[set_name]
+        ax.set_title(escape(f"{SET_LABELS[set_name]} (n = {count})"))
+        if count == 0:
+            note_no_networks(ax, escape)
+            continue
+        handles.update({handle.get_label(): handle for handle in draw_function_boxes(ax, values, data.metric, escape)})
+    axes[1].set_ylabel("")
+    fig.suptitle(escape(f"{METRIC_TITLES[data.metric]}: regular vs context-free networks\n{data.filters}"))
+    fig.legend(handles=list(handles.values()), title="family", loc="outside right upper")
+    return fig
+
+
+def scatter_figure(data: FigureData, escape: Callable[[str], str]):
+    fig, axes = plt.subplots(1, 2, sharey=True, figsize=(12.0, 5.5), layout="constrained")
+    for ax, (set_name, columns) in zip(axes, data.scatter.items()):
+        ax.set_title(escape(f"{SET_LABELS[set_name]} (n = {len(columns['wamb'])})"))
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel(escape("conformance accuracy (fraction of test words, 0 to 1)"))
+        ax.grid(alpha=0.3)
+        if not columns["wamb"]:
+            note_no_networks(ax, escape)
+            continue
+        draw_scatter_points(ax, columns)
+        draw_fit(ax, data.fits[set_name], columns["accuracy"], escape)
+        ax.legend(loc="best", fontsize="small")
+    axes[0].set_ylabel(escape(f"weighted ambiguity of {data.scatter_function}\n{AMBIGUITY_RANGE}"))
+    fig.suptitle(escape(f"Weighted ambiguity of {data.scatter_function} against accuracy\n{data.filters}"))
+    return fig
+
+
+def draw_scatter_points(ax, columns: dict) -> None:
+    for rnn, (colour, marker) in RNN_STYLES.items():
+        points = [(x, y) for x, y, kind in zip(columns["accuracy"], columns["wamb"], columns["rnn"]) if kind == rnn]
+        if points:
+            xs, ys = zip(*points)
+            ax.scatter(xs, ys, color=colour, marker=marker, alpha=0.7, label=rnn)
+
+
+def draw_fit(ax, fit, accuracies, escape: Callable[[str], str]) -> None:
+    if fit is None:
+        ax.plot([], [], linestyle="", label=escape("Pearson r undefined (too few or constant values)"))
+        return
+    xs = [min(accuracies), max(accuracies)]
+    ax.plot(xs, [fit.slope * x + fit.intercept for x in xs], color="black",
+            label=escape(f"least squares; Pearson r = {fit.r:.2f} (p = {fit.p:.2g})"))
+
+
+def build_figures(data: FigureData, tag: str, escape: Callable[[str], str]) -> list:
+    """(file stem, figure) for each figure."""
+    return [(f"boxplot_{data.set_name}_{data.metric}{tag}", box_figure(data, escape)),
+            (f"regular_vs_{data.pda_set}_{data.metric}{tag}", comparison_figure(data, escape)),
+            (f"{data.scatter_function}_wamb_vs_accuracy_regular_vs_{data.pda_set}{tag}", scatter_figure(data, escape))]
+
+
+def save_figure(fig, stem: Path, file_format: str) -> Path:
+    """Write one format through a temp file in the same folder, so no reader sees half a figure."""
+    path = stem.with_name(f"{stem.name}.{file_format}")
+    atomic_write(path, lambda file: fig.savefig(file, format=file_format, dpi=DPI, bbox_inches="tight"))
+    return path
+
+
+def write_figures(data: FigureData, directory: Path, tag: str, pgf: bool, show: bool) -> list[Path]:
+    """PNG and PDF of every figure, then PGF if asked; --show keeps the PNG/PDF figures open at the end."""
+    written = []
+    figures = build_figures(data, tag, as_is)
+    for stem, fig in figures:
+        written += [save_figure(fig, directory / stem, file_format) for file_format in IMAGE_FORMATS]
+    if not show:
+        for _, fig in figures:
+            plt.close(fig)
+    if pgf:
+        written += write_pgf_figures(data, directory, tag)
+    if show:
+        plt.show()
+    return written
+
+
+def write_pgf_figures(data: FigureData, directory: Path, tag: str) -> list[Path]:
+    """The same figures with LaTeX-escaped text. The PGF backend runs LaTeX to measure every text."""
+    from matplotlib.backends.backend_pgf import LatexError
+    written = []
+    for stem, fig in build_figures(data, tag, tex_escape):
+        try:
+            written.append(save_figure(fig, directory / stem, "pgf"))
+        except (RuntimeError, LatexError) as error:
+            first_line = str(error).splitlines()[0]
+            raise UserError(f"could not write {stem}.pgf: matplotlib's PGF backend needs a working LaTeX "
+                            f"(rcParams['pgf.texsystem'] = {plt.rcParams['pgf.texsystem']}) to measure text: "
+                            f"{first_line}. The PNG and PDF figures were written; install a TeX system "
+                            "(e.g. texlive-xetex) or leave out --pgf") from None
+        finally:
+            plt.close(fig)
+    return written
