@@ -9,8 +9,9 @@ from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function
 from errors import UserError
 from results import network_name
-from evaluation import (automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
+from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
                         validation_states, validation_words)
+from sampling import TRAINING_WORDS, VALIDATION_WORDS
 from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
 
 REPO = Path(__file__).resolve().parent
@@ -32,6 +33,11 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint-dir", type=Path, default=REPO / "pretrained_models",
                         help="where a matching checkpoint is loaded from, and a newly trained one saved")
     parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
+    parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
+    parser.add_argument("--validation-words", type=positive_int, default=VALIDATION_WORDS,
+                        help="validation words whose hidden states are clustered")
+    parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
+                        help="random words of length 16-30 in the conformance test")
     return parser.parse_args(argv)
 
 
@@ -58,11 +64,14 @@ def main(argv=None) -> int:
     print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
           f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
     model, info = train_or_load(checkpoint, config, automaton, TrainingConfig(epochs=args.epochs, seed=args.seed),
-                                device, metadata={"language": args.automaton}, reuse=not args.retrain)
+                                device, n_training=args.train_words, metadata={"language": args.automaton},
+                                reuse=not args.retrain)
     print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
-    print(f"conformance accuracy: {conformance_accuracy(model, automaton, seed=args.seed):.4f}")
+    accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
+    print(f"conformance accuracy: {accuracy:.4f}")
 
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, args.seed))
+    vectors, trace = validation_states(model, automaton, validation_words(automaton, args.seed,
+                                                                          args.validation_words))
     state_labels = trace.state_labels(labeling)
     n_states = automaton_size(automaton)
     clustering = cluster_hidden_states(args.function, vectors, state_labels, n_states,
