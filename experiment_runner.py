@@ -1,0 +1,318 @@
+"""The full grid of SPEC §3: languages × architectures × sizes × repetitions, each network trained, tested,
+clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
+
+Layout of --out: checkpoints/{network}.pt, jobs/{network}.pickle (one record per job, written when it
+finishes), logs/run-*.log, and the SPEC §8 accuracy.pickle / ambiguity.pickle, rebuilt from the job
+records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
+"""
+import argparse
+import fcntl
+import math
+import re
+import signal
+import sys
+import threading
+import time
+from contextlib import closing, contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+from tqdm import tqdm
+
+from atomic_io import remove_stale_temp_files
+from automata import get_automaton, input_alphabet, is_context_free, list_automata, regular_automaton_names
+from cli import positive_int, run_cli
+from clustering import FUNCTION_NAMES, parse_function_names
+from errors import ResultFileError, UserError
+from evaluation import automaton_size
+from grid_jobs import DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_results, read_job_record, write_job_record
+from job_backends import run_in_pool, run_in_process, run_on_dask
+from results import ACCURACY_FILE, AMBIGUITY_FILE, write_results
+from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
+
+REPO = Path(__file__).resolve().parent
+# SPEC §3 sizes as (layers, factor of opt = |Σ|·|Q|); the PDAs add two wider single-layer networks.
+SPEC_SIZES = ((1, Fraction(1)), (1, Fraction(3, 2)), (2, Fraction(1)))
+PDA_EXTRA_SIZES = ((1, Fraction(3)), (1, Fraction(5)))
+SIZE_PATTERN = re.compile(r"(\d+)x(\d+(?:\.\d+)?)")
+HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished job
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    grid = parser.add_argument_group("the slice of the grid to run")
+    grid.add_argument("--languages", default="all", help="comma-separated names from automata.list_automata(), "
+                      "or 'all', 'regular', 'context_free'")
+    grid.add_argument("--rnn", default=",".join(RNN_TYPES), help="comma-separated architectures")
+    grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|) "
+                      "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
+    grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
+    grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
+    run = parser.add_argument_group("how to run it")
+    run.add_argument("--out", type=Path, default=REPO / "experiment_results" / "grid", help="results folder")
+    run.add_argument("--epochs", type=positive_int, default=200, help="maximum training epochs")
+    run.add_argument("--no-train", action="store_true", help="use existing checkpoints only; skip jobs without one")
+    run.add_argument("--workers", type=positive_int, default=1, help="jobs run at the same time")
+    run.add_argument("--backend", choices=("local", "dask"), default=None,
+                     help="local processes or Dask distributed (default: dask if --scheduler is given)")
+    run.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786 "
+                     "(default: start a LocalCluster of --workers processes)")
+    run.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
+    scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
+    scale.add_argument("--validation-words", type=positive_int, default=2_000,
+                       help="validation words (their hidden states are clustered)")
+    scale.add_argument("--conformance-words", type=positive_int, default=10_000, help="conformance-test words")
+    scale.add_argument("--fit-fraction", type=fraction_of_one, default=0.25,
+                       help="share of the vectors OPTICS and mean shift are fitted on")
+    return parser.parse_args(argv)
+
+
+def fraction_of_one(text: str) -> float:
+    """argparse type: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
+# ---- the grid --------------------------------------------------------------------------------------------
+
+def comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_languages(text: str) -> list[str]:
+    groups = {"all": list_automata(), "regular": regular_automaton_names(),
+              "context_free": [name for name in list_automata() if name not in regular_automaton_names()]}
+    languages = []
+    for name in comma_list(text):
+        if name in groups:
+            languages.extend(groups[name])
+        elif name in list_automata():
+            languages.append(name)
+        else:
+            get_automaton(name)   # raises the registry's own message listing the valid names
+            raise UserError(f"'{name}' is a file, not a benchmark language; the grid runs registry names only")
+    if not languages:
+        raise UserError("--languages names no language")
+    return list(dict.fromkeys(languages))
+
+
+def parse_architectures(text: str) -> list[str]:
+    architectures = [check_rnn_type(name) for name in comma_list(text)]
+    if not architectures:
+        raise UserError("--rnn names no architecture")
+    return list(dict.fromkeys(architectures))
+
+
+def parse_sizes(text: str) -> list[tuple[int, Fraction]]:
+    """'1x1,1x1.5,2x1' → [(1, 1), (1, 3/2), (2, 1)]: layers and a factor of opt, exactly (no float rounding)."""
+    sizes = []
+    for item in comma_list(text):
+        match = SIZE_PATTERN.fullmatch(item)
+        if not match or int(match[1]) < 1 or Fraction(match[2]) <= 0:
+            raise UserError(f"size '{item}' is not LAYERSxFACTOR with LAYERS ≥ 1 and FACTOR > 0 (e.g. 1x1.5)")
+        sizes.append((int(match[1]), Fraction(match[2])))
+    if not sizes:
+        raise UserError("--sizes names no size")
+    return sizes
+
+
+def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]:
+    """(layers, hidden) of one language's networks, hidden = floor(factor·|Σ|·|Q|)."""
+    sizes = requested or SPEC_SIZES + (PDA_EXTRA_SIZES if is_context_free(automaton) else ())
+    opt = len(input_alphabet(automaton)) * automaton_size(automaton)
+    pairs = []
+    for layers, factor in sizes:
+        hidden = math.floor(factor * opt)
+        if hidden < 1:
+            raise UserError(f"size {layers}x{factor} gives {hidden} hidden units for {language} (opt = {opt})")
+        pairs.append((layers, hidden))
+    return list(dict.fromkeys(pairs))
+
+
+def build_grid(args) -> list[JobSpec]:
+    """Every job of the requested slice, language by language; user mistakes are UserErrors."""
+    languages, architectures = parse_languages(args.languages), parse_architectures(args.rnn)
+    requested_sizes = parse_sizes(args.sizes) if args.sizes is not None else None
+    functions = tuple(parse_function_names(args.functions))
+    if not functions:
+        raise UserError("--functions names no function")
+    checkpoint_dir = str((args.out / "checkpoints").resolve())
+    specs = []
+    for language in languages:
+        sizes = language_sizes(language, get_automaton(language), requested_sizes)
+        for rnn in architectures:
+            for layers, hidden in sizes:
+                for repetition in range(1, args.repeats + 1):
+                    specs.append(JobSpec(
+                        language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
+                        training_words=args.train_words, validation_words=args.validation_words,
+                        conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
+                        train=not args.no_train, device=args.device))
+    return specs
+
+
+def choose_backend(args):
+    """A generator factory: specs → (spec, record) pairs."""
+    backend = args.backend or ("dask" if args.scheduler else "local")
+    if args.scheduler and backend != "dask":
+        raise UserError("--scheduler needs --backend dask")
+    if backend == "dask":
+        return lambda specs: run_on_dask(specs, args.workers, args.scheduler)
+    if args.workers == 1:
+        return run_in_process
+    return lambda specs: run_in_pool(specs, args.workers)
+
+
+# ---- the results folder ----------------------------------------------------------------------------------
+
+@contextmanager
+def exclusive_lock(out_dir: Path):
+    """One run per results folder: a second one would delete the first one's temp files. Freed on any exit."""
+    with open(out_dir / ".lock", "w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another run is using {out_dir}; wait for it or choose another --out") from None
+        yield
+
+
+def read_job_files(out_dir: Path, log) -> dict[str, dict]:
+    """Every readable job record under OUT/jobs; unreadable ones are reported and left out (never merged)."""
+    records = {}
+    for path in sorted((out_dir / "jobs").glob("*.pickle")):
+        try:
+            records[path.stem] = read_job_record(path)
+        except ResultFileError as error:
+            log.write(f"warning: {error}; its job is rerun if it is in this slice, and never merged")
+    return records
+
+
+def rebuild_merged_results(out_dir: Path, log) -> None:
+    accuracy, ambiguity = merged_results(read_job_files(out_dir, log).values())
+    write_results(out_dir, accuracy, ambiguity)
+    log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
+
+
+# ---- progress and logging --------------------------------------------------------------------------------
+
+class RunLog:
+    """Lines for the terminal (above the progress bar) and for this run's log file in OUT/logs."""
+
+    def __init__(self, out_dir: Path):
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        (out_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.path = out_dir / "logs" / f"run-{stamp}.log"
+        for attempt in range(2, 1000):   # two runs within one second get separate files
+            if not self.path.exists():
+                break
+            self.path = out_dir / "logs" / f"run-{stamp}-{attempt}.log"
+        self.file = open(self.path, "x", encoding="utf-8")
+
+    def write(self, line: str, echo: bool = True) -> None:
+        if echo:
+            tqdm.write(line, file=sys.stderr)
+        self.file.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def job_line(record: dict) -> str:
+    """One line per finished job: name, accuracy, k_means_8 weighted ambiguity, seconds; or why it failed."""
+    seconds = f"{record['seconds'].get('total', 0.0):.1f} s"
+    if record["status"] != DONE:
+        return f"{record['name']}  {record['status'].upper()}: {record['error']}  ({seconds})"
+    parts = [record["name"], f"accuracy {record['accuracy']:.4f}"]
+    wambs = [(labeling, scores[HEADLINE_FUNCTION][1]) for labeling, scores in record["results"].items()
+             if isinstance(scores.get(HEADLINE_FUNCTION), list)]
+    if wambs:
+        parts.append(f"{HEADLINE_FUNCTION} wamb " + ", ".join(
+            f"{wamb:.4f}" if labeling == "regular" else f"{labeling} {wamb:.4f}" for labeling, wamb in wambs))
+    failed_functions = sum(isinstance(values, str) for scores in record["results"].values()
+                           for values in scores.values())
+    if failed_functions:
+        parts.append(f"{failed_functions} function result(s) failed")
+    return "  ".join(parts + [seconds])
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM (a cluster's job killer, `kill`) stops the run like Ctrl-C: finished results are merged first."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+def run_jobs(specs: list[JobSpec], backend, out_dir: Path, log) -> list[dict]:
+    """Run the jobs, writing each record as it arrives; returns the records of this run."""
+    records = []
+    with tqdm(total=len(specs), desc="grid", unit="job", dynamic_ncols=True) as bar, \
+            closing(backend(specs)) as finished_jobs:
+        for _, record in finished_jobs:
+            write_job_record(out_dir, record)
+            records.append(record)
+            log.write(job_line(record))
+            bar.update(1)
+    return records
+
+
+def summary_lines(records: list[dict], seconds: float) -> list[str]:
+    counts = {status: sum(record["status"] == status for record in records) for status in (DONE, FAILED, SKIPPED)}
+    lines = [f"this run: {counts[DONE]} done, {counts[FAILED]} failed, {counts[SKIPPED]} skipped in {seconds:.1f} s"]
+    unfinished = [record for record in records if record["status"] != DONE]
+    if unfinished:
+        lines.append("not finished (rerun to retry):")
+        lines.extend(f"  {record['name']}: {record['status']}: {record['error']}" for record in unfinished)
+    return lines
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    specs = build_grid(args)
+    backend = choose_backend(args)
+    resolve_device(args.device)
+    out_dir = args.out.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log, sigterm_as_interrupt():
+        log.write(f"arguments: {' '.join(sys.argv[1:] if argv is None else argv)}", echo=False)
+        log.write(f"settings: {vars(args)}", echo=False)
+        stale = remove_stale_temp_files(out_dir)
+        if stale:
+            log.write(f"removed {len(stale)} temp file(s) left by an interrupted run")
+        previous = read_job_files(out_dir, log)
+        to_run = [spec for spec in specs if not is_finished(previous.get(spec.name), spec)]
+        log.write(f"{len(specs)} jobs in this slice: {len(specs) - len(to_run)} already finished, "
+                  f"{len(to_run)} to run; log {log.path}")
+        try:
+            records = run_jobs(to_run, backend, out_dir, log)
+        except KeyboardInterrupt:
+            log.write("interrupted: no new jobs; merging the finished ones")
+            rebuild_merged_results(out_dir, log)
+            raise
+        rebuild_merged_results(out_dir, log)
+        for line in summary_lines(records, time.perf_counter() - start):
+            log.write(line)
+    return 0 if all(record["status"] == DONE for record in records) else 1
+
+
+if __name__ == "__main__":
+    run_cli(main)
