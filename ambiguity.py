@@ -18,9 +18,9 @@ def contingency_matrix(states: Sequence, clusters: Sequence) -> np.ndarray:
                          f"got shapes {states.shape} and {clusters.shape}")
     _, state_index = np.unique(states, return_inverse=True)
     _, cluster_index = np.unique(clusters, return_inverse=True)
-    counts = np.zeros((cluster_index.max(initial=-1) + 1, state_index.max(initial=-1) + 1), dtype=np.int64)
-    np.add.at(counts, (cluster_index, state_index), 1)
-    return counts
+    shape = (cluster_index.max(initial=-1) + 1, state_index.max(initial=-1) + 1)
+    counts = np.bincount(cluster_index.ravel() * shape[1] + state_index.ravel(), minlength=shape[0] * shape[1])
+    return counts.reshape(shape).astype(np.int64)
 
 
 def ambiguity_from_counts(counts: np.ndarray) -> tuple[float, float, float, float]:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from automata import is_context_free
+from automata.pda import ERROR_STATE_ID, STACK_BOTTOM
 from automata.tables import compile_table
 
 LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
@@ -69,18 +70,62 @@ def _trace_regular(automaton, letters, lengths, alphabet) -> PrefixTrace:
     return PrefixTrace(np.asarray(table.output_classes)[outputs], np.asarray(table.state_ids)[states], lengths)
 
 
+@dataclass(frozen=True)
+class PdaTable:
+    """A PDA's rules as arrays over (control state, letter[, top symbol]); stack symbols are '$' then Σ."""
+    state_ids: tuple[str, ...]
+    symbols: tuple[str, ...]
+    initial_state: int
+    error_state: int
+    accepting: np.ndarray      # (n_states,) bool
+    guard_holds: np.ndarray    # (n_states, n_letters, n_symbols) bool: a rule exists and the top passes its guard
+    n_popped: np.ndarray       # (n_states, n_letters)
+    n_pushed: np.ndarray       # (n_states, n_letters)
+    target: np.ndarray         # (n_states, n_letters)
+
+
+def compile_pda(pda, alphabet) -> PdaTable:
+    """Arrays for stepping many words at once; the same rules as Pda.step."""
+    state_ids = tuple(state.state_id for state in pda.states)
+    state_index = {state_id: i for i, state_id in enumerate(state_ids)}
+    symbols = (STACK_BOTTOM,) + tuple(alphabet)
+    shape = (len(state_ids), len(alphabet))
+    guard_holds = np.zeros(shape + (len(symbols),), dtype=bool)
+    n_popped, n_pushed = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
+    target = np.full(shape, state_index[ERROR_STATE_ID])
+    for (source, letter), rule in pda._rules.items():    # the PDA's prepared rules (see automata/pda.py)
+        s, a = state_index[source], alphabet.index(letter)
+        guard_holds[s, a] = [rule.guard is None or symbol in rule.guard for symbol in symbols]
+        n_popped[s, a], n_pushed[s, a], target[s, a] = rule.n_popped, rule.n_pushed, state_index[rule.target]
+    accepting = np.array([state.is_accepting for state in pda.states])
+    return PdaTable(state_ids, symbols, state_index[pda.initial_state.state_id], state_index[ERROR_STATE_ID],
+                    accepting, guard_holds, n_popped, n_pushed, target)
+
+
 def _trace_pda(pda, letters, lengths, alphabet) -> PrefixTrace:
+    """All words at once, one step per position: the stack is a (word, depth) array of symbol indices."""
+    table = compile_pda(pda, tuple(alphabet))
     n_words, max_length = letters.shape
-    outputs = np.full((n_words, max_length), "", dtype=object)
-    states = np.full((n_words, max_length), "", dtype=object)
-    heights = np.zeros((n_words, max_length), dtype=np.int64)
-    tops = np.full((n_words, max_length), "", dtype=object)
-    for w in range(n_words):
-        pda.reset_to_initial()
-        for position in range(lengths[w]):
-            outputs[w, position] = str(pda.step(alphabet[letters[w, position]]))
-            states[w, position] = pda.current_state.state_id
-            stack = pda.stack
-            heights[w, position] = len(stack)
-            tops[w, position] = stack[-1]
-    return PrefixTrace(outputs.astype(str), states.astype(str), lengths, heights, tops.astype(str))
+    words = np.arange(n_words)
+    stack = np.zeros((n_words, 2 * max_length + 1), dtype=np.int64)   # index 0 is '$'; at most 2 pushes a letter
+    height = np.ones(n_words, dtype=np.int64)
+    state = np.full(n_words, table.initial_state)
+    states = np.empty((n_words, max_length), dtype=np.int64)
+    heights = np.empty((n_words, max_length), dtype=np.int64)
+    tops = np.empty((n_words, max_length), dtype=np.int64)
+    for position in range(max_length):
+        letter = letters[:, position]
+        popped, pushed = table.n_popped[state, letter], table.n_pushed[state, letter]
+        fires = table.guard_holds[state, letter, stack[words, height - 1]] & (height > popped)
+        height = np.where(fires, height - popped, height)
+        symbol = letter + 1                                  # stack symbol index of the letter
+        for copy in range(2):
+            push_here = fires & (pushed > copy)
+            stack[words[push_here], height[push_here]] = symbol[push_here]
+            height = height + push_here
+        state = np.where(fires, table.target[state, letter], table.error_state)
+        states[:, position], heights[:, position] = state, height
+        tops[:, position] = stack[words, height - 1]
+    accepted = table.accepting[states] & (heights == 1)
+    return PrefixTrace(np.where(accepted, "True", "False"), np.asarray(table.state_ids)[states], lengths,
+                       heights, np.asarray(table.symbols)[tops])

@@ -6,12 +6,15 @@ prediction is the cluster); the others cluster without seeing the state labels.
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
+from sklearn.cluster import KMeans, estimate_bandwidth, kmeans_plusplus
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils.extmath import row_norms
 
 from errors import UserError
+from fast_clustering import (DistinctVectors, dbscan_labels, distinct_vectors, estimate_bandwidth_all,
+                             mean_shift_labels, optics_labels)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ FUNCTIONS = (
 FUNCTION_NAMES = tuple(function.name for function in FUNCTIONS)
 FAMILIES = ("linear", "k_means", "DBSCAN", "OPTICS", "mean_shift")
 DBSCAN_MIN_SAMPLES = 5
-BANDWIDTH_SAMPLE = 5000  # estimate_bandwidth is quadratic in its sample; scikit-learn suggests bounding it
+KMEANS_TOL = 1e-4       # scikit-learn's default
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,11 @@ def kmeans_k(function: AbstractionFunction, n_states: int, k_multiplier: int = 1
 
 
 def mean_shift_bandwidth(hidden_states: np.ndarray, random_state: int = 0,
-                         n_samples: int | None = BANDWIDTH_SAMPLE) -> float:
-    """scikit-learn's estimate_bandwidth of the vectors, on a bounded random sample."""
-    if n_samples is not None and n_samples >= len(hidden_states):
-        n_samples = None
-    return float(estimate_bandwidth(hidden_states, n_samples=n_samples, random_state=random_state))
+                         n_samples: int | None = None) -> float:
+    """scikit-learn's estimate_bandwidth of the vectors: of all of them (SPEC §6), or of a random sample."""
+    if n_samples is not None and n_samples < len(hidden_states):
+        return float(estimate_bandwidth(hidden_states, n_samples=n_samples, random_state=random_state))
+    return estimate_bandwidth_all(distinct_vectors(hidden_states))
 
 
 def check_finite(hidden_states: np.ndarray) -> None:
@@ -96,25 +99,83 @@ def check_finite(hidden_states: np.ndarray) -> None:
         raise ValueError("hidden states contain NaN or inf (the network's activations exploded)")
 
 
+class HiddenStateClusterer:
+    """The abstraction functions on one network's vectors, each clustering computed once.
+
+    The vectors are deduplicated once (validation words share prefixes, so most vectors repeat); the
+    unsupervised clusterings do not depend on the labeling and are reused across labelings; the five
+    DBSCAN radii share one pass over the distances; the mean-shift bandwidth is estimated once. Every
+    result equals scikit-learn's on the full list of vectors (see fast_clustering).
+    """
+
+    def __init__(self, hidden_states: np.ndarray, *, random_state: int = 0, fit_fraction: float = 0.25,
+                 bandwidth: float | None = None, function_names=FUNCTION_NAMES):
+        check_finite(hidden_states)
+        if not 0 < fit_fraction <= 1:
+            raise UserError(f"fit fraction must be in (0, 1], got {fit_fraction}")
+        self.hidden_states = hidden_states
+        self.distinct = distinct_vectors(hidden_states)
+        self.n_fit = max(1, int(len(hidden_states) * fit_fraction))
+        self.random_state = random_state
+        self._bandwidth = bandwidth
+        self._dbscan_eps = sorted({get_function(name).eps for name in function_names
+                                   if get_function(name).family == "DBSCAN"})
+        self._labels = {}   # (function name, k) -> cluster label of every vector
+
+    def bandwidth(self) -> float:
+        """estimate_bandwidth of all vectors, computed on first use."""
+        if self._bandwidth is None:
+            self._bandwidth = estimate_bandwidth_all(self.distinct)
+        return self._bandwidth
+
+    def cluster(self, name: str, state_labels: np.ndarray, n_states: int, k_multiplier: int = 1) -> Clustering:
+        """Apply abstraction function `name` and return the cluster label of every vector."""
+        function = get_function(name)
+        if function.family == "linear":
+            labels = _linear_probe(function.name, self.hidden_states, state_labels, self.random_state)
+        else:
+            k = kmeans_k(function, n_states, k_multiplier) if function.family == "k_means" else 0
+            key = (function.name if function.family != "k_means" else "k_means", k)
+            if key not in self._labels:
+                self._labels[key] = self._unsupervised(function, k)
+            labels = self._labels[key]
+        return Clustering(np.asarray(labels), int(len(np.unique(labels))))
+
+    def _unsupervised(self, function: AbstractionFunction, k: int) -> np.ndarray:
+        if function.family == "k_means":
+            return self.distinct.expand(_k_means(self.hidden_states, self.distinct, k, self.random_state))
+        if function.family == "DBSCAN":
+            eps_values = sorted(set(self._dbscan_eps) | {function.eps})
+            computed = dbscan_labels(self.distinct, eps_values, DBSCAN_MIN_SAMPLES)
+            for eps, labels in computed.items():
+                self._labels.setdefault((_dbscan_name(eps), 0), self.distinct.expand(labels))
+            return self._labels[(function.name, 0)]
+        fit = self.distinct.head(self.n_fit)
+        if function.family == "OPTICS":
+            return _optics(self.hidden_states[:self.n_fit], fit, self.distinct)
+        bandwidth = self.bandwidth() / function.bandwidth_divisor
+        if bandwidth <= 0:
+            raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
+        return self.distinct.expand(mean_shift_labels(fit, bandwidth, self.distinct))
+
+
+def _dbscan_name(eps: float) -> str:
+    return next(function.name for function in FUNCTIONS if function.family == "DBSCAN" and function.eps == eps)
+
+
 def cluster_hidden_states(name: str, hidden_states: np.ndarray, state_labels: np.ndarray, n_states: int, *,
                           k_multiplier: int = 1, random_state: int = 0, fit_fraction: float = 0.25,
-                          bandwidth: float | None = None) -> Clustering:
-    """Apply abstraction function `name` to the vectors and return their cluster labels."""
-    function = get_function(name)
-    check_finite(hidden_states)
-    if function.family == "linear":
-        labels = _linear_probe(function.name, hidden_states, state_labels, random_state)
-    elif function.family == "k_means":
-        labels = _k_means(hidden_states, kmeans_k(function, n_states, k_multiplier), random_state)
-    elif function.family == "DBSCAN":
-        labels = DBSCAN(eps=function.eps, min_samples=DBSCAN_MIN_SAMPLES).fit_predict(hidden_states)
-    elif function.family == "OPTICS":
-        labels = _optics(hidden_states, fit_fraction)
-    else:
-        if bandwidth is None:
-            bandwidth = mean_shift_bandwidth(hidden_states, random_state)
-        labels = _mean_shift(hidden_states, bandwidth / function.bandwidth_divisor, fit_fraction)
-    return Clustering(np.asarray(labels), int(len(np.unique(labels))))
+                          bandwidth: float | None = None,
+                          clusterer: HiddenStateClusterer | None = None) -> Clustering:
+    """Apply abstraction function `name` to the vectors and return their cluster labels.
+
+    `clusterer`, a HiddenStateClusterer made from these same vectors (with this random_state and
+    fit_fraction), lets repeated calls share its work.
+    """
+    if clusterer is None:
+        clusterer = HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
+                                         bandwidth=bandwidth, function_names=(name,))
+    return clusterer.cluster(name, state_labels, n_states, k_multiplier)
 
 
 def _linear_probe(name: str, hidden_states, state_labels, random_state: int) -> np.ndarray:
@@ -128,33 +189,35 @@ def _linear_probe(name: str, hidden_states, state_labels, random_state: int) -> 
     return probe.fit(hidden_states, state_labels).predict(hidden_states)
 
 
-def _k_means(hidden_states, k: int, random_state: int) -> np.ndarray:
+def _k_means(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> np.ndarray:
+    """KMeans(k, k-means++, random_state).fit_predict(hidden_states), one label per distinct vector.
+
+    The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
+    the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which
+    moves the centres exactly as the repeated vectors would, with the same stopping tolerance.
+    """
     # More clusters than distinct vectors cannot be formed; cap k there (documented in the README).
-    n_distinct = len(np.unique(hidden_states, axis=0))
-    model = KMeans(n_clusters=min(k, n_distinct), init="k-means++", n_init="auto", random_state=random_state)
-    return model.fit_predict(hidden_states)
+    k = min(k, len(distinct))
+    mean = hidden_states.mean(axis=0)
+    centred = hidden_states - mean
+    centres, _ = kmeans_plusplus(centred, k, x_squared_norms=row_norms(centred, squared=True),
+                                 random_state=random_state)
+    # KMeans scales tol by the mean variance of the rows it is given; give it that of all vectors.
+    distinct_variance = np.mean(np.var(distinct.vectors, axis=0))
+    tol = KMEANS_TOL * np.mean(np.var(hidden_states, axis=0)) / distinct_variance if distinct_variance > 0 else 0
+    model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
+    return model.fit(distinct.vectors, sample_weight=distinct.counts).labels_
 
 
-def _fit_subset(hidden_states, fit_fraction: float) -> np.ndarray:
-    if not 0 < fit_fraction <= 1:
-        raise UserError(f"fit fraction must be in (0, 1], got {fit_fraction}")
-    return hidden_states[:max(1, int(len(hidden_states) * fit_fraction))]
+def _optics(fitted, fit: DistinctVectors, distinct: DistinctVectors) -> np.ndarray:
+    """OPTICS on the fitted vectors; every other vector joins the cluster of its nearest fitted vector.
 
-
-def _optics(hidden_states, fit_fraction: float) -> np.ndarray:
-    fitted = _fit_subset(hidden_states, fit_fraction)
-    fitted_labels = OPTICS().fit_predict(fitted)
-    if len(fitted) == len(hidden_states):
-        return fitted_labels
-    # OPTICS cannot label new points: each of the rest joins the cluster of its nearest fitted vector.
-    nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(hidden_states, return_distance=False)
-    labels = fitted_labels[nearest[:, 0]]
+    The nearest fitted vector is found as before, among all fitted vectors (copies of one vector can carry
+    different OPTICS labels, and scikit-learn's choice among equal copies is kept), but once per distinct
+    vector.
+    """
+    fitted_labels = optics_labels(fitted, fit)
+    nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(distinct.vectors, return_distance=False)
+    labels = distinct.expand(fitted_labels[nearest[:, 0]])
     labels[:len(fitted)] = fitted_labels
     return labels
-
-
-def _mean_shift(hidden_states, bandwidth: float, fit_fraction: float) -> np.ndarray:
-    if bandwidth <= 0:
-        raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
-    model = MeanShift(bandwidth=bandwidth).fit(_fit_subset(hidden_states, fit_fraction))
-    return model.predict(hidden_states)

@@ -13,7 +13,7 @@ from ambiguity import ambiguity_from_labels
 from automata import input_alphabet, is_context_free
 from automata.tables import compile_table
 from automaton_runs import PrefixTrace, labelings_for, trace_words
-from clustering import cluster_hidden_states, get_function, mean_shift_bandwidth
+from clustering import HiddenStateClusterer, cluster_hidden_states
 from rnn_models import (NetworkConfig, RecurrentClassifier, TrainingConfig, class_indices, hidden_states,
                         load_checkpoint, prefix_predictions, save_checkpoint, train_network)
 from sampling import TRAINING_WORDS, VALIDATION_WORDS, WordSet, conformance_words, sample_words
@@ -106,15 +106,23 @@ def k_multiplier(labeling: str, automaton) -> int:
 
 
 def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,
-                       multiplier: int = 1, seed: int = 0, fit_fraction: float = 0.25) -> dict[str, FunctionResult]:
-    """Cluster with each function and score the ambiguity; a failing function records its reason."""
-    results, bandwidth = {}, None
+                       multiplier: int = 1, seed: int = 0, fit_fraction: float = 0.25,
+                       clusterer: HiddenStateClusterer | None = None) -> dict[str, FunctionResult]:
+    """Cluster with each function and score the ambiguity; a failing function records its reason.
+
+    Pass the same `clusterer` for every labeling of one network so that the clusterings that do not
+    depend on the labels (and the deduplication and bandwidth) are computed once.
+    """
+    try:
+        clusterer = clusterer or HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
+                                                      function_names=function_names)
+    except (ValueError, MemoryError, ArithmeticError) as error:
+        return {name: FunctionResult(error=f"{type(error).__name__}: {error}") for name in function_names}
+    results = {}
     for name in function_names:
         try:
-            if get_function(name).family == "mean_shift" and bandwidth is None:
-                bandwidth = mean_shift_bandwidth(vectors, random_state=seed)
             clustering = cluster_hidden_states(name, vectors, state_labels, n_states, k_multiplier=multiplier,
-                                               random_state=seed, fit_fraction=fit_fraction, bandwidth=bandwidth)
+                                               random_state=seed, fit_fraction=fit_fraction, clusterer=clusterer)
             amb, wamb, worst, best = ambiguity_from_labels(state_labels, clustering.cluster_labels)
             results[name] = FunctionResult(amb, wamb, worst, best, clustering.n_clusters)
         except (ValueError, MemoryError, ArithmeticError) as error:
@@ -137,9 +145,14 @@ def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed
     """Everything SPEC §4–§7 asks of one network, with the validation words drawn from `seed`."""
     accuracy = conformance_accuracy(model, automaton, n_conformance_words, seed=seed)
     vectors, trace = validation_states(model, automaton, validation_words(automaton, seed, n_validation_words))
+    try:
+        clusterer = HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
+                                         function_names=function_names)
+    except (ValueError, MemoryError, ArithmeticError):
+        clusterer = None    # evaluate_functions records the reason for every function
     results = {}
     for labeling in labelings or labelings_for(automaton):
         results[labeling] = evaluate_functions(vectors, trace.state_labels(labeling), function_names,
                                                automaton_size(automaton), k_multiplier(labeling, automaton),
-                                               seed=seed, fit_fraction=fit_fraction)
+                                               seed=seed, fit_fraction=fit_fraction, clusterer=clusterer)
     return NetworkEvaluation(accuracy, results, len(vectors))

@@ -173,11 +173,13 @@ def final_predictions(model: RecurrentClassifier, letters: np.ndarray, lengths: 
 
 def class_indices(labels: np.ndarray, output_classes) -> np.ndarray:
     """Map str labels to class indices, refusing labels the network has no class for."""
+    labels = np.asarray(labels)
+    values, inverse = np.unique(labels, return_inverse=True)
     index_of = {label: i for i, label in enumerate(output_classes)}
-    unknown = set(np.unique(labels)) - set(index_of)
+    unknown = set(values.tolist()) - set(index_of)
     if unknown:
         raise ValueError(f"labels {sorted(unknown)} are not among the network's classes {list(output_classes)}")
-    return np.array([index_of[label] for label in labels], dtype=np.int64)
+    return np.array([index_of[value] for value in values.tolist()], dtype=np.int64)[inverse.reshape(labels.shape)]
 
 
 def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:

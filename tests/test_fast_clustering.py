@@ -1,0 +1,126 @@
+"""The deduplicated, blocked clustering equals scikit-learn on the full list of vectors, label for label."""
+import numpy as np
+import pytest
+from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import NearestNeighbors
+
+import fast_clustering
+from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, kmeans_k
+from fast_clustering import (dbscan_labels, distinct_vectors, estimate_bandwidth_all, mean_shift_labels,
+                             optics_labels)
+
+EPS_VALUES = (0.25, 0.5, 1.0, 1.5, 2.0)
+
+
+def repeated_vectors(seed: int, dim: int, n_distinct: int = 120, n_rows: int = 480):
+    """Like hidden states of shared prefixes: a few blobs, most vectors repeated, some nearly equal."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-1.5, 1.5, size=(4, dim))
+    distinct = centres[rng.integers(0, 4, n_distinct)] + rng.normal(scale=rng.uniform(0.05, 0.6),
+                                                                    size=(n_distinct, dim))
+    rows = distinct[rng.integers(0, n_distinct, n_rows)]
+    rows[:20] += rng.normal(scale=1e-3, size=(20, dim))
+    labels = np.array([f"q{i}" for i in rng.integers(0, 3, n_distinct)])[
+        np.unique(rows, axis=0, return_inverse=True)[1].ravel() % n_distinct]
+    return rows, labels
+
+
+@pytest.fixture(params=[(0, 3), (1, 12), (2, 20)], ids=["dim3", "dim12", "dim20"])
+def data(request):
+    return repeated_vectors(*request.param)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Force many row blocks so the blocked code paths are exercised on small data."""
+    monkeypatch.setattr(fast_clustering, "BLOCK_ENTRIES", 5000)
+
+
+def test_distinct_vectors_keep_first_occurrence_order_and_map_back():
+    rows = np.array([[1.0, 2.0], [0.0, 0.0], [1.0, 2.0], [-0.0, 0.0], [3.0, 1.0], [0.0, 0.0]])
+    distinct = distinct_vectors(rows)
+    assert distinct.vectors.tolist() == [[1.0, 2.0], [0.0, 0.0], [3.0, 1.0]]   # -0.0 equals 0.0
+    assert distinct.counts.tolist() == [2, 3, 1]
+    assert np.array_equal(distinct.vectors[distinct.inverse], rows)
+    head = distinct.head(3)
+    assert head.vectors.tolist() == [[1.0, 2.0], [0.0, 0.0]] and head.counts.tolist() == [2, 1]
+    assert np.array_equal(head.vectors[head.inverse], rows[:3])
+
+
+def test_bandwidth_of_all_vectors_equals_scikit_learn(data):
+    rows, _ = data
+    assert estimate_bandwidth_all(distinct_vectors(rows)) == pytest.approx(estimate_bandwidth(rows), rel=1e-12)
+
+
+@pytest.mark.parametrize("blocks", ["one block", "many blocks"])
+def test_dbscan_equals_scikit_learn(data, blocks, request):
+    if blocks == "many blocks":
+        request.getfixturevalue("small_blocks")
+    rows, _ = data
+    distinct = distinct_vectors(rows)
+    ours = dbscan_labels(distinct, EPS_VALUES, 5)
+    for eps in EPS_VALUES:
+        assert np.array_equal(distinct.expand(ours[eps]), DBSCAN(eps=eps, min_samples=5).fit_predict(rows)), eps
+
+
+def test_optics_equals_scikit_learn(data):
+    rows, _ = data
+    assert np.array_equal(optics_labels(rows), OPTICS().fit_predict(rows))
+
+
+@pytest.mark.parametrize("divisor", [1, 2, 4, 8])
+def test_mean_shift_equals_scikit_learn(data, divisor, small_blocks):
+    rows, _ = data
+    distinct = distinct_vectors(rows)
+    bandwidth = estimate_bandwidth(rows) / divisor
+    expected = MeanShift(bandwidth=bandwidth).fit(rows[:120]).predict(rows)
+    assert np.array_equal(distinct.expand(mean_shift_labels(distinct.head(120), bandwidth, distinct)), expected)
+
+
+def plain_clustering(name, rows, labels, n_states, multiplier, seed, fit_fraction):
+    """The straightforward path: scikit-learn on every vector, nothing shared (as the code was before)."""
+    function = get_function(name)
+    if function.family == "linear":
+        probe = (LinearDiscriminantAnalysis(solver="svd") if name == "lda"
+                 else LogisticRegression(solver="saga", max_iter=1000, random_state=seed))
+        return probe.fit(rows, labels).predict(rows)
+    if function.family == "k_means":
+        k = min(kmeans_k(function, n_states, multiplier), len(np.unique(rows, axis=0)))
+        return KMeans(n_clusters=k, init="k-means++", n_init="auto", random_state=seed).fit_predict(rows)
+    if function.family == "DBSCAN":
+        return DBSCAN(eps=function.eps, min_samples=5).fit_predict(rows)
+    fitted = rows[:max(1, int(len(rows) * fit_fraction))]
+    if function.family == "OPTICS":
+        fitted_labels = OPTICS().fit_predict(fitted)
+        nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(rows, return_distance=False)
+        result = fitted_labels[nearest[:, 0]]
+        result[:len(fitted)] = fitted_labels
+        return result
+    bandwidth = estimate_bandwidth(rows) / function.bandwidth_divisor
+    return MeanShift(bandwidth=bandwidth).fit(fitted).predict(rows)
+
+
+def test_every_function_equals_the_plain_path_across_labelings(data, small_blocks):
+    rows, labels = data
+    coarse = np.char.add(labels, np.where(np.arange(len(labels)) % 2 == 0, "|1", "|2"))   # a second labeling
+    clusterer = HiddenStateClusterer(rows, random_state=3, fit_fraction=0.5)
+    for labeling, multiplier in [(labels, 1), (coarse, 3)]:
+        for name in FUNCTION_NAMES:
+            ours = clusterer.cluster(name, labeling, 3, multiplier).cluster_labels
+            plain = plain_clustering(name, rows, labeling, 3, multiplier, 3, 0.5)
+            assert np.array_equal(ours, plain), name
+            alone = cluster_hidden_states(name, rows, labeling, 3, k_multiplier=multiplier, random_state=3,
+                                          fit_fraction=0.5).cluster_labels
+            assert np.array_equal(alone, plain), name
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_k_means_seeding_on_all_vectors_then_weighted_lloyd_equals_k_means_on_all_vectors(seed):
+    rows, labels = repeated_vectors(seed, dim=6, n_distinct=60, n_rows=600)
+    clusterer = HiddenStateClusterer(rows, random_state=seed)
+    for k in (2, 5, 12, 40, 60):
+        expected = KMeans(n_clusters=k, init="k-means++", n_init="auto", random_state=seed).fit_predict(rows)
+        ours = clusterer.cluster("k_means", labels, k).cluster_labels
+        assert np.array_equal(ours, expected), k
