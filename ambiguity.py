@@ -11,16 +11,21 @@ import numpy as np
 
 def contingency_matrix(states: Sequence, clusters: Sequence) -> np.ndarray:
     """Counts n(c, s) as an array of shape (n_clusters, n_states), vectorized."""
+    return _labelled_contingency(states, clusters)[2]
+
+
+def _labelled_contingency(states: Sequence, clusters: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct states, distinct clusters, counts n(c, s)) with rows and columns in that order."""
     states = np.asarray(states)
     clusters = np.asarray(clusters)
     if states.shape != clusters.shape or states.ndim != 1:
         raise ValueError(f"states and clusters must be equal-length 1-d sequences, "
                          f"got shapes {states.shape} and {clusters.shape}")
-    _, state_index = np.unique(states, return_inverse=True)
-    _, cluster_index = np.unique(clusters, return_inverse=True)
-    shape = (cluster_index.max(initial=-1) + 1, state_index.max(initial=-1) + 1)
+    state_values, state_index = np.unique(states, return_inverse=True)
+    cluster_values, cluster_index = np.unique(clusters, return_inverse=True)
+    shape = (len(cluster_values), len(state_values))
     counts = np.bincount(cluster_index.ravel() * shape[1] + state_index.ravel(), minlength=shape[0] * shape[1])
-    return counts.reshape(shape).astype(np.int64)
+    return state_values, cluster_values, counts.reshape(shape).astype(np.int64)
 
 
 def ambiguity_from_counts(counts: np.ndarray) -> tuple[float, float, float, float]:
@@ -66,11 +71,7 @@ def ambiguity_from_labels(states: Sequence, clusters: Sequence) -> tuple[float, 
 
 def state_cluster_map(states: Sequence, clusters: Sequence) -> dict:
     """{state label: {cluster label: count}}, for printing and for compute_ambiguity."""
-    states = np.asarray(states)
-    clusters = np.asarray(clusters)
-    state_values, state_index = np.unique(states, return_inverse=True)
-    cluster_values, cluster_index = np.unique(clusters, return_inverse=True)
-    counts = contingency_matrix(states, clusters)
+    state_values, cluster_values, counts = _labelled_contingency(states, clusters)
     return {state_values[s].item(): {cluster_values[c].item(): int(counts[c, s])
                                      for c in np.flatnonzero(counts[:, s])}
             for s in range(len(state_values))}

@@ -113,11 +113,12 @@ def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_n
     Pass the same `clusterer` for every labeling of one network so that the clusterings that do not
     depend on the labels (and the deduplication and bandwidth) are computed once.
     """
-    try:
-        clusterer = clusterer or HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
-                                                      function_names=function_names)
-    except (ValueError, MemoryError, ArithmeticError) as error:
-        return {name: FunctionResult(error=f"{type(error).__name__}: {error}") for name in function_names}
+    if clusterer is None:
+        try:
+            clusterer = HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
+                                             function_names=function_names)
+        except (ValueError, MemoryError, ArithmeticError) as error:
+            return _failed(function_names, error)
     results = {}
     for name in function_names:
         try:
@@ -126,8 +127,13 @@ def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_n
             amb, wamb, worst, best = ambiguity_from_labels(state_labels, clustering.cluster_labels)
             results[name] = FunctionResult(amb, wamb, worst, best, clustering.n_clusters)
         except (ValueError, MemoryError, ArithmeticError) as error:
-            results[name] = FunctionResult(error=f"{type(error).__name__}: {error}")
+            results[name] = _failed([name], error)[name]
     return results
+
+
+def _failed(function_names, error: Exception) -> dict[str, FunctionResult]:
+    """The same recorded reason for each named function."""
+    return {name: FunctionResult(error=f"{type(error).__name__}: {error}") for name in function_names}
 
 
 @dataclass(frozen=True)
@@ -145,13 +151,15 @@ def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed
     """Everything SPEC §4–§7 asks of one network, with the validation words drawn from `seed`."""
     accuracy = conformance_accuracy(model, automaton, n_conformance_words, seed=seed)
     vectors, trace = validation_states(model, automaton, validation_words(automaton, seed, n_validation_words))
+    labelings = labelings or labelings_for(automaton)
     try:
         clusterer = HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
                                          function_names=function_names)
-    except (ValueError, MemoryError, ArithmeticError):
-        clusterer = None    # evaluate_functions records the reason for every function
+    except (ValueError, MemoryError, ArithmeticError) as error:   # e.g. NaN/inf vectors: every function fails
+        return NetworkEvaluation(accuracy, {labeling: _failed(function_names, error) for labeling in labelings},
+                                 len(vectors))
     results = {}
-    for labeling in labelings or labelings_for(automaton):
+    for labeling in labelings:
         results[labeling] = evaluate_functions(vectors, trace.state_labels(labeling), function_names,
                                                automaton_size(automaton), k_multiplier(labeling, automaton),
                                                seed=seed, fit_fraction=fit_fraction, clusterer=clusterer)
