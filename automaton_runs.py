@@ -93,7 +93,7 @@ def compile_pda(pda, alphabet) -> PdaTable:
     guard_holds = np.zeros(shape + (len(symbols),), dtype=bool)
     n_popped, n_pushed = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
     target = np.full(shape, state_index[ERROR_STATE_ID])
-    for (source, letter), rule in pda._rules.items():    # the PDA's prepared rules (see automata/pda.py)
+    for (source, letter), rule in pda.rules().items():
         s, a = state_index[source], alphabet.index(letter)
         guard_holds[s, a] = [rule.guard is None or symbol in rule.guard for symbol in symbols]
         n_popped[s, a], n_pushed[s, a], target[s, a] = rule.n_popped, rule.n_pushed, state_index[rule.target]

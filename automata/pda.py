@@ -84,6 +84,10 @@ class Pda:
             self._rules[key] = _prepare_rule(transition)
         self.reset_to_initial()
 
+    def rules(self) -> dict:
+        """{(control state, letter): prepared rule (guard, n_popped, n_pushed, target)}, for compiling to arrays."""
+        return dict(self._rules)
+
     def reset_to_initial(self) -> None:
         self._state_id = self.initial_state.state_id
         self._stack = [STACK_BOTTOM]
