@@ -1,4 +1,5 @@
 """Recurrent classifiers (SPEC §3): the four architectures, training, checkpoints, batched evaluation."""
+import copy
 import io
 import random
 import time
@@ -97,7 +98,8 @@ class RecurrentClassifier(nn.Module):
         self.readout = nn.Linear(config.hidden_size, len(config.output_classes))
 
     def one_hot(self, letters: torch.Tensor) -> torch.Tensor:
-        return nn.functional.one_hot(letters, len(self.config.input_alphabet)).float()
+        """One-hot letters in the parameters' precision (float32, or float64 for a `precise_copy`)."""
+        return nn.functional.one_hot(letters, len(self.config.input_alphabet)).to(self.readout.weight.dtype)
 
     def layer_outputs(self, letters: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(input, h sequence) of every layer for a (batch, time) letter-index tensor."""
@@ -137,10 +139,20 @@ def _chunks(n_words: int):
         yield slice(start, min(start + EVALUATION_CHUNK, n_words))
 
 
+def precise_copy(model: RecurrentClassifier) -> RecurrentClassifier:
+    """The same network in float64, for evaluation whose rounding must not depend on how words are batched."""
+    return copy.deepcopy(model).double().eval()
+
+
 @torch.inference_mode()
 def hidden_states(model: RecurrentClassifier, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """One vector per letter occurrence, in word order: all layers' h (and c for LSTM), concatenated."""
-    model.eval()
+    """One vector per letter occurrence, in word order: all layers' h (and c for LSTM), concatenated.
+
+    Computed in float64 and rounded to float32, the network's precision: float32 arithmetic rounds differently
+    in batched and one-letter calls (up to ~1e-6), enough to move OPTICS's clusters; float64 results differ by
+    ~1e-15 and so round to the same float32 value, whichever way the words are fed.
+    """
+    model = precise_copy(model)
     device = next(model.parameters()).device
     mask = np.arange(letters.shape[1])[None, :] < lengths[:, None]
     pieces = []
@@ -152,7 +164,7 @@ def hidden_states(model: RecurrentClassifier, letters: np.ndarray, lengths: np.n
             if isinstance(layer, nn.LSTM):
                 per_layer.append(_lstm_cell_states(layer, layer_input, hidden_sequence))
         states = torch.cat(per_layer, dim=-1).cpu().numpy()
-        pieces.append(states[mask[part]])
+        pieces.append(states[mask[part]].astype(np.float32))
     return np.concatenate(pieces).astype(np.float64)
 
 

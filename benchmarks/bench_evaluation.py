@@ -41,7 +41,7 @@ from automaton_runs import STACK_SIZE_CAP, trace_words  # noqa: E402
 from clustering import DBSCAN_MIN_SAMPLES, FUNCTION_NAMES, HiddenStateClusterer, get_function, kmeans_k  # noqa: E402
 from evaluation import (automaton_size, conformance_accuracy, k_multiplier, network_config,  # noqa: E402
                         train_or_load, validation_words)
-from rnn_models import TrainingConfig, hidden_states  # noqa: E402
+from rnn_models import TrainingConfig, hidden_states, precise_copy  # noqa: E402
 from sampling import conformance_words  # noqa: E402
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
@@ -95,15 +95,16 @@ def naive_conformance(model, automaton, words) -> float:
 
 @torch.no_grad()
 def naive_hidden_states(model, words) -> np.ndarray:
-    model.eval()
+    """Letter by letter, in the same float64-rounded-to-float32 arithmetic that our extraction defines."""
+    model = precise_copy(model)
     vectors = []
     for w in range(len(words)):
         layer_states = [None] * len(model.layers)
         for letter in words.letters[w, :words.lengths[w]]:
             _, layer_states = naive_step(model, int(letter), layer_states)
             pieces = [piece for state in layer_states for piece in (state if isinstance(state, tuple) else (state,))]
-            vectors.append(torch.cat([piece[0, 0] for piece in pieces]).numpy().astype(np.float64))
-    return np.array(vectors)
+            vectors.append(torch.cat([piece[0, 0] for piece in pieces]).numpy().astype(np.float32))
+    return np.array(vectors).astype(np.float64)
 
 
 def naive_state_labels(automaton, words, labeling: str) -> list:
@@ -328,7 +329,7 @@ def main(argv=None) -> int:
             same = differences(f"{net.name} (same vectors)", naive_scores, same_vectors)
             print(f"same vectors (the naive path's, through our clustering): {len(FUNCTION_NAMES) - same}/"
                   f"{len(FUNCTION_NAMES)} functions give the naive values")
-            # End to end: batched and per-letter network calls round differently (float32).
+            # End to end: per-letter and batched network calls, both in float64 rounded to float32.
             end_to_end = differences(f"{net.name} (end to end)", naive_scores, scores)
             print(f"end to end: {len(FUNCTION_NAMES) - end_to_end}/{len(FUNCTION_NAMES)} functions equal; "
                   f"conformance accuracy naive {naive_accuracy:.4f}, ours {our_accuracy:.4f}; vectors of per-letter "

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from errors import CheckpointError, UserError
-from rnn_models import (RNN_TYPES, NetworkConfig, RecurrentClassifier, hidden_states, length_buckets,
+from rnn_models import (RNN_TYPES, NetworkConfig, RecurrentClassifier, hidden_states, length_buckets, precise_copy,
                         load_checkpoint, prefix_predictions, resolve_device, save_checkpoint)
 
 ALPHABET = ("a", "b", "c")
@@ -48,6 +48,22 @@ def test_batched_extraction_equals_stepping(rnn, num_layers):
     reference = np.concatenate([stepwise_states(model, letters[i, :lengths[i]]) for i in range(len(lengths))])
     assert batched.shape == (lengths.sum(), model.config.hidden_state_size())
     np.testing.assert_allclose(batched, reference, atol=1e-5)
+    # Stepping a float64 copy and rounding to float32 is what extraction defines: equal to the last bit.
+    precise = precise_copy(model)
+    exact = np.concatenate([stepwise_states(precise, letters[i, :lengths[i]]) for i in range(len(lengths))])
+    np.testing.assert_array_equal(batched, exact.astype(np.float32).astype(np.float64))
+
+
+def test_extraction_does_not_depend_on_batch_composition():
+    torch.manual_seed(3)
+    model = RecurrentClassifier(NetworkConfig("gru", ALPHABET, CLASSES, hidden_size=20)).eval()
+    letters, lengths = random_words(n_words=40)
+    together = hidden_states(model, letters, lengths)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    for i in (0, 17, 39):
+        alone = hidden_states(model, letters[i:i + 1, :lengths[i]], lengths[i:i + 1])
+        np.testing.assert_array_equal(alone, together[offsets[i]:offsets[i + 1]])
+    assert next(model.parameters()).dtype == torch.float32   # the caller's model is left as it was
 
 
 def test_prefix_predictions_match_readout_of_each_prefix():
