@@ -2,17 +2,22 @@
 import argparse
 from pathlib import Path
 
+import numpy as np
+from tqdm import tqdm
+
+from agreement_scores import agreement_scores
 from ambiguity import ambiguity_from_labels, state_cluster_map
 from automata import get_automaton
 from automaton_runs import PDA_LABELINGS, labelings_for
 from cli import positive_int, run_cli
-from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function
+from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, parse_function_names
 from errors import UserError
+from hidden_export import export_arrays, write_hidden_export
 from results import network_name
 from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
                         validation_states, validation_words)
 from sampling import TRAINING_WORDS, VALIDATION_WORDS
-from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
+from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, prefix_predictions, resolve_device
 
 REPO = Path(__file__).resolve().parent
 
@@ -38,6 +43,11 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="validation words whose hidden states are clustered")
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
+    parser.add_argument("--export-hidden", type=Path, default=None, metavar="FILE.npz",
+                        help="write the hidden states, their prefixes, automaton states, outputs and cluster "
+                        "labels to this .npz file (see hidden_export.py)")
+    parser.add_argument("--export-functions", default="", help="with --export-hidden: comma-separated functions "
+                        "(or 'all') whose cluster labels are exported besides --function's")
     return parser.parse_args(argv)
 
 
@@ -50,11 +60,42 @@ def choose_labeling(automaton, requested: str | None) -> str:
     return requested
 
 
+def exported_functions(args) -> list[str]:
+    """--function, then the --export-functions it does not already name; none without --export-hidden."""
+    if args.export_hidden is None:
+        if args.export_functions:
+            raise UserError("--export-functions needs --export-hidden FILE.npz")
+        return []
+    if args.export_hidden.is_dir():
+        raise UserError(f"--export-hidden {args.export_hidden} is a folder; name the .npz file to write")
+    extra = parse_function_names(args.export_functions) if args.export_functions else []
+    return list(dict.fromkeys([args.function, *extra]))
+
+
+def export_hidden(args, function_names, model, automaton, validation, vectors, trace, labeling: str,
+                  clusterer: HiddenStateClusterer) -> None:
+    """Cluster with every exported function (sharing the clusterer's work) and write the .npz file."""
+    state_labels = trace.state_labels(labeling)
+    function_labels = {}
+    for name in tqdm(function_names, desc="export", unit="function", leave=False):
+        function_labels[name] = cluster_hidden_states(
+            name, vectors, state_labels, automaton_size(automaton), k_multiplier=k_multiplier(labeling, automaton),
+            random_state=args.seed, clusterer=clusterer).cluster_labels
+    predicted = np.asarray(model.config.output_classes)[prefix_predictions(model, validation.letters)]
+    metadata = {"automaton": args.automaton, "rnn": args.rnn, "hidden": args.hidden, "layers": args.layers,
+                "seed": args.seed, "labeling": labeling}
+    write_hidden_export(args.export_hidden, export_arrays(vectors, trace, validation.letters, validation.alphabet,
+                                                          state_labels, predicted, function_labels, metadata))
+    print(f"exported {len(vectors)} hidden states with the labels of {len(function_labels)} function(s) "
+          f"to {args.export_hidden}")
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     automaton = get_automaton(args.automaton)
     check_rnn_type(args.rnn)
     get_function(args.function)
+    export_names = exported_functions(args)
     labeling = choose_labeling(automaton, args.labeling)
     device = resolve_device(args.device)
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
@@ -70,16 +111,23 @@ def main(argv=None) -> int:
     accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
     print(f"conformance accuracy: {accuracy:.4f}")
 
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, args.seed,
-                                                                          args.validation_words))
+    validation = validation_words(automaton, args.seed, args.validation_words)
+    vectors, trace = validation_states(model, automaton, validation)
     state_labels = trace.state_labels(labeling)
     n_states = automaton_size(automaton)
+    # One clusterer for the shown function and the exported ones: their shared work is done once.
+    clusterer = HiddenStateClusterer(vectors, random_state=args.seed, function_names=[args.function, *export_names])
     clustering = cluster_hidden_states(args.function, vectors, state_labels, n_states,
-                                       k_multiplier=k_multiplier(labeling, automaton), random_state=args.seed)
+                                       k_multiplier=k_multiplier(labeling, automaton), random_state=args.seed,
+                                       clusterer=clusterer)
     print(f"{args.function} on {len(vectors)} hidden states ({labeling} labels): {clustering.n_clusters} clusters")
     print("state -> {cluster: count}")
     for state, counts in sorted(state_cluster_map(state_labels, clustering.cluster_labels).items()):
         print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
+    if args.export_hidden is not None:
+        export_hidden(args, export_names, model, automaton, validation, vectors, trace, labeling, clusterer)
+    scores = agreement_scores(state_labels, clustering.cluster_labels)
+    print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
     amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
     return 0

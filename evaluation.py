@@ -3,12 +3,13 @@
 The straight line of the experiment: automaton → words → network → hidden states + state labels →
 cluster labels → ambiguity. Each function takes and returns plain data.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from agreement_scores import agreement_scores
 from ambiguity import ambiguity_from_labels
 from automata import input_alphabet, is_context_free
 from automata.tables import compile_table
@@ -23,13 +24,17 @@ CONFORMANCE_WORDS = 10_000
 
 @dataclass(frozen=True)
 class FunctionResult:
-    """SPEC §8 numbers of one abstraction function, or the reason it could not run."""
+    """SPEC §8 numbers of one abstraction function, or the reason it could not run.
+
+    `scores` holds the agreement scores (agreement_scores.SCORE_NAMES) next to the ambiguity; empty on failure.
+    """
     amb: float = float("nan")
     wamb: float = float("nan")
     max: float = float("nan")
     min: float = float("nan")
     n_clusters: int = 0
     error: str | None = None
+    scores: dict = field(default_factory=dict, hash=False)
 
     def as_list(self) -> list:
         return [self.amb, self.wamb, self.max, self.min, self.n_clusters]
@@ -108,7 +113,7 @@ def k_multiplier(labeling: str, automaton) -> int:
 def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,
                        multiplier: int = 1, seed: int = 0, fit_fraction: float = 0.25,
                        clusterer: HiddenStateClusterer | None = None) -> dict[str, FunctionResult]:
-    """Cluster with each function and score the ambiguity; a failing function records its reason.
+    """Cluster with each function and score the ambiguity and agreement scores; a failing function records its reason.
 
     Pass the same `clusterer` for every labeling of one network so that the clusterings that do not
     depend on the labels (and the deduplication and bandwidth) are computed once.
@@ -125,7 +130,8 @@ def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_n
             clustering = cluster_hidden_states(name, vectors, state_labels, n_states, k_multiplier=multiplier,
                                                random_state=seed, fit_fraction=fit_fraction, clusterer=clusterer)
             amb, wamb, worst, best = ambiguity_from_labels(state_labels, clustering.cluster_labels)
-            results[name] = FunctionResult(amb, wamb, worst, best, clustering.n_clusters)
+            results[name] = FunctionResult(amb, wamb, worst, best, clustering.n_clusters,
+                                           scores=agreement_scores(state_labels, clustering.cluster_labels))
         except (ValueError, MemoryError, ArithmeticError) as error:
             results[name] = _failed([name], error)[name]
     return results

@@ -2,8 +2,8 @@
 clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
 
 Layout of --out: checkpoints/{network}.pt, jobs/{network}.pickle (one record per job, written when it
-finishes), logs/run-*.log, and the SPEC §8 accuracy.pickle / ambiguity.pickle, rebuilt from the job
-records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
+finishes), logs/run-*.log, and the SPEC §8 accuracy.pickle / ambiguity.pickle (plus scores.pickle), rebuilt
+from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
 import argparse
 import fcntl
@@ -26,8 +26,9 @@ from clustering import FUNCTION_NAMES, parse_function_names
 from errors import ResultFileError, UserError
 from evaluation import automaton_size
 from grid_jobs import DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_results, read_job_record, write_job_record
+from grid_jobs import merged_scores
 from job_backends import run_in_pool, run_in_process, run_on_dask
-from results import ACCURACY_FILE, AMBIGUITY_FILE, write_results
+from results import ACCURACY_FILE, AMBIGUITY_FILE, SCORES_FILE, write_results, write_scores
 from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
 
 REPO = Path(__file__).resolve().parent
@@ -194,9 +195,12 @@ def read_job_files(out_dir: Path, log) -> dict[str, dict]:
 
 
 def rebuild_merged_results(out_dir: Path, log) -> None:
-    accuracy, ambiguity = merged_results(read_job_files(out_dir, log).values())
+    records = list(read_job_files(out_dir, log).values())
+    accuracy, ambiguity = merged_results(records)
     write_results(out_dir, accuracy, ambiguity)
-    log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
+    write_scores(out_dir, merged_scores(records))
+    log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE}, {out_dir / AMBIGUITY_FILE} "
+              f"and {SCORES_FILE}")
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

@@ -110,7 +110,9 @@ def _evaluate_job(spec: JobSpec) -> dict:
                                   n_validation_words=spec.validation_words)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results,
-                        training={key: value for key, value in training.items() if _is_plain(value)})
+                        training={key: value for key, value in training.items() if _is_plain(value)},
+                        scores={labeling: plain_agreement_scores(function_results)
+                                for labeling, function_results in evaluation.results.items()})
     record["n_vectors"] = evaluation.n_vectors
     record["seconds"].update(train=round(evaluate_start - train_start, 3),
                              evaluate=round(time.perf_counter() - evaluate_start, 3))
@@ -128,6 +130,12 @@ def plain_scores(function_results: dict) -> dict:
             for name, result in function_results.items()}
 
 
+def plain_agreement_scores(function_results: dict) -> dict:
+    """{function: {score name: value}} for the functions that ran; failed ones are left out."""
+    return {name: {score: float(value) for score, value in result.scores.items()}
+            for name, result in function_results.items() if not result.error}
+
+
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
     wanted = {"seed": spec.seed, "epochs": spec.epochs, "training_words": spec.training_words,
@@ -139,11 +147,16 @@ def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
 
 
 def job_record(spec: JobSpec, status: str, *, error: str | None = None, details: str | None = None,
-               accuracy: float | None = None, results: dict | None = None, training: dict | None = None) -> dict:
-    """The plain-data record of one job, as stored in OUT/jobs/{name}.pickle."""
+               accuracy: float | None = None, results: dict | None = None, training: dict | None = None,
+               scores: dict | None = None) -> dict:
+    """The plain-data record of one job, as stored in OUT/jobs/{name}.pickle.
+
+    "scores" ({labeling: {function: {score name: value}}}) came after the first records; readers treat a
+    missing one as empty.
+    """
     return {"format": RECORD_FORMAT, "name": spec.name, "spec": asdict(spec), "settings": spec.settings(),
             "status": status, "error": error, "details": details, "accuracy": accuracy,
-            "results": results or {}, "training": training or {}, "seconds": {}}
+            "results": results or {}, "training": training or {}, "seconds": {}, "scores": scores or {}}
 
 
 def failed_record(spec: JobSpec, reason: str) -> dict:
@@ -199,3 +212,15 @@ def merged_results(records) -> tuple[dict, dict]:
             accuracy[key] = record["accuracy"]
             ambiguity[key] = {function: values for function, values in scores.items() if isinstance(values, list)}
     return accuracy, ambiguity
+
+
+def merged_scores(records) -> dict:
+    """{SPEC §8 key: {function: {score name: value}}} from done records; records without "scores" add nothing."""
+    scores = {}
+    for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
+        spec = record["spec"]
+        for labeling, functions in record.get("scores", {}).items():
+            key = result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
+                             labeling)
+            scores[key] = functions
+    return scores

@@ -8,6 +8,7 @@ from errors import ResultFileError
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
+SCORES_FILE = "scores.pickle"     # not in SPEC §8: {key: {function: {score name: value}}} (agreement_scores)
 
 
 def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
@@ -32,6 +33,11 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict) -> Non
     atomic_pickle(directory / AMBIGUITY_FILE, ambiguity)
 
 
+def write_scores(directory: str | Path, scores: dict) -> None:
+    """Write scores.pickle atomically, beside the SPEC §8 files."""
+    atomic_pickle(Path(directory) / SCORES_FILE, scores)
+
+
 def read_pickle(path: str | Path):
     """Load a result pickle; a missing, corrupt or truncated file is a ResultFileError naming it."""
     try:
@@ -50,3 +56,14 @@ def read_results(directory: str | Path) -> tuple[dict, dict]:
     if not isinstance(accuracy, dict) or not isinstance(ambiguity, dict):
         raise ResultFileError(f"result files in {directory} do not hold dictionaries")
     return accuracy, ambiguity
+
+
+def read_scores(directory: str | Path) -> dict:
+    """{key: {function: {score name: value}}} from a results folder's scores.pickle."""
+    path = Path(directory) / SCORES_FILE
+    scores = read_pickle(path)
+    if not isinstance(scores, dict) or not all(isinstance(functions, dict) and
+                                               all(isinstance(values, dict) for values in functions.values())
+                                               for functions in scores.values()):
+        raise ResultFileError(f"result file {path} does not hold {{key: {{function: {{score: value}}}}}}")
+    return scores

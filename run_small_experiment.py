@@ -1,7 +1,7 @@
 """The small experiment: 8 shipped GRU networks, 11 abstraction functions, ambiguity per function.
 
 Loads the pretrained networks from pretrained_models/ (trained by this project's own code; `--train`
-retrains and replaces them), prints accuracy and ambiguity, and writes SPEC §8 result pickles.
+retrains and replaces them), prints accuracy and ambiguity, and writes SPEC §8 result pickles plus scores.pickle.
 """
 import argparse
 import time
@@ -14,7 +14,7 @@ from automata import get_automaton, input_alphabet, is_context_free
 from cli import positive_int, run_cli
 from grid_jobs import single_threaded
 from evaluation import automaton_size, evaluate_network, network_config, train_or_load
-from results import network_name, network_seed, result_key, write_results
+from results import SCORES_FILE, network_name, network_seed, result_key, write_results, write_scores
 from rnn_models import TrainingConfig, resolve_device
 
 REPO = Path(__file__).resolve().parent
@@ -35,15 +35,15 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--train", action="store_true", help="retrain the 8 networks and replace the shipped ones")
     parser.add_argument("--epochs", type=positive_int, default=EPOCHS, help="maximum epochs when training")
     parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "small",
-                        help="folder for accuracy.pickle and ambiguity.pickle")
+                        help="folder for accuracy.pickle, ambiguity.pickle and scores.pickle")
     parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",
                         help="folder the networks are loaded from (and saved to with --train)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     return parser.parse_args(argv)
 
 
-def run_language(language: str, args, device: torch.device) -> tuple[dict, dict]:
-    """Load or train one network, evaluate it, print its lines; SPEC §8 entries for its labelings."""
+def run_language(language: str, args, device: torch.device) -> tuple[dict, dict, dict]:
+    """Load or train one network, evaluate it, print its lines; SPEC §8 entries and agreement scores per labeling."""
     automaton = get_automaton(language)
     hidden = small_hidden_size(automaton)
     name = network_name(language, RNN, LAYERS, hidden, REPETITION)
@@ -55,34 +55,38 @@ def run_language(language: str, args, device: torch.device) -> tuple[dict, dict]
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
     evaluation = evaluate_network(model, automaton, SMALL_FUNCTIONS, seed=seed, labelings=labelings)
     tqdm.write(f"{name}: conformance accuracy {evaluation.accuracy:.4f}")
-    accuracy, ambiguity = {}, {}
+    accuracy, ambiguity, scores = {}, {}, {}
     for labeling, function_results in evaluation.results.items():
         key = result_key(language, RNN, LAYERS, hidden, REPETITION, labeling)
         accuracy[key] = evaluation.accuracy
         ambiguity[key] = {}
+        scores[key] = {}
         for function, result in function_results.items():
             if result.error:
                 tqdm.write(f"  {labeling:<12} {function:<13} failed: {result.error}")
                 continue
             ambiguity[key][function] = result.as_list()
+            scores[key][function] = dict(result.scores)
             tqdm.write(f"  {labeling:<12} {function:<13} amb {result.amb:.4f}  wamb {result.wamb:.4f}  "
                        f"clusters {result.n_clusters}")
-    return accuracy, ambiguity
+    return accuracy, ambiguity, scores
 
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     device = resolve_device(args.device)
     start = time.perf_counter()
-    accuracy, ambiguity = {}, {}
+    accuracy, ambiguity, scores = {}, {}, {}
     # One thread: the numbers match the grid's jobs, and BLAS threads spin-wait on a busy 2-core machine.
     with single_threaded():
         for language in tqdm(SMALL_LANGUAGES, desc="small experiment", unit="network"):
-            language_accuracy, language_ambiguity = run_language(language, args, device)
+            language_accuracy, language_ambiguity, language_scores = run_language(language, args, device)
             accuracy.update(language_accuracy)
             ambiguity.update(language_ambiguity)
+            scores.update(language_scores)
     write_results(args.out, accuracy, ambiguity)
-    print(f"wrote {args.out / 'accuracy.pickle'} and {args.out / 'ambiguity.pickle'} "
+    write_scores(args.out, scores)
+    print(f"wrote {args.out / 'accuracy.pickle'}, {args.out / 'ambiguity.pickle'} and {SCORES_FILE} "
           f"in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import pearsonr
 
+from agreement_scores import SCORE_LABELS, SCORE_NAMES
 from automaton_runs import LABELINGS, PDA_LABELINGS
 from cli import run_cli
 from clustering import FUNCTION_NAMES
 from errors import ResultFileError, UserError
-from results import AMBIGUITY_FILE, read_results
+from results import AMBIGUITY_FILE, SCORES_FILE, read_results, read_scores
 from rnn_models import RNN_TYPES, check_rnn_type
 
 REPO = Path(__file__).resolve().parent
@@ -130,8 +131,13 @@ def count_in_set(ambiguity: dict, set_name: str) -> int:
     return sum(parse_key(key).labeling == set_name for key in ambiguity)
 
 
-def metric_values(ambiguity: dict, keys, metric: str) -> dict[str, list[float]]:
-    """Per function present in the selected networks (FUNCTION_NAMES order): its finite values of the metric."""
+def metric_values(ambiguity: dict, keys, metric: str, scores: dict | None = None) -> dict[str, list[float]]:
+    """Per function present in the selected networks (FUNCTION_NAMES order): its finite values of the metric.
+
+    An agreement score (SCORE_NAMES) is read from `scores` (scores.pickle); the others from `ambiguity`.
+    """
+    if metric in SCORE_NAMES:
+        return score_values(scores, keys, metric)
     values = {}
     for name in FUNCTION_NAMES:
         entries = [ambiguity[key][name] for key in keys if name in ambiguity[key]]
@@ -141,10 +147,31 @@ def metric_values(ambiguity: dict, keys, metric: str) -> dict[str, list[float]]:
     return values
 
 
-def function_table(ambiguity: dict, keys, metric: str) -> list[FunctionRow]:
+def score_values(scores: dict, keys, metric: str) -> dict[str, list[float]]:
+    """metric_values for an agreement score; a key or function without the score (an older job) has none."""
+    values = {}
+    for name in FUNCTION_NAMES:
+        entries = [scores[key][name] for key in keys if name in scores.get(key, {})]
+        if entries:
+            values[name] = [float(entry[metric]) for entry in entries
+                            if metric in entry and math.isfinite(entry[metric])]
+    return values
+
+
+def load_scores(directory: Path, metric: str) -> dict | None:
+    """scores.pickle for an agreement-score metric (None for the others); its absence is the user's to fix."""
+    if metric not in SCORE_NAMES:
+        return None
+    if not (Path(directory) / SCORES_FILE).exists():
+        raise UserError(f"--metric {metric} needs {SCORES_FILE} in {directory}, which has none (results written "
+                        "before the agreement scores existed); rerun the experiment into a new folder")
+    return read_scores(directory)
+
+
+def function_table(ambiguity: dict, keys, metric: str, scores: dict | None = None) -> list[FunctionRow]:
     """The table's rows for the selected networks, one per function present."""
     rows = []
-    for name, values in metric_values(ambiguity, keys, metric).items():
+    for name, values in metric_values(ambiguity, keys, metric, scores).items():
         array = np.asarray(values, dtype=float)
         if len(array):
             rows.append(FunctionRow(name, float(array.mean()), float(array.std(ddof=0)), float(array.max()),
@@ -246,8 +273,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="keep networks whose conformance accuracy is at least this")
     parser.add_argument("--perfect-separability", action="store_true",
                         help="keep only networks whose lda and lr weighted ambiguity are both 0")
-    parser.add_argument("--metric", default="wamb", choices=tuple(METRIC_INDEX),
-                        help="amb: mean cluster ambiguity; wamb: weighted ambiguity; size: number of clusters")
+    parser.add_argument("--metric", default="wamb", choices=tuple(METRIC_INDEX) + SCORE_NAMES,
+                        help="amb: mean cluster ambiguity; wamb: weighted ambiguity; size: number of clusters; "
+                        + "; ".join(f"{name}: {label}" for name, label in SCORE_LABELS.items())
+                        + f" (agreement scores, read from {SCORES_FILE})")
     parser.add_argument("--figures", type=Path, default=REPO / "figures", help="folder for the figures")
     parser.add_argument("--pgf", action="store_true", help="also write .pgf figures (needs a LaTeX installation)")
     parser.add_argument("--show", action="store_true", help="open the figures in windows after writing them")
@@ -279,6 +308,7 @@ def main(argv=None) -> int:
     pda_set = args.pda_set or (args.set if args.set in PDA_LABELINGS else "stackless")
     choose_backend(args.show)
     accuracy, ambiguity = load_results(args.results)
+    scores = load_scores(args.results, args.metric)
     filters = describe_filters(rnn_types, args.min_accuracy, args.perfect_separability)
 
     def select(set_name):
@@ -288,7 +318,7 @@ def main(argv=None) -> int:
     require_networks(keys, ambiguity, args.set, filters, args.results)
     print(f"networks: {len(keys)} of {count_in_set(ambiguity, args.set)} '{args.set}' networks passed the filters "
           f"({filters})")
-    print(format_table(function_table(ambiguity, keys, args.metric), args.metric))
+    print(format_table(function_table(ambiguity, keys, args.metric, scores), args.metric))
 
     selections = {"regular": select("regular"), pda_set: select(pda_set)}
     scatter = {name: accuracy_and_wamb(accuracy, ambiguity, chosen) for name, chosen in selections.items()}
@@ -300,8 +330,9 @@ def main(argv=None) -> int:
     written = statistics_figures.write_figures(
         statistics_figures.FigureData(
             set_name=args.set, pda_set=pda_set, metric=args.metric, filters=filters, n_networks=len(keys),
-            values=metric_values(ambiguity, keys, args.metric),
-            comparison={name: metric_values(ambiguity, chosen, args.metric) for name, chosen in selections.items()},
+            values=metric_values(ambiguity, keys, args.metric, scores),
+            comparison={name: metric_values(ambiguity, chosen, args.metric, scores)
+                        for name, chosen in selections.items()},
             comparison_counts={name: len(chosen) for name, chosen in selections.items()},
             scatter=scatter, fits=fits, scatter_function=SCATTER_FUNCTION),
         args.figures, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability), args.pgf, args.show)

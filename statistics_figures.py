@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 from atomic_io import atomic_write
 from clustering import FAMILIES, FUNCTIONS
 from errors import UserError
@@ -23,8 +24,10 @@ RNN_STYLES = dict(zip(RNN_TYPES, (("tab:blue", "o"), ("tab:orange", "s"), ("tab:
 AMBIGUITY_RANGE = "(0 = pure clusters, 1 = all states mixed)"
 METRIC_AXIS_LABELS = {"amb": f"ambiguity, mean over clusters\n{AMBIGUITY_RANGE}",
                       "wamb": f"weighted ambiguity\n{AMBIGUITY_RANGE}",
-                      "size": "number of clusters (log scale)"}
-METRIC_TITLES = {"amb": "Ambiguity", "wamb": "Weighted ambiguity", "size": "Number of clusters"}
+                      "size": "number of clusters (log scale)",
+                      **{name: f"{label}\n(1 = {SCORE_PERFECT[name]})" for name, label in SCORE_LABELS.items()}}
+METRIC_TITLES = {"amb": "Ambiguity", "wamb": "Weighted ambiguity", "size": "Number of clusters",
+                 **{name: label[0].upper() + label[1:] for name, label in SCORE_LABELS.items()}}
 SET_LABELS = {"regular": "regular languages", "stackless": "context-free, stackless labels",
               "stack_size": "context-free, stack-size labels", "top_of_stack": "context-free, top-of-stack labels"}
 IMAGE_FORMATS = ("png", "pdf")
@@ -71,7 +74,7 @@ def draw_function_boxes(ax, values: dict, metric: str, escape: Callable[[str], s
     if metric == "size":
         ax.set_yscale("log")
     else:
-        ax.set_ylim(-0.03, 1.03)
+        ax.set_ylim(*value_range(metric, [values]))
     ax.grid(axis="y", alpha=0.3)
     families = [family for family in FAMILIES if any(FAMILY_OF[name] == family for name in names)]
     return ([Patch(facecolor=FAMILY_COLOURS[family], edgecolor="black", label=escape(FAMILY_LABELS[family]))
@@ -79,6 +82,12 @@ def draw_function_boxes(ax, values: dict, metric: str, escape: Callable[[str], s
             + [Line2D([], [], color="black", label="median"),
                Line2D([], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor="black",
                       label="mean")])
+
+
+def value_range(metric: str, value_sets) -> tuple[float, float]:
+    """y limits: 0 to 1, lower for a chance-adjusted score (ARI, AMI) that went below 0 in any of the sets."""
+    lowest = min((value for values in value_sets for numbers in values.values() for value in numbers), default=0.0)
+    return (min(-0.03, lowest - 0.03) if metric in SIGNED_SCORES else -0.03), 1.03
 
 
 def box_figure(data: FigureData, escape: Callable[[str], str]):
@@ -107,6 +116,8 @@ def comparison_figure(data: FigureData, escape: Callable[[str], str]):
             continue
         handles.update({handle.get_label(): handle for handle in draw_function_boxes(ax, values, data.metric, escape)})
     axes[1].set_ylabel("")
+    if data.metric != "size":   # the panels share y: make room for the lowest value of both
+        axes[0].set_ylim(*value_range(data.metric, data.comparison.values()))
     fig.suptitle(escape(f"{METRIC_TITLES[data.metric]}: regular vs context-free networks\n{data.filters}"))
     fig.legend(handles=list(handles.values()), title="family", loc="outside right upper")
     return fig

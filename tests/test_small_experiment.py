@@ -19,3 +19,8 @@ def test_small_experiment_on_the_shipped_networks(tmp_path, capsys):
             assert 0 <= best <= amb <= worst <= 1 and 0 <= wamb <= 1 and n_clusters >= 1
     # A perfectly trained tomita1 network separates its two states linearly.
     assert ambiguity["tomita1_gru_1_8_1_regular"]["lr"][1] == 0.0
+    # scores.pickle holds the agreement scores of the same keys and functions.
+    scores = pickle.loads((tmp_path / "scores.pickle").read_bytes())
+    assert {key: set(functions) for key, functions in scores.items()} == \
+        {key: set(functions) for key, functions in ambiguity.items()}
+    assert scores["tomita1_gru_1_8_1_regular"]["lr"]["purity"] == 1.0
