@@ -19,8 +19,10 @@ import evaluation
 import experiment_runner
 import grid_jobs
 import job_backends
+from cli import EXIT_TERMINATED
 from errors import UserError
 from results import read_results
+from script_runs import SIGTERM_MESSAGE, terminate_when_printed
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--languages", "tomita1,tomita5", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",
@@ -203,6 +205,21 @@ def test_interrupt_keeps_finished_jobs_and_merges_them(tmp_path, monkeypatch):
     accuracy, _ = read_results(out)
     assert set(accuracy) == {f"{NAMES[0]}_regular"}
     assert not (out / "jobs" / f"{NAMES[1]}.pickle").exists()
+    assert temp_files(out) == []
+
+
+def test_sigterm_stops_the_run_cleanly_and_a_rerun_finishes_it(reference, tmp_path):
+    out = tmp_path / "out"
+    # Signalled as soon as the jobs start: a job takes far longer than the signal takes to arrive.
+    stopped = terminate_when_printed("experiment_runner.py", [*TINY, "--out", out], "jobs in this slice")
+    assert stopped.returncode == EXIT_TERMINATED and stopped.last_line() == SIGTERM_MESSAGE
+    assert "Traceback" not in stopped.stderr and temp_files(out) == []
+    assert "interrupted: no new jobs; merging the finished ones" in "".join(
+        path.read_text() for path in (out / "logs").glob("run-*.log"))
+    accuracy, _ = read_results(out)   # merged from the finished jobs (none or one), never half-written
+    assert set(accuracy) <= {f"{NAMES[0]}_regular"}
+    assert run(out) == 0
+    assert same_numbers(read_results(out), reference)
     assert temp_files(out) == []
 
 

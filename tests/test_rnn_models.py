@@ -85,6 +85,7 @@ def test_checkpoint_round_trip_keeps_weights_and_class_order(tmp_path):
 
 @pytest.mark.parametrize("change", [
     {"input_alphabet": ("a", "b", "d")},
+    {"input_alphabet": ("b", "a", "c")},   # the same letters in another order: one-hot positions differ
     {"output_classes": ("True", "False")},
     {"hidden_size": 8},
     {"rnn": "gru"},
