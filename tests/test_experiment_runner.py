@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import torch
 
 import evaluation
 import experiment_runner
@@ -44,6 +45,16 @@ def same_numbers(left, right) -> bool:
     if isinstance(left, float) and isinstance(right, float) and math.isnan(left) and math.isnan(right):
         return True
     return left == right
+
+
+def same_checkpoint_weights(out: Path, other: Path) -> bool:
+    """Bit-identical weights in every checkpoint of two runs."""
+    for name in NAMES:
+        mine, theirs = (torch.load(folder / "checkpoints" / f"{name}.pt", weights_only=True)["state_dict"]
+                        for folder in (out, other))
+        if mine.keys() != theirs.keys() or not all(torch.equal(mine[key], theirs[key]) for key in mine):
+            return False
+    return True
 
 
 def temp_files(out: Path) -> list[Path]:
@@ -241,10 +252,11 @@ def test_checkpoint_trained_with_other_settings_is_refused(straight_run, tmp_pat
     assert "epochs=2" in record["error"]
 
 
-def test_two_local_workers_give_the_same_results(reference, tmp_path):
+def test_two_local_workers_give_the_same_results(straight_run, reference, tmp_path):
     out = tmp_path / "out"
     assert run(out, "--workers", "2") == 0
     assert same_numbers(read_results(out), reference)
+    assert same_checkpoint_weights(out, straight_run)
     assert temp_files(out) == []
 
 
@@ -265,7 +277,7 @@ def test_dead_worker_fails_only_its_own_job(reference, tmp_path, monkeypatch):
     assert same_numbers(ambiguity, {key: value for key, value in reference[1].items() if key.startswith("tomita1")})
 
 
-def test_dask_cluster_gives_the_same_results(reference, tmp_path):
+def test_dask_cluster_gives_the_same_results(straight_run, reference, tmp_path):
     import dask
     from dask.distributed import LocalCluster
     # Forked worker processes start in a fraction of the time of spawned ones; the jobs do not care.
@@ -274,6 +286,7 @@ def test_dask_cluster_gives_the_same_results(reference, tmp_path):
         out = tmp_path / "out"
         assert run(out, "--backend", "dask", "--scheduler", cluster.scheduler_address) == 0
     assert same_numbers(read_results(out), reference)
+    assert same_checkpoint_weights(out, straight_run)
 
 
 def test_changed_settings_make_a_finished_job_stale():
