@@ -1,23 +1,52 @@
-"""What every script shares at its edge: user errors become one line and exit code 2."""
+"""What every script shares at its edge: user errors become one line and exit code 2; Ctrl-C and SIGTERM
+stop the script like an exception, so that every `finally` and `except KeyboardInterrupt` cleans up."""
+import signal
 import sys
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from errors import UserError
 
 EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_TERMINATED = 143    # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as a KeyboardInterrupt so that it is handled wherever Ctrl-C is."""
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Inside, SIGTERM (`kill`, a cluster's job killer) raises Terminated in the main thread."""
+    if threading.current_thread() is not threading.main_thread():   # only the main thread may set handlers
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_cli(main: Callable[[], int | None]) -> None:
     """Run a script's main; a user mistake or an interrupt ends it with a one-line message, no traceback."""
     try:
-        code = main()
+        with sigterm_as_interrupt():
+            code = main()
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)
-    except KeyboardInterrupt:
-        print("interrupted; finished results are kept, rerun to continue", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, Terminated)
+        print(f"interrupted ({'SIGTERM' if terminated else 'Ctrl-C'}); finished results are kept, rerun to continue",
+              file=sys.stderr)
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
     sys.exit(code or 0)
 
 

@@ -186,7 +186,11 @@ def _linear_probe(name: str, hidden_states, state_labels, random_state: int) -> 
         probe = LinearDiscriminantAnalysis(solver="svd")
     else:
         probe = LogisticRegression(solver="saga", max_iter=1000, random_state=random_state)
-    return probe.fit(hidden_states, state_labels).predict(hidden_states)
+    try:
+        return probe.fit(hidden_states, state_labels).predict(hidden_states)
+    except IndexError:
+        # scikit-learn's LDA indexes an empty array when the vectors do not vary within any state.
+        raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
 
 
 def _k_means(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> np.ndarray:

@@ -9,9 +9,7 @@ import argparse
 import fcntl
 import math
 import re
-import signal
 import sys
-import threading
 import time
 from contextlib import closing, contextmanager
 from fractions import Fraction
@@ -246,23 +244,6 @@ def job_line(record: dict) -> str:
     return "  ".join(parts + [seconds])
 
 
-@contextmanager
-def sigterm_as_interrupt():
-    """SIGTERM (a cluster's job killer, `kill`) stops the run like Ctrl-C: finished results are merged first."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 # ---- the run ---------------------------------------------------------------------------------------------
 
 def run_jobs(specs: list[JobSpec], backend, out_dir: Path, log) -> list[dict]:
@@ -296,7 +277,7 @@ def main(argv=None) -> int:
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log, sigterm_as_interrupt():
+    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log:
         log.write(f"arguments: {' '.join(sys.argv[1:] if argv is None else argv)}", echo=False)
         log.write(f"settings: {vars(args)}", echo=False)
         stale = remove_stale_temp_files(out_dir)
@@ -309,6 +290,7 @@ def main(argv=None) -> int:
         try:
             records = run_jobs(to_run, backend, out_dir, log)
         except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM (cli.run_cli raises it as a KeyboardInterrupt): keep what finished.
             log.write("interrupted: no new jobs; merging the finished ones")
             rebuild_merged_results(out_dir, log)
             raise

@@ -38,7 +38,9 @@ sys.path.insert(0, str(REPO))
 from ambiguity import ambiguity_from_labels  # noqa: E402
 from automata import get_automaton  # noqa: E402
 from automaton_runs import STACK_SIZE_CAP, trace_words  # noqa: E402
+from cli import run_cli  # noqa: E402
 from clustering import DBSCAN_MIN_SAMPLES, FUNCTION_NAMES, HiddenStateClusterer, get_function, kmeans_k  # noqa: E402
+from errors import UserError  # noqa: E402
 from evaluation import (automaton_size, conformance_accuracy, k_multiplier, network_config,  # noqa: E402
                         train_or_load, validation_words)
 from rnn_models import TrainingConfig, hidden_states, precise_copy  # noqa: E402
@@ -269,11 +271,11 @@ def differences(what: str, naive_scores: dict, our_scores: dict) -> int:
     return found
 
 
-def load_network(net: BenchNetwork, automaton, retrain: bool):
-    CHECKPOINTS.mkdir(exist_ok=True)
-    path = CHECKPOINTS / f"{net.name}.pt"
+def load_network(net: BenchNetwork, automaton, retrain: bool, checkpoint_dir: Path = CHECKPOINTS):
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    path = checkpoint_dir / f"{net.name}.pt"
     if retrain or not path.exists():
-        print(f"training {net.name} (at most {net.epochs} epochs) into {path.relative_to(REPO)}", flush=True)
+        print(f"training {net.name} (at most {net.epochs} epochs) into {path}", flush=True)
     config = network_config(automaton, net.rnn, net.hidden)
     model, info = train_or_load(path, config, automaton, TrainingConfig(epochs=net.epochs, seed=0),
                                 torch.device("cpu"), progress=False, reuse=not retrain,
@@ -290,6 +292,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--networks", default=",".join(net.language for net in NETWORKS),
                         help="which of the benchmark networks to run")
     parser.add_argument("--retrain", action="store_true", help="train the networks again instead of loading them")
+    parser.add_argument("--checkpoint-dir", type=Path, default=CHECKPOINTS,
+                        help="where the networks are cached (default: benchmarks/checkpoints)")
     parser.add_argument("--repeat-naive-bandwidth", action="store_true",
                         help="let the naive path estimate the bandwidth for each mean-shift function, as the "
                         "paper did (default: estimate once and charge the measured time to each of the four)")
@@ -297,18 +301,29 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def chosen_networks(text: str) -> list[BenchNetwork]:
+    """The benchmark networks named in --networks; an unknown name is a UserError listing the valid ones."""
+    by_language = {net.language: net for net in NETWORKS}
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in by_language]
+    if unknown or not names:
+        raise UserError(f"unknown benchmark network '{unknown[0] if unknown else text}'; "
+                        f"valid: {', '.join(by_language)}")
+    return [by_language[name] for name in dict.fromkeys(names)]
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     warnings.filterwarnings("ignore")        # OPTICS divides by zero reachabilities; k-means notes duplicates
     torch.set_num_threads(args.threads)
-    chosen = [net for net in NETWORKS if net.language in args.networks.split(",")]
+    chosen = chosen_networks(args.networks)
     naive_total = ours_total = 0.0
     mismatches = 0
     with threadpool_limits(args.threads):
         print(machine_description(args.threads))
         for net in chosen:
             automaton = get_automaton(net.language)
-            model, info = load_network(net, automaton, args.retrain)
+            model, info = load_network(net, automaton, args.retrain, args.checkpoint_dir)
             words = validation_words(automaton, args.seed, args.words)
             test_words = conformance_words(automaton, args.conformance_words, seed=args.seed)
             ours, scores, our_accuracy, vectors = run_ours(model, automaton, net, words, args)
@@ -350,4 +365,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

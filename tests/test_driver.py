@@ -5,6 +5,10 @@ from pathlib import Path
 import pytest
 
 import driver
+from automata import get_automaton
+from cli import run_cli
+from evaluation import network_config
+from rnn_models import RecurrentClassifier, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--hidden", "6", "--epochs", "2", "--train-words", "300", "--validation-words", "60",
@@ -56,3 +60,43 @@ def test_malformed_dot_file_is_refused(tmp_path):
     broken.write_text("digraph g { s0 [label=\"s0\"]; s0 -> s1 [label=\"a\"; }")
     completed = run_driver("--automaton", str(broken))
     assert completed.returncode == 2 and "broken.dot" in completed.stderr
+
+
+def exit_code_and_error(arguments, capsys) -> tuple[int, str]:
+    """driver.py as the command line runs it (through run_cli), in this process."""
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(lambda: driver.main(arguments))
+    return exit_info.value.code, capsys.readouterr().err
+
+
+TOMITA5 = (REPO / "automata" / "dot" / "tomita5.dot").read_text()
+
+
+@pytest.mark.parametrize("broken, problem", [
+    (TOMITA5.replace('__start0 -> s0 [label=""];\n', ""), "has no initial state"),
+    (TOMITA5.replace('s3 -> s1 [label="1"];\n', ""), "state 's3' has no transition for letter '1' (incomplete)"),
+    (TOMITA5.replace('s3 -> s1 [label="1"]', 's3 -> s1 [label="0"]'), "two transitions for letter '0'"),
+    (None, "is a directory"),
+])
+def test_unusable_dot_file_exits_2_naming_file_and_problem(broken, problem, tmp_path, capsys):
+    path = tmp_path / "mine.dot"
+    path.mkdir() if broken is None else path.write_text(broken)
+    code, error = exit_code_and_error(["--automaton", str(path), "--checkpoint-dir", str(tmp_path)], capsys)
+    assert code == 2 and error.count("\n") == 1
+    assert error.startswith(f"error: {path}: ") and problem in error
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "other_network"])
+def test_unusable_checkpoint_is_refused_and_left_alone(damage, tmp_path, capsys):
+    arguments = ["--automaton", "tomita5", "--rnn", "gru", *TINY, "--checkpoint-dir", str(tmp_path)]
+    path = tmp_path / "tomita5_gru_1_6_0.pt"
+    # Under tomita5's name: a network of another width, or the right one cut short or emptied.
+    hidden = 7 if damage == "other_network" else 6
+    save_checkpoint(path, RecurrentClassifier(network_config(get_automaton("tomita5"), "gru", hidden)))
+    if damage != "other_network":
+        path.write_bytes(path.read_bytes()[:200] if damage == "truncate" else b"")
+    before = path.read_bytes()
+    code, error = exit_code_and_error(arguments, capsys)
+    assert code == 2 and error.count("\n") == 1 and str(path) in error
+    assert ("hidden_size is 7, expected 6" if damage == "other_network" else "corrupt or truncated") in error
+    assert path.read_bytes() == before   # refused, not loaded, not replaced

@@ -14,13 +14,16 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import torch
 
 import evaluation
 import experiment_runner
 import grid_jobs
 import job_backends
+from cli import EXIT_TERMINATED
 from errors import UserError
 from results import read_results
+from script_runs import SIGTERM_MESSAGE, terminate_when_printed
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--languages", "tomita1,tomita5", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",
@@ -42,6 +45,16 @@ def same_numbers(left, right) -> bool:
     if isinstance(left, float) and isinstance(right, float) and math.isnan(left) and math.isnan(right):
         return True
     return left == right
+
+
+def same_checkpoint_weights(out: Path, other: Path) -> bool:
+    """Bit-identical weights in every checkpoint of two runs."""
+    for name in NAMES:
+        mine, theirs = (torch.load(folder / "checkpoints" / f"{name}.pt", weights_only=True)["state_dict"]
+                        for folder in (out, other))
+        if mine.keys() != theirs.keys() or not all(torch.equal(mine[key], theirs[key]) for key in mine):
+            return False
+    return True
 
 
 def temp_files(out: Path) -> list[Path]:
@@ -206,6 +219,21 @@ def test_interrupt_keeps_finished_jobs_and_merges_them(tmp_path, monkeypatch):
     assert temp_files(out) == []
 
 
+def test_sigterm_stops_the_run_cleanly_and_a_rerun_finishes_it(reference, tmp_path):
+    out = tmp_path / "out"
+    # Signalled as soon as the jobs start: a job takes far longer than the signal takes to arrive.
+    stopped = terminate_when_printed("experiment_runner.py", [*TINY, "--out", out], "jobs in this slice")
+    assert stopped.returncode == EXIT_TERMINATED and stopped.last_line() == SIGTERM_MESSAGE
+    assert "Traceback" not in stopped.stderr and temp_files(out) == []
+    assert "interrupted: no new jobs; merging the finished ones" in "".join(
+        path.read_text() for path in (out / "logs").glob("run-*.log"))
+    accuracy, _ = read_results(out)   # merged from the finished jobs (none or one), never half-written
+    assert set(accuracy) <= {f"{NAMES[0]}_regular"}
+    assert run(out) == 0
+    assert same_numbers(read_results(out), reference)
+    assert temp_files(out) == []
+
+
 def test_no_train_skips_jobs_without_checkpoint_and_uses_existing_ones(straight_run, reference, tmp_path):
     out = tmp_path / "out"
     assert run(out, "--no-train") == 1
@@ -224,10 +252,11 @@ def test_checkpoint_trained_with_other_settings_is_refused(straight_run, tmp_pat
     assert "epochs=2" in record["error"]
 
 
-def test_two_local_workers_give_the_same_results(reference, tmp_path):
+def test_two_local_workers_give_the_same_results(straight_run, reference, tmp_path):
     out = tmp_path / "out"
     assert run(out, "--workers", "2") == 0
     assert same_numbers(read_results(out), reference)
+    assert same_checkpoint_weights(out, straight_run)
     assert temp_files(out) == []
 
 
@@ -248,7 +277,7 @@ def test_dead_worker_fails_only_its_own_job(reference, tmp_path, monkeypatch):
     assert same_numbers(ambiguity, {key: value for key, value in reference[1].items() if key.startswith("tomita1")})
 
 
-def test_dask_cluster_gives_the_same_results(reference, tmp_path):
+def test_dask_cluster_gives_the_same_results(straight_run, reference, tmp_path):
     import dask
     from dask.distributed import LocalCluster
     # Forked worker processes start in a fraction of the time of spawned ones; the jobs do not care.
@@ -257,6 +286,7 @@ def test_dask_cluster_gives_the_same_results(reference, tmp_path):
         out = tmp_path / "out"
         assert run(out, "--backend", "dask", "--scheduler", cluster.scheduler_address) == 0
     assert same_numbers(read_results(out), reference)
+    assert same_checkpoint_weights(out, straight_run)
 
 
 def test_changed_settings_make_a_finished_job_stale():

@@ -101,6 +101,7 @@ def test_checkpoint_round_trip_keeps_weights_and_class_order(tmp_path):
 
 @pytest.mark.parametrize("change", [
     {"input_alphabet": ("a", "b", "d")},
+    {"input_alphabet": ("b", "a", "c")},   # the same letters in another order: one-hot positions differ
     {"output_classes": ("True", "False")},
     {"hidden_size": 8},
     {"rnn": "gru"},
@@ -133,3 +134,19 @@ def test_unknown_architecture_and_missing_cuda_are_user_errors():
         with pytest.raises(UserError, match="CUDA"):
             resolve_device("cuda")
     assert resolve_device("cpu").type == "cpu"
+
+
+def test_training_twice_with_one_seed_gives_identical_weights():
+    from automata import get_automaton
+    from evaluation import network_config, training_words, validation_words
+    from rnn_models import TrainingConfig, train_network
+    automaton = get_automaton("tomita3")
+    config = network_config(automaton, "lstm", 5, num_layers=2)   # two layers: dropout draws random numbers too
+    train, validation = training_words(automaton, 4, 400), validation_words(automaton, 4, 100)
+
+    def weights(seed):
+        model, _ = train_network(config, train, validation, TrainingConfig(epochs=2, seed=seed), progress=False)
+        return model.state_dict()
+    first, second, other_seed = weights(4), weights(4), weights(5)
+    assert all(torch.equal(first[name], second[name]) for name in first)
+    assert not all(torch.equal(first[name], other_seed[name]) for name in first)

@@ -1,13 +1,36 @@
 import pickle
 
+import pytest
+
 import run_small_experiment
+from cli import EXIT_TERMINATED
 from clustering import FUNCTION_NAMES
+from script_runs import SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
 
 
-def test_small_experiment_on_the_shipped_networks(tmp_path, capsys):
-    assert run_small_experiment.main(["--out", str(tmp_path)]) == 0
-    accuracy = pickle.loads((tmp_path / "accuracy.pickle").read_bytes())
-    ambiguity = pickle.loads((tmp_path / "ambiguity.pickle").read_bytes())
+@pytest.fixture(scope="module")
+def stopped_then_rerun(tmp_path_factory):
+    """The script stopped by SIGTERM after its first network, what it left in --out, then a full rerun there."""
+    out = tmp_path_factory.mktemp("small")
+    stopped = terminate_when_printed("run_small_experiment.py", ["--out", out], "conformance accuracy")
+    left_behind = sorted(path.name for path in out.rglob("*"))
+    assert run_small_experiment.main(["--out", str(out)]) == 0
+    return stopped, left_behind, out
+
+
+def test_sigterm_stops_the_small_experiment_without_writing_anything(stopped_then_rerun):
+    stopped, left_behind, _ = stopped_then_rerun
+    assert stopped.returncode == EXIT_TERMINATED and stopped.last_line() == SIGTERM_MESSAGE
+    assert "Traceback" not in stopped.stderr
+    # The result files are written once, at the end: an interrupted run leaves no file, whole or partial.
+    assert left_behind == []
+
+
+def test_small_experiment_on_the_shipped_networks(stopped_then_rerun):
+    _, _, out = stopped_then_rerun
+    accuracy = pickle.loads((out / "accuracy.pickle").read_bytes())
+    ambiguity = pickle.loads((out / "ambiguity.pickle").read_bytes())
+    assert leftover_temp_files(out) == []
     # 6 regular networks with one labeling, 2 PDAs with two.
     assert len(accuracy) == 10 and set(accuracy) == set(ambiguity)
     assert "coffee_gru_1_56_1_regular" in accuracy and "CFG_L_13_gru_1_30_1_stack_size" in accuracy

@@ -233,3 +233,10 @@ def test_invalid_choices_exit_2(arguments):
     with pytest.raises(SystemExit) as exit_info:
         stats.parse_arguments(arguments)
     assert exit_info.value.code == 2
+
+
+def test_unknown_architecture_in_the_filter_exits_2_listing_the_valid_ones(results_dir, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(lambda: stats.main(["--results", str(results_dir), "--rnn", "gru,transformer"]))
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "error: unknown architecture 'transformer'; valid: relu, tanh, gru, lstm\n"

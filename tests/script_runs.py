@@ -1,0 +1,64 @@
+"""Run one of the project's scripts as a subprocess and send it SIGTERM once it prints a given text."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SIGTERM_MESSAGE = "interrupted (SIGTERM); finished results are kept, rerun to continue"
+
+
+@dataclass(frozen=True)
+class Stopped:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def last_line(self) -> str:
+        """The last non-blank stderr line (progress bars redraw with \\r and may clear their line)."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+def _collect(stream, chunks: list) -> None:
+    # Raw reads: a progress bar's "\r" line would wait in a text-mode readline until the next write.
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        chunks.append(chunk.decode("utf-8", errors="replace"))
+
+
+def terminate_when_printed(script: str, arguments, text: str, timeout: float = 120) -> Stopped:
+    """Start `python -u script arguments`, send SIGTERM as soon as `text` appears on stdout or stderr, wait."""
+    process = subprocess.Popen([sys.executable, "-u", str(REPO / script), *map(str, arguments)], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = [], []
+    readers = [threading.Thread(target=_collect, args=(process.stdout, stdout), daemon=True),
+               threading.Thread(target=_collect, args=(process.stderr, stderr), daemon=True)]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while text not in "".join(stdout) and text not in "".join(stderr):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{script} ended or timed out before printing {text!r}:\n"
+                                     f"{''.join(stdout)}\n{''.join(stderr)}")
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    for reader in readers:
+        reader.join(timeout=10)
+    return Stopped(process.returncode, "".join(stdout), "".join(stderr))
+
+
+def leftover_temp_files(folder: Path) -> list[Path]:
+    """Temp files of atomic_io (or any *.tmp) under `folder`: an interrupted write must leave none."""
+    if not folder.exists():
+        return []
+    return sorted(path for pattern in ("*.partial", "*.tmp") for path in folder.rglob(pattern))
