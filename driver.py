@@ -9,6 +9,7 @@ from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function
 from errors import UserError
 from results import network_name
+from extraction import describe_report, extract_automaton, extraction_inputs
 from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
                         validation_states, validation_words)
 from sampling import TRAINING_WORDS, VALIDATION_WORDS
@@ -38,6 +39,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="validation words whose hidden states are clustered")
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
+    parser.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
+                        "minimise it and compare it with the ground truth and the network (cluster_automaton.py)")
     return parser.parse_args(argv)
 
 
@@ -70,8 +73,8 @@ def main(argv=None) -> int:
     accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
     print(f"conformance accuracy: {accuracy:.4f}")
 
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, args.seed,
-                                                                          args.validation_words))
+    validation = validation_words(automaton, args.seed, args.validation_words)
+    vectors, trace = validation_states(model, automaton, validation)
     state_labels = trace.state_labels(labeling)
     n_states = automaton_size(automaton)
     clustering = cluster_hidden_states(args.function, vectors, state_labels, n_states,
@@ -82,6 +85,10 @@ def main(argv=None) -> int:
         print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
     amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
+    if args.extract:
+        inputs = extraction_inputs(model, automaton, validation, args.conformance_words, seed=args.seed)
+        print(describe_report(args.function, extract_automaton(inputs, clustering.cluster_labels),
+                              args.conformance_words))
     return 0
 
 
