@@ -15,6 +15,7 @@ from automaton_runs import labelings_for, trace_words
 from cluster_automaton import (ExtractionReport, build_cluster_automaton, compare_with_ground_truth,
                                empty_word_output, ground_truth_machine, prefix_predecessors)
 from clustering import HiddenStateClusterer
+from errors import ResultFileError
 from evaluation import CONFORMANCE_WORDS, automaton_size, k_multiplier, validation_states
 from results import read_pickle, result_key
 from rnn_models import RecurrentClassifier, prefix_predictions
@@ -110,9 +111,17 @@ def merged_extraction(records) -> dict:
 
 
 def read_extraction(directory: str | Path) -> dict | None:
-    """extraction.pickle of a results folder, or None when the folder has none."""
+    """extraction.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
     path = Path(directory) / EXTRACTION_FILE
-    return read_pickle(path) if path.exists() else None
+    if not path.exists():
+        return None
+    extraction = read_pickle(path)
+    fields = set(ExtractionReport.__dataclass_fields__)
+    if not isinstance(extraction, dict) or not all(
+            isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
+                                              for report in reports.values()) for reports in extraction.values()):
+        raise ResultFileError(f"result file {path} does not map result keys to {{function: extraction report}}")
+    return extraction
 
 
 def summary_lines(extraction: dict, keys_by_set: dict[str, list[str]],
