@@ -128,8 +128,8 @@ def minimise(machine: MooreMachine) -> MooreMachine:
 
     Moore's algorithm: start from the blocks of equal outputs and split by the blocks of the successors
     until nothing splits. AALpy's own minimize() merges one pair at a time and searches distinguishing
-    sequences breadth-first without de-duplicating its queue; on the 57-state automaton of a coffee network
-    it had not finished after 10 minutes. The quotient is checked against it on small machines (tests).
+    sequences breadth-first without de-duplicating its queue; on the 58-state automaton of the driver's
+    coffee network it was still running after 15 minutes. The quotient is checked against it on small machines (tests).
     """
     letters, (next_state, initial) = machine.get_input_alphabet(), _transition_array(machine)
     reachable = np.array(reachable_states(next_state, initial))     # the initial state first
