@@ -14,6 +14,7 @@ from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_stat
 from errors import UserError
 from hidden_export import export_arrays, write_hidden_export
 from results import network_name
+from extraction import describe_report, extract_automaton, extraction_inputs
 from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
                         validation_states, validation_words)
 from sampling import TRAINING_WORDS, VALIDATION_WORDS
@@ -48,6 +49,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         "labels to this .npz file (see hidden_export.py)")
     parser.add_argument("--export-functions", default="", help="with --export-hidden: comma-separated functions "
                         "(or 'all') whose cluster labels are exported besides --function's")
+    parser.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
+                        "minimise it and compare it with the ground truth and the network (cluster_automaton.py)")
     return parser.parse_args(argv)
 
 
@@ -130,6 +133,10 @@ def main(argv=None) -> int:
     print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
     amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
+    if args.extract:
+        inputs = extraction_inputs(model, automaton, validation, args.conformance_words, seed=args.seed)
+        print(describe_report(args.function, extract_automaton(inputs, clustering.cluster_labels),
+                              args.conformance_words))
     return 0
 
 

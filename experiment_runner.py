@@ -17,12 +17,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from atomic_io import remove_stale_temp_files
+from atomic_io import atomic_pickle, remove_stale_temp_files
 from automata import get_automaton, input_alphabet, is_context_free, list_automata, regular_automaton_names
 from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, parse_function_names
 from errors import ResultFileError, UserError
 from evaluation import automaton_size
+from extraction import EXTRACTION_FILE, EXTRACTION_FUNCTIONS, merged_extraction
 from grid_jobs import DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_results, read_job_record, write_job_record
 from grid_jobs import merged_scores
 from job_backends import run_in_pool, run_in_process, run_on_dask
@@ -57,6 +58,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786 "
                      "(default: start a LocalCluster of --workers processes)")
     run.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
+                     f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
+                     f"OUT/{EXTRACTION_FILE}")
     scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
     scale.add_argument("--validation-words", type=positive_int, default=2_000,
@@ -152,7 +156,7 @@ def build_grid(args) -> list[JobSpec]:
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
                         training_words=args.train_words, validation_words=args.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
-                        train=not args.no_train, device=args.device))
+                        train=not args.no_train, device=args.device, extract=args.extract))
     return specs
 
 
@@ -199,6 +203,10 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
     write_scores(out_dir, merged_scores(records))
     log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE}, {out_dir / AMBIGUITY_FILE} "
               f"and {SCORES_FILE}")
+    extraction = merged_extraction(records)
+    if extraction:
+        atomic_pickle(out_dir / EXTRACTION_FILE, extraction)
+        log.write(f"merged {len(extraction)} extraction results into {out_dir / EXTRACTION_FILE}")
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

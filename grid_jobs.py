@@ -17,7 +17,8 @@ from threadpoolctl import threadpool_limits
 from atomic_io import atomic_pickle
 from automata import get_automaton
 from errors import ResultFileError
-from evaluation import evaluate_network, network_config, train_or_load
+from evaluation import evaluate_network, network_config, train_or_load, validation_words
+from extraction import extract_network
 from results import network_name, network_seed, read_pickle, result_key
 from rnn_models import TrainingConfig, resolve_device
 
@@ -47,6 +48,7 @@ class JobSpec:
     fit_fraction: float = 0.25
     train: bool = True         # False: use an existing checkpoint or skip the job
     device: str = "cpu"
+    extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
 
     @property
     def name(self) -> str:
@@ -62,7 +64,9 @@ class JobSpec:
 
     def settings(self) -> dict:
         values = asdict(self)
-        return {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
+        settings = {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
+        # Only when on, so that records from before the option (or without it) keep their settings.
+        return settings | ({"extract": True} if self.extract else {})
 
 
 @contextmanager
@@ -116,6 +120,13 @@ def _evaluate_job(spec: JobSpec) -> dict:
     record["n_vectors"] = evaluation.n_vectors
     record["seconds"].update(train=round(evaluate_start - train_start, 3),
                              evaluate=round(time.perf_counter() - evaluate_start, 3))
+    if spec.extract:
+        extract_start = time.perf_counter()
+        record["extraction"] = extract_network(model, automaton, validation_words(automaton, spec.seed,
+                                                                                  spec.validation_words),
+                                               seed=spec.seed, n_test_words=spec.conformance_words,
+                                               fit_fraction=spec.fit_fraction)
+        record["seconds"]["extract"] = round(time.perf_counter() - extract_start, 3)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
@@ -197,8 +208,13 @@ def read_job_record(path: Path) -> dict:
 
 
 def is_finished(record: dict | None, spec: JobSpec) -> bool:
-    """A job is finished when its record is done and was computed with this run's settings."""
-    return record is not None and record["status"] == DONE and record["settings"] == spec.settings()
+    """A job is finished when its record is done and was computed with this run's settings (a record with an
+    extraction also serves a run without one)."""
+    if record is None or record["status"] != DONE:
+        return False
+    settings = record["settings"] if spec.extract else {name: value for name, value in record["settings"].items()
+                                                        if name != "extract"}
+    return settings == spec.settings()
 
 
 def merged_results(records) -> tuple[dict, dict]:

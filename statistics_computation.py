@@ -16,6 +16,7 @@ from automaton_runs import LABELINGS, PDA_LABELINGS
 from cli import run_cli
 from clustering import FUNCTION_NAMES
 from errors import ResultFileError, UserError
+from extraction import read_extraction, summary_lines as extraction_summary_lines
 from results import AMBIGUITY_FILE, SCORES_FILE, read_results, read_scores
 from rnn_models import RNN_TYPES, check_rnn_type
 
@@ -325,6 +326,12 @@ def main(argv=None) -> int:
     fits = {name: correlation(columns["accuracy"], columns["wamb"]) for name, columns in scatter.items()}
     for name, fit in fits.items():
         print(describe_correlation(f"{SCATTER_FUNCTION} wamb vs accuracy, {name}", fit, len(scatter[name]["wamb"])))
+
+    extraction = read_extraction(args.results)
+    if extraction is not None:   # written by experiment_runner.py --extract
+        for line in extraction_summary_lines(extraction, {"regular": select("regular"),
+                                                          "stackless": select("stackless")}):
+            print(line)
 
     import statistics_figures  # only now: pyplot must come after choose_backend
     written = statistics_figures.write_figures(
