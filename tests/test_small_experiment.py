@@ -43,7 +43,7 @@ def test_small_experiment_on_the_shipped_networks(stopped_then_rerun):
     # A perfectly trained tomita1 network separates its two states linearly.
     assert ambiguity["tomita1_gru_1_8_1_regular"]["lr"][1] == 0.0
     # scores.pickle holds the agreement scores of the same keys and functions.
-    scores = pickle.loads((tmp_path / "scores.pickle").read_bytes())
+    scores = pickle.loads((out / "scores.pickle").read_bytes())
     assert {key: set(functions) for key, functions in scores.items()} == \
         {key: set(functions) for key, functions in ambiguity.items()}
     assert scores["tomita1_gru_1_8_1_regular"]["lr"]["purity"] == 1.0
