@@ -25,9 +25,11 @@ from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, parse_function_names
 from errors import ResultFileError, UserError
 from evaluation import automaton_size
-from grid_jobs import DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_results, read_job_record, write_job_record
+from grid_jobs import (DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_length_generalisation, merged_results,
+                       read_job_record, write_job_record)
 from job_backends import run_in_pool, run_in_process, run_on_dask
-from results import ACCURACY_FILE, AMBIGUITY_FILE, write_results
+from atomic_io import atomic_pickle
+from results import ACCURACY_FILE, AMBIGUITY_FILE, LENGTH_GENERALISATION_FILE, write_results
 from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
 
 REPO = Path(__file__).resolve().parent
@@ -48,6 +50,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                       "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
     grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
+    grid.add_argument("--length-generalisation", action="store_true",
+                      help="also score each function on words of length 1-50 (OUT/length_generalisation.pickle)")
     run = parser.add_argument_group("how to run it")
     run.add_argument("--out", type=Path, default=REPO / "experiment_results" / "grid", help="results folder")
     run.add_argument("--epochs", type=positive_int, default=200, help="maximum training epochs")
@@ -153,7 +157,8 @@ def build_grid(args) -> list[JobSpec]:
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
                         training_words=args.train_words, validation_words=args.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
-                        train=not args.no_train, device=args.device))
+                        train=not args.no_train, device=args.device,
+                        length_generalisation=args.length_generalisation))
     return specs
 
 
@@ -194,9 +199,21 @@ def read_job_files(out_dir: Path, log) -> dict[str, dict]:
 
 
 def rebuild_merged_results(out_dir: Path, log) -> None:
-    accuracy, ambiguity = merged_results(read_job_files(out_dir, log).values())
+    records = read_job_files(out_dir, log).values()
+    accuracy, ambiguity = merged_results(records)
     write_results(out_dir, accuracy, ambiguity)
     log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
+    rebuild_length_generalisation(out_dir, records, log)
+
+
+def rebuild_length_generalisation(out_dir: Path, records, log) -> None:
+    """OUT/length_generalisation.pickle from the records that have it; removed when none has (it is derived)."""
+    merged = merged_length_generalisation(records)
+    if merged:
+        atomic_pickle(out_dir / LENGTH_GENERALISATION_FILE, merged)
+        log.write(f"merged {len(merged)} length-generalisation keys into {out_dir / LENGTH_GENERALISATION_FILE}")
+    else:
+        (out_dir / LENGTH_GENERALISATION_FILE).unlink(missing_ok=True)
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from atomic_io import atomic_pickle
 from automata import get_automaton
 from errors import ResultFileError
 from evaluation import evaluate_network, network_config, train_or_load
+from length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
 from results import network_name, network_seed, read_pickle, result_key
 from rnn_models import TrainingConfig, resolve_device
 
@@ -47,6 +48,7 @@ class JobSpec:
     fit_fraction: float = 0.25
     train: bool = True         # False: use an existing checkpoint or skip the job
     device: str = "cpu"
+    length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
 
     @property
     def name(self) -> str:
@@ -62,7 +64,10 @@ class JobSpec:
 
     def settings(self) -> dict:
         values = asdict(self)
-        return {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
+        settings = {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
+        if self.length_generalisation:   # only when on, so that records from before this option stay finished
+            settings["length_generalisation"] = [WORDS_PER_LENGTH, MAX_LENGTH]
+        return settings
 
 
 @contextmanager
@@ -114,6 +119,12 @@ def _evaluate_job(spec: JobSpec) -> dict:
     record["n_vectors"] = evaluation.n_vectors
     record["seconds"].update(train=round(evaluate_start - train_start, 3),
                              evaluate=round(time.perf_counter() - evaluate_start, 3))
+    if spec.length_generalisation:
+        length_start = time.perf_counter()
+        record["length_generalisation"] = length_generalisation(
+            model, automaton, spec.functions, seed=spec.seed, n_validation_words=spec.validation_words,
+            fit_fraction=spec.fit_fraction)
+        record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
@@ -199,3 +210,16 @@ def merged_results(records) -> tuple[dict, dict]:
             accuracy[key] = record["accuracy"]
             ambiguity[key] = {function: values for function, values in scores.items() if isinstance(values, list)}
     return accuracy, ambiguity
+
+
+def merged_length_generalisation(records) -> dict:
+    """{result key: {function: {word length: [amb, wamb, n]}}} from done records that have it; failures left out."""
+    merged = {}
+    for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
+        spec = record["spec"]
+        for labeling, scores in record.get("length_generalisation", {}).items():
+            key = result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
+                             labeling)
+            merged[key] = {function: per_length for function, per_length in scores.items()
+                           if isinstance(per_length, dict)}
+    return merged

@@ -8,6 +8,7 @@ from errors import ResultFileError
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
+LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # not SPEC §8: see length_generalisation.py
 
 
 def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
