@@ -13,6 +13,9 @@ from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy,
                         validation_states, validation_words)
 from sampling import TRAINING_WORDS, VALIDATION_WORDS
 from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
+from hidden_state_plots import MAX_PLOTTED_POINTS, PROJECTIONS, plotted_rows, write_epoch_pictures, write_state_picture
+from length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
+from training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver, snapshot_states
 
 REPO = Path(__file__).resolve().parent
 
@@ -38,6 +41,19 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="validation words whose hidden states are clustered")
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
+    beyond = parser.add_argument_group("beyond the paper")
+    beyond.add_argument("--length-generalisation", action="store_true",
+                        help="also print the function's ambiguity on the state after words of length 1-50")
+    beyond.add_argument("--length-words", type=positive_int, default=WORDS_PER_LENGTH,
+                        help="words of each length for --length-generalisation")
+    beyond.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                        help="write a 2-D projection of the validation hidden states, coloured by automaton state "
+                        "and by cluster")
+    beyond.add_argument("--projection", default="pca", choices=PROJECTIONS, help="projection for --plot")
+    beyond.add_argument("--plot-epochs", type=positive_int, default=None, metavar="N",
+                        help="with --plot: train the network afresh (the checkpoint is neither read nor replaced), "
+                        "save a snapshot every N epochs into FILE_epochs/, and draw them as FILE_epochs.png (grid) "
+                        "and FILE_epochs.gif")
     return parser.parse_args(argv)
 
 
@@ -56,22 +72,33 @@ def main(argv=None) -> int:
     check_rnn_type(args.rnn)
     get_function(args.function)
     labeling = choose_labeling(automaton, args.labeling)
+    check_plot_options(args)
     device = resolve_device(args.device)
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
     language = Path(args.automaton).stem if args.automaton.endswith(".dot") else args.automaton
     checkpoint = args.checkpoint_dir / f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}.pt"
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
-    print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
-          f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
-    model, info = train_or_load(checkpoint, config, automaton, TrainingConfig(epochs=args.epochs, seed=args.seed),
-                                device, n_training=args.train_words, metadata={"language": args.automaton},
-                                reuse=not args.retrain)
+    snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
+    if snapshots is None:
+        print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
+              f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
+    else:   # snapshots come from training; the checkpoint is neither read nor replaced
+        print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
+              f"{args.plot_epochs} epochs into {snapshots})")
+        remove_snapshots(snapshots)
+    model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
+                                TrainingConfig(epochs=args.epochs, seed=args.seed), device,
+                                n_training=args.train_words, metadata={"language": args.automaton},
+                                reuse=not args.retrain,
+                                epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
+    if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
+        save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
     print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
     accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
     print(f"conformance accuracy: {accuracy:.4f}")
 
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, args.seed,
-                                                                          args.validation_words))
+    validation = validation_words(automaton, args.seed, args.validation_words)
+    vectors, trace = validation_states(model, automaton, validation)
     state_labels = trace.state_labels(labeling)
     n_states = automaton_size(automaton)
     clustering = cluster_hidden_states(args.function, vectors, state_labels, n_states,
@@ -82,7 +109,41 @@ def main(argv=None) -> int:
         print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
     amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
+    if args.length_generalisation:
+        print(format_length_table(length_bucket_table(model, automaton, args.function, labeling, vectors, state_labels,
+                                                      seed=args.seed, n_per_length=args.length_words), args.function))
+    if args.plot:
+        title = f"{language}: {args.rnn}, {args.layers}x{args.hidden}, seed {args.seed}, {labeling} labels"
+        written = [write_state_picture(args.plot, vectors, state_labels, clustering.cluster_labels,
+                                       projection=args.projection, seed=args.seed,
+                                       state_title=f"automaton states ({len(set(state_labels.tolist()))})",
+                                       cluster_title=f"{args.function}: {clustering.n_clusters} clusters, "
+                                       f"wamb {wamb:.3f}", title=title)]
+        if snapshots is not None:
+            written += write_epoch_plots(args, snapshots, validation, state_labels, automaton, labeling, title)
+        print("pictures: " + ", ".join(str(path) for path in written))
     return 0
+
+
+def check_plot_options(args) -> None:
+    if args.plot is not None and args.plot.suffix.lower() != ".png":
+        raise UserError(f"--plot writes a PNG; give a file name ending in .png, not '{args.plot.name}'")
+    if args.plot_epochs is not None and args.plot is None:
+        raise UserError("--plot-epochs needs --plot FILE.png (the snapshots and pictures go next to it)")
+
+
+def snapshot_folder(plot: Path) -> Path:
+    return plot.with_name(f"{plot.stem}_epochs")
+
+
+def write_epoch_plots(args, snapshots: Path, validation, state_labels, automaton, labeling, title) -> list[Path]:
+    """The grid and the GIF of the snapshots' validation hidden states (the same seeded rows in every one)."""
+    rows = plotted_rows(len(state_labels), MAX_PLOTTED_POINTS, args.seed)
+    states = snapshot_states(snapshots, validation, state_labels, args.function, automaton_size(automaton), rows,
+                             multiplier=k_multiplier(labeling, automaton), seed=args.seed)
+    return write_epoch_pictures(snapshots.with_name(f"{snapshots.name}.png"),
+                                snapshots.with_name(f"{snapshots.name}.gif"), states,
+                                state_labels[rows], args.function, title, seed=args.seed)
 
 
 if __name__ == "__main__":
