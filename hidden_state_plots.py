@@ -22,11 +22,12 @@ from atomic_io import atomic_write
 PROJECTIONS = ("pca", "tsne")
 MAX_PLOTTED_POINTS = 20_000     # more are subsampled (seeded) for drawing
 MAX_TSNE_POINTS = 5_000         # t-SNE is slow: it sees at most this many
-MAX_LEGEND_ENTRIES = 20         # more labels get a colour bar instead of a legend
+MAX_LEGEND_ENTRIES = 19         # more labels (or clusters, plus noise) get a colour bar instead
 NOISE_COLOUR = "0.8"            # DBSCAN/OPTICS noise (-1)
 GRID_COLUMNS = 4
 GIF_FRAME_MS = 800
 DPI = 110
+GRID_DPI = 90                   # a grid has many panels: fewer dots per inch keep its file small
 
 
 # ---- which points, and where -----------------------------------------------------------------------------
@@ -58,13 +59,15 @@ def align_signs(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 # ---- drawing ---------------------------------------------------------------------------------------------
 
-def label_colours(values: np.ndarray) -> dict:
+def label_colours(values: list) -> dict:
     """A colour for each distinct label, in sorted order; noise (-1) is light grey."""
     regular = [value for value in values if not _is_noise(value)]
-    if len(regular) <= 10:
-        palette = [to_rgba(f"C{i}") for i in range(len(regular))]
-    elif len(regular) <= 20:
-        palette = [colormaps["tab20"](i) for i in range(len(regular))]
+    # The qualitative maps without their greys, which would look like noise.
+    tab10, tab20 = [i for i in range(10) if i != 7], [i for i in range(20) if i not in (14, 15)]
+    if len(regular) <= len(tab10):
+        palette = [colormaps["tab10"](tab10[i]) for i in range(len(regular))]
+    elif len(regular) <= len(tab20):
+        palette = [colormaps["tab20"](tab20[i]) for i in range(len(regular))]
     else:   # too many for distinct hues: spread them over a continuous map
         palette = [colormaps["turbo"](i / (len(regular) - 1)) for i in range(len(regular))]
     colours = dict(zip(regular, palette))
@@ -76,10 +79,14 @@ def _is_noise(value) -> bool:
     return isinstance(value, (int, np.integer)) and value == -1
 
 
-def draw_labelled_points(ax, points: np.ndarray, labels: np.ndarray, title: str, what: str, seed: int = 0) -> None:
-    """Scatter coloured by label, in a shuffled order so that no label hides the others; legend or colour bar."""
+def draw_labelled_points(ax, points: np.ndarray, labels: np.ndarray, title: str, what: str, seed: int = 0,
+                         colours: dict | None = None) -> None:
+    """Scatter coloured by label, in a shuffled order so that no label hides the others; legend or colour bar.
+
+    `colours` (label → colour) keeps the colours of a sequence of panels the same; default: label_colours.
+    """
     values = np.unique(labels).tolist()
-    colours = label_colours(values)
+    colours = colours or label_colours(values)
     order = np.random.default_rng(seed).permutation(len(points))
     ax.scatter(points[order, 0], points[order, 1], c=[colours[label] for label in labels[order].tolist()],
                s=5, alpha=0.7, linewidths=0, rasterized=True)
@@ -121,16 +128,16 @@ def epoch_grid_figure(panels: list[tuple[np.ndarray, np.ndarray, str]], title: s
     n_rows = -(-len(panels) // GRID_COLUMNS)
     n_columns = min(GRID_COLUMNS, len(panels))
     fig = Figure(figsize=(3.3 * n_columns + 2.2, 3.2 * n_rows + 0.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(n_rows, n_columns, squeeze=False).ravel())
+    axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
+    values = np.unique(np.concatenate([state_labels for _, state_labels, _ in panels])).tolist()
+    colours = label_colours(values)
     for ax, (points, state_labels, panel_title) in zip(axes, panels):
-        draw_labelled_points(ax, points, state_labels, panel_title, "state", seed)
+        draw_labelled_points(ax, points, state_labels, panel_title, "state", seed, colours)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
     for ax in axes[len(panels):]:
         ax.set_axis_off()
-    values = np.unique(np.concatenate([state_labels for _, state_labels, _ in panels])).tolist()
     if len(values) <= MAX_LEGEND_ENTRIES:   # one legend for all panels (else each panel's colour bar stays)
-        colours = label_colours(values)
         fig.legend(handles=[Line2D([], [], marker="o", linestyle="", color=colours[value], label=str(value))
                             for value in values], title="state", loc="outside right upper", frameon=False)
     fig.suptitle(title)
@@ -139,8 +146,8 @@ def epoch_grid_figure(panels: list[tuple[np.ndarray, np.ndarray, str]], title: s
 
 # ---- files -----------------------------------------------------------------------------------------------
 
-def save_png(fig: Figure, path: Path) -> Path:
-    atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=DPI))
+def save_png(fig: Figure, path: Path, dpi: int = DPI) -> Path:
+    atomic_write(path, lambda file: fig.savefig(file, format="png", dpi=dpi))
     return Path(path)
 
 
@@ -196,7 +203,7 @@ def write_epoch_pictures(grid_path: Path, gif_path: Path | None, snapshots, stat
                 f"{function_name}: wamb {snapshot.weighted_ambiguity:.3f}",
                 f"{title}\nepoch {snapshot.epoch}{accuracy} (PCA of {finite.sum():,} vectors)", seed))
     written = [save_png(epoch_grid_figure(panels, f"{title}\nPCA of the validation hidden states "
-                                          "after each snapshot's epoch, coloured by automaton state", seed), grid_path)]
+                                          "after each snapshot's epoch, coloured by automaton state", seed), grid_path, GRID_DPI)]
     if gif_path is not None:
         written.append(save_gif(frames, gif_path))
     return written
