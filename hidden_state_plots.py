@@ -202,8 +202,9 @@ def write_epoch_pictures(grid_path: Path, gif_path: Path | None, snapshots, stat
                 points[finite], state_labels[finite], snapshot.cluster_labels[finite], "automaton states",
                 f"{function_name}: wamb {snapshot.weighted_ambiguity:.3f}",
                 f"{title}\nepoch {snapshot.epoch}{accuracy} (PCA of {finite.sum():,} vectors)", seed))
-    written = [save_png(epoch_grid_figure(panels, f"{title}\nPCA of the validation hidden states "
-                                          "after each snapshot's epoch, coloured by automaton state", seed), grid_path, GRID_DPI)]
+    grid = epoch_grid_figure(panels, f"{title}\nPCA of the validation hidden states after each snapshot's epoch, "
+                             "coloured by automaton state", seed)
+    written = [save_png(grid, grid_path, GRID_DPI)]
     if gif_path is not None:
         written.append(save_gif(frames, gif_path))
     return written
