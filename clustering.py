@@ -179,22 +179,35 @@ def cluster_hidden_states(name: str, hidden_states: np.ndarray, state_labels: np
 
 
 def _linear_probe(name: str, hidden_states, state_labels, random_state: int) -> np.ndarray:
-    if len(np.unique(state_labels)) < 2:
+    probe = linear_probe_model(name, hidden_states, state_labels, random_state)
+    if probe is None:
         # Nothing to separate: every vector is in the one class (scikit-learn refuses to fit).
         return np.zeros(len(hidden_states), dtype=np.int64)
+    return probe.predict(hidden_states)
+
+
+def linear_probe_model(name: str, hidden_states, state_labels, random_state: int):
+    """The fitted lda or lr probe of _linear_probe; None when there is only one state label."""
+    if len(np.unique(state_labels)) < 2:
+        return None
     if name == "lda":
         probe = LinearDiscriminantAnalysis(solver="svd")
     else:
         probe = LogisticRegression(solver="saga", max_iter=1000, random_state=random_state)
     try:
-        return probe.fit(hidden_states, state_labels).predict(hidden_states)
+        return probe.fit(hidden_states, state_labels)
     except IndexError:
         # scikit-learn's LDA indexes an empty array when the vectors do not vary within any state.
         raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
 
 
 def _k_means(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> np.ndarray:
-    """KMeans(k, k-means++, random_state).fit_predict(hidden_states), one label per distinct vector.
+    """KMeans(k, k-means++, random_state).fit_predict(hidden_states), one label per distinct vector."""
+    return k_means_model(hidden_states, distinct, k, random_state).labels_
+
+
+def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> KMeans:
+    """The fitted KMeans of _k_means (labels_ per distinct vector; predict labels new vectors).
 
     The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
     the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which
@@ -210,7 +223,7 @@ def _k_means(hidden_states, distinct: DistinctVectors, k: int, random_state: int
     distinct_variance = np.mean(np.var(distinct.vectors, axis=0))
     tol = KMEANS_TOL * np.mean(np.var(hidden_states, axis=0)) / distinct_variance if distinct_variance > 0 else 0
     model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
-    return model.fit(distinct.vectors, sample_weight=distinct.counts).labels_
+    return model.fit(distinct.vectors, sample_weight=distinct.counts)
 
 
 def _optics(fitted, fit: DistinctVectors, distinct: DistinctVectors) -> np.ndarray:

@@ -19,6 +19,9 @@ from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy,
                         validation_states, validation_words)
 from sampling import TRAINING_WORDS, VALIDATION_WORDS
 from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, prefix_predictions, resolve_device
+from hidden_state_plots import MAX_PLOTTED_POINTS, PROJECTIONS, plotted_rows, write_epoch_pictures, write_state_picture
+from length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
+from training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver, snapshot_states
 
 REPO = Path(__file__).resolve().parent
 
@@ -44,13 +47,26 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="validation words whose hidden states are clustered")
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
-    parser.add_argument("--export-hidden", type=Path, default=None, metavar="FILE.npz",
+    beyond = parser.add_argument_group("beyond the paper")
+    beyond.add_argument("--export-hidden", type=Path, default=None, metavar="FILE.npz",
                         help="write the hidden states, their prefixes, automaton states, outputs and cluster "
                         "labels to this .npz file (see hidden_export.py)")
-    parser.add_argument("--export-functions", default="", help="with --export-hidden: comma-separated functions "
+    beyond.add_argument("--export-functions", default="", help="with --export-hidden: comma-separated functions "
                         "(or 'all') whose cluster labels are exported besides --function's")
-    parser.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
+    beyond.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
                         "minimise it and compare it with the ground truth and the network (cluster_automaton.py)")
+    beyond.add_argument("--length-generalisation", action="store_true",
+                        help="also print the function's ambiguity on the state after words of length 1-50")
+    beyond.add_argument("--length-words", type=positive_int, default=WORDS_PER_LENGTH,
+                        help="words of each length for --length-generalisation")
+    beyond.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                        help="write a 2-D projection of the validation hidden states, coloured by automaton state "
+                        "and by cluster")
+    beyond.add_argument("--projection", default="pca", choices=PROJECTIONS, help="projection for --plot")
+    beyond.add_argument("--plot-epochs", type=positive_int, default=None, metavar="N",
+                        help="with --plot: train the network afresh (the checkpoint is neither read nor replaced), "
+                        "save a snapshot every N epochs into FILE_epochs/, and draw them as FILE_epochs.png (grid) "
+                        "and FILE_epochs.gif")
     return parser.parse_args(argv)
 
 
@@ -100,33 +116,24 @@ def main(argv=None) -> int:
     get_function(args.function)
     export_names = exported_functions(args)
     labeling = choose_labeling(automaton, args.labeling)
+    check_plot_options(args)
     device = resolve_device(args.device)
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
-    language = Path(args.automaton).stem if args.automaton.endswith(".dot") else args.automaton
-    checkpoint = args.checkpoint_dir / f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}.pt"
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
-    print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
-          f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
-    model, info = train_or_load(checkpoint, config, automaton, TrainingConfig(epochs=args.epochs, seed=args.seed),
-                                device, n_training=args.train_words, metadata={"language": args.automaton},
-                                reuse=not args.retrain)
-    print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
+    snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
+    model = obtain_network(args, automaton, config, device, snapshots)
     accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
     print(f"conformance accuracy: {accuracy:.4f}")
 
     validation = validation_words(automaton, args.seed, args.validation_words)
     vectors, trace = validation_states(model, automaton, validation)
     state_labels = trace.state_labels(labeling)
-    n_states = automaton_size(automaton)
     # One clusterer for the shown function and the exported ones: their shared work is done once.
     clusterer = HiddenStateClusterer(vectors, random_state=args.seed, function_names=[args.function, *export_names])
-    clustering = cluster_hidden_states(args.function, vectors, state_labels, n_states,
+    clustering = cluster_hidden_states(args.function, vectors, state_labels, automaton_size(automaton),
                                        k_multiplier=k_multiplier(labeling, automaton), random_state=args.seed,
                                        clusterer=clusterer)
-    print(f"{args.function} on {len(vectors)} hidden states ({labeling} labels): {clustering.n_clusters} clusters")
-    print("state -> {cluster: count}")
-    for state, counts in sorted(state_cluster_map(state_labels, clustering.cluster_labels).items()):
-        print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
+    print_clustering(args.function, labeling, state_labels, clustering)
     if args.export_hidden is not None:
         export_hidden(args, export_names, model, automaton, validation, vectors, trace, labeling, clusterer)
     scores = agreement_scores(state_labels, clustering.cluster_labels)
@@ -137,7 +144,82 @@ def main(argv=None) -> int:
         inputs = extraction_inputs(model, automaton, validation, args.conformance_words, seed=args.seed)
         print(describe_report(args.function, extract_automaton(inputs, clustering.cluster_labels),
                               args.conformance_words))
+    if args.length_generalisation:
+        print(format_length_table(length_bucket_table(model, automaton, args.function, labeling, vectors, state_labels,
+                                                      seed=args.seed, n_per_length=args.length_words), args.function))
+    if args.plot:
+        draw_pictures(args, snapshots, automaton, labeling, validation, vectors, state_labels, clustering, wamb)
     return 0
+
+
+def language_name(automaton: str) -> str:
+    """The name checkpoints and titles use: a .dot file's stem, else the registry name."""
+    return Path(automaton).stem if automaton.endswith(".dot") else automaton
+
+
+def obtain_network(args, automaton, config, device, snapshots: Path | None):
+    """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
+    language = language_name(args.automaton)
+    checkpoint = args.checkpoint_dir / f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}.pt"
+    if snapshots is None:
+        print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
+              f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
+    else:   # snapshots come from training; the checkpoint is neither read nor replaced
+        print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
+              f"{args.plot_epochs} epochs into {snapshots})")
+        remove_snapshots(snapshots)
+    model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
+                                TrainingConfig(epochs=args.epochs, seed=args.seed), device,
+                                n_training=args.train_words, metadata={"language": args.automaton},
+                                reuse=not args.retrain,
+                                epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
+    if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
+        save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
+    print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
+    return model
+
+
+def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:
+    print(f"{function} on {len(state_labels)} hidden states ({labeling} labels): {clustering.n_clusters} clusters")
+    print("state -> {cluster: count}")
+    for state, counts in sorted(state_cluster_map(state_labels, clustering.cluster_labels).items()):
+        print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
+
+
+def draw_pictures(args, snapshots, automaton, labeling, validation, vectors, state_labels, clustering,
+                  wamb: float) -> None:
+    """--plot's state/cluster picture and, with --plot-epochs, the pictures of the snapshots."""
+    language = language_name(args.automaton)
+    title = f"{language}: {args.rnn}, {args.layers}x{args.hidden}, seed {args.seed}, {labeling} labels"
+    written = [write_state_picture(args.plot, vectors, state_labels, clustering.cluster_labels,
+                                   projection=args.projection, seed=args.seed,
+                                   state_title=f"automaton states ({len(set(state_labels.tolist()))})",
+                                   cluster_title=f"{args.function}: {clustering.n_clusters} clusters, "
+                                   f"wamb {wamb:.3f}", title=title)]
+    if snapshots is not None:
+        written += write_epoch_plots(args, snapshots, validation, state_labels, automaton, labeling, title)
+    print("pictures: " + ", ".join(str(path) for path in written))
+
+
+def check_plot_options(args) -> None:
+    if args.plot is not None and args.plot.suffix.lower() != ".png":
+        raise UserError(f"--plot writes a PNG; give a file name ending in .png, not '{args.plot.name}'")
+    if args.plot_epochs is not None and args.plot is None:
+        raise UserError("--plot-epochs needs --plot FILE.png (the snapshots and pictures go next to it)")
+
+
+def snapshot_folder(plot: Path) -> Path:
+    return plot.with_name(f"{plot.stem}_epochs")
+
+
+def write_epoch_plots(args, snapshots: Path, validation, state_labels, automaton, labeling, title) -> list[Path]:
+    """The grid and the GIF of the snapshots' validation hidden states (the same seeded rows in every one)."""
+    rows = plotted_rows(len(state_labels), MAX_PLOTTED_POINTS, args.seed)
+    states = snapshot_states(snapshots, validation, state_labels, args.function, automaton_size(automaton), rows,
+                             multiplier=k_multiplier(labeling, automaton), seed=args.seed)
+    return write_epoch_pictures(snapshots.with_name(f"{snapshots.name}.png"),
+                                snapshots.with_name(f"{snapshots.name}.gif"), states,
+                                state_labels[rows], args.function, title, seed=args.seed)
 
 
 if __name__ == "__main__":

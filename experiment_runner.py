@@ -23,11 +23,11 @@ from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, parse_function_names
 from errors import ResultFileError, UserError
 from evaluation import automaton_size
-from extraction import EXTRACTION_FILE, EXTRACTION_FUNCTIONS, merged_extraction
-from grid_jobs import DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_results, read_job_record, write_job_record
-from grid_jobs import merged_scores
+from extraction import EXTRACTION_FUNCTIONS
+from grid_jobs import (DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_extra, merged_results, read_job_record,
+                       write_job_record)
 from job_backends import run_in_pool, run_in_process, run_on_dask
-from results import ACCURACY_FILE, AMBIGUITY_FILE, SCORES_FILE, write_results, write_scores
+from results import ACCURACY_FILE, AMBIGUITY_FILE, EXTRA_RESULT_FILES, EXTRACTION_FILE, write_results
 from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
 
 REPO = Path(__file__).resolve().parent
@@ -48,6 +48,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                       "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
     grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
+    grid.add_argument("--length-generalisation", action="store_true",
+                      help="also score each function on words of length 1-50 (OUT/length_generalisation.pickle)")
     run = parser.add_argument_group("how to run it")
     run.add_argument("--out", type=Path, default=REPO / "experiment_results" / "grid", help="results folder")
     run.add_argument("--epochs", type=positive_int, default=200, help="maximum training epochs")
@@ -156,7 +158,8 @@ def build_grid(args) -> list[JobSpec]:
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
                         training_words=args.train_words, validation_words=args.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
-                        train=not args.no_train, device=args.device, extract=args.extract))
+                        train=not args.no_train, device=args.device, extract=args.extract,
+                        length_generalisation=args.length_generalisation))
     return specs
 
 
@@ -197,16 +200,18 @@ def read_job_files(out_dir: Path, log) -> dict[str, dict]:
 
 
 def rebuild_merged_results(out_dir: Path, log) -> None:
+    """The merged pickles, from the intact job records; an extra pickle no record feeds is removed (it is derived)."""
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_results(records)
     write_results(out_dir, accuracy, ambiguity)
-    write_scores(out_dir, merged_scores(records))
-    log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE}, {out_dir / AMBIGUITY_FILE} "
-              f"and {SCORES_FILE}")
-    extraction = merged_extraction(records)
-    if extraction:
-        atomic_pickle(out_dir / EXTRACTION_FILE, extraction)
-        log.write(f"merged {len(extraction)} extraction results into {out_dir / EXTRACTION_FILE}")
+    log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
+    for field, file_name in EXTRA_RESULT_FILES.items():
+        merged = merged_extra(records, field)
+        if merged:
+            atomic_pickle(out_dir / file_name, merged)
+            log.write(f"merged {len(merged)} {field} keys into {out_dir / file_name}")
+        else:
+            (out_dir / file_name).unlink(missing_ok=True)
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

@@ -17,12 +17,11 @@ from cluster_automaton import (ExtractionReport, build_cluster_automaton, compar
 from clustering import HiddenStateClusterer
 from errors import ResultFileError
 from evaluation import CONFORMANCE_WORDS, automaton_size, k_multiplier, validation_states
-from results import read_pickle, result_key
+from results import EXTRACTION_FILE, read_pickle
 from rnn_models import RecurrentClassifier, prefix_predictions
 from sampling import WordSet, conformance_words
 
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
-EXTRACTION_FILE = "extraction.pickle"
 
 
 @dataclass(frozen=True)
@@ -94,20 +93,6 @@ def describe_report(function: str, report: ExtractionReport, n_test_words: int) 
             f"equivalent to the ground truth: {equivalent}\n"
             f"agreement after every prefix of {n_test_words} test words: with the ground truth "
             f"{report.agreement_with_automaton:.4f}, with the network {report.agreement_with_network:.4f}")
-
-
-def merged_extraction(records) -> dict:
-    """extraction.pickle's dictionary from done job records that carry an extraction."""
-    merged = {}
-    for record in sorted(records, key=lambda r: r["name"]):
-        if record["status"] != "done" or not record.get("extraction"):
-            continue
-        spec = record["spec"]
-        for labeling, reports in record["extraction"].items():
-            key = result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
-                             labeling)
-            merged[key] = {name: report for name, report in reports.items() if isinstance(report, dict)}
-    return merged
 
 
 def read_extraction(directory: str | Path) -> dict | None:

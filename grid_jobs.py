@@ -19,6 +19,7 @@ from automata import get_automaton
 from errors import ResultFileError
 from evaluation import evaluate_network, network_config, train_or_load, validation_words
 from extraction import extract_network
+from length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
 from results import network_name, network_seed, read_pickle, result_key
 from rnn_models import TrainingConfig, resolve_device
 
@@ -29,6 +30,8 @@ RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", 
                    "fit_fraction")
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
 CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words")
+# Optional per-job results: in a record's settings only when they were on.
+OPTIONAL_SETTINGS = ("extract", "length_generalisation")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class JobSpec:
     train: bool = True         # False: use an existing checkpoint or skip the job
     device: str = "cpu"
     extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
+    length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
 
     @property
     def name(self) -> str:
@@ -65,8 +69,12 @@ class JobSpec:
     def settings(self) -> dict:
         values = asdict(self)
         settings = {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
-        # Only when on, so that records from before the option (or without it) keep their settings.
-        return settings | ({"extract": True} if self.extract else {})
+        # Only when on, so that records from before an option (or without it) keep their settings.
+        if self.extract:
+            settings["extract"] = True
+        if self.length_generalisation:
+            settings["length_generalisation"] = [WORDS_PER_LENGTH, MAX_LENGTH]
+        return settings
 
 
 @contextmanager
@@ -127,6 +135,12 @@ def _evaluate_job(spec: JobSpec) -> dict:
                                                seed=spec.seed, n_test_words=spec.conformance_words,
                                                fit_fraction=spec.fit_fraction)
         record["seconds"]["extract"] = round(time.perf_counter() - extract_start, 3)
+    if spec.length_generalisation:
+        length_start = time.perf_counter()
+        record["length_generalisation"] = length_generalisation(
+            model, automaton, spec.functions, seed=spec.seed, n_validation_words=spec.validation_words,
+            fit_fraction=spec.fit_fraction)
+        record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
@@ -208,13 +222,16 @@ def read_job_record(path: Path) -> dict:
 
 
 def is_finished(record: dict | None, spec: JobSpec) -> bool:
-    """A job is finished when its record is done and was computed with this run's settings (a record with an
-    extraction also serves a run without one)."""
+    """A job is finished when its record is done and was computed with this run's settings.
+
+    A record with optional extras (OPTIONAL_SETTINGS) that this run does not ask for still serves it.
+    """
     if record is None or record["status"] != DONE:
         return False
-    settings = record["settings"] if spec.extract else {name: value for name, value in record["settings"].items()
-                                                        if name != "extract"}
-    return settings == spec.settings()
+    wanted = spec.settings()
+    recorded = {name: value for name, value in record["settings"].items()
+                if name not in OPTIONAL_SETTINGS or name in wanted}
+    return recorded == wanted
 
 
 def merged_results(records) -> tuple[dict, dict]:
@@ -230,13 +247,16 @@ def merged_results(records) -> tuple[dict, dict]:
     return accuracy, ambiguity
 
 
-def merged_scores(records) -> dict:
-    """{SPEC §8 key: {function: {score name: value}}} from done records; records without "scores" add nothing."""
-    scores = {}
+def merged_extra(records, field: str) -> dict:
+    """{SPEC §8 key: {function: value}} of one record field beyond SPEC §8 (see results.EXTRA_RESULT_FILES).
+
+    From done records that have the field; a function that failed (its value is the reason, a str) is left out.
+    """
+    merged = {}
     for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
         spec = record["spec"]
-        for labeling, functions in record.get("scores", {}).items():
+        for labeling, functions in (record.get(field) or {}).items():
             key = result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
                              labeling)
-            scores[key] = functions
-    return scores
+            merged[key] = {function: value for function, value in functions.items() if isinstance(value, dict)}
+    return merged

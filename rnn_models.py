@@ -210,8 +210,13 @@ def validation_accuracy(model: RecurrentClassifier, validation, targets: np.ndar
 
 def train_network(config: NetworkConfig, training_words, validation_words, settings: TrainingConfig,
                   device: torch.device = torch.device("cpu"), progress: bool = True,
-                  description: str = "training") -> tuple[RecurrentClassifier, TrainingMetrics]:
-    """Adam with early stopping once validation accuracy has been 100% for a few epochs in a row."""
+                  description: str = "training",
+                  epoch_callback=None) -> tuple[RecurrentClassifier, TrainingMetrics]:
+    """Adam with early stopping once validation accuracy has been 100% for a few epochs in a row.
+
+    epoch_callback(epoch, model, metrics), if given, sees the untrained network (epoch 0) and the network
+    after every epoch; it must not change the model or draw random numbers, so the weights stay the same.
+    """
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     model = RecurrentClassifier(config).to(device)
@@ -222,6 +227,8 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
     letters = torch.as_tensor(training_words.letters, device=device)
     metrics, perfect_streak, start = TrainingMetrics(), 0, time.perf_counter()
     epochs = tqdm(range(settings.epochs), desc=description, disable=not progress, leave=False)
+    if epoch_callback is not None:
+        epoch_callback(0, model, metrics)
     for _ in epochs:
         model.train()
         total_loss = 0.0
@@ -239,6 +246,8 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
         metrics.training_loss.append(total_loss / len(training_words))
         metrics.validation_accuracy.append(accuracy)
         epochs.set_postfix(loss=f"{metrics.training_loss[-1]:.4f}", val_acc=f"{accuracy:.4f}")
+        if epoch_callback is not None:
+            epoch_callback(metrics.epochs_run, model, metrics)
         perfect_streak = perfect_streak + 1 if accuracy == 1.0 else 0
         if perfect_streak >= settings.perfect_epochs_to_stop:
             break

@@ -83,6 +83,19 @@ def sample_words(automaton, n_words: int, seed: int, max_length: int = MAX_TRAIN
     return _labelled_word_set(automaton, blocks, alphabet, rng)
 
 
+def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet:
+    """n_words words of every given length (all |Σ|^l words where there are fewer), drawn like sample_words."""
+    rng = np.random.default_rng(seed)
+    alphabet = tuple(input_alphabet(automaton))
+    blocks = []
+    for length in lengths:
+        if len(alphabet) ** length <= n_words:
+            blocks.append((length, _all_words(len(alphabet), length)))
+        else:
+            blocks.append((length, _random_letters(automaton, n_words, length, alphabet, rng)))
+    return _labelled_word_set(automaton, blocks, alphabet, rng)
+
+
 def conformance_words(automaton, n_words: int = 10_000, min_length: int = 16, max_length: int = 30,
                       seed: int = 0) -> WordSet:
     """Uniformly random words with lengths uniform in [min_length, max_length] (SPEC §4)."""

@@ -17,8 +17,9 @@ from cli import run_cli
 from clustering import FUNCTION_NAMES
 from errors import ResultFileError, UserError
 from extraction import read_extraction, summary_lines as extraction_summary_lines
-from results import AMBIGUITY_FILE, SCORES_FILE, read_results, read_scores
+from results import AMBIGUITY_FILE, LENGTH_GENERALISATION_FILE, SCORES_FILE, read_pickle, read_results, read_scores
 from rnn_models import RNN_TYPES, check_rnn_type
+from sampling import MAX_TRAINING_LENGTH
 
 REPO = Path(__file__).resolve().parent
 METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
@@ -260,6 +261,58 @@ def accuracy_threshold(text: str) -> float:
     return value
 
 
+# ---- length generalisation (experiment_runner.py --length-generalisation) ---------------------------------
+
+def load_length_generalisation(directory: Path) -> dict | None:
+    """{result key: {function: {word length: [amb, wamb, n]}}}, or None when the folder has no such file."""
+    path = Path(directory) / LENGTH_GENERALISATION_FILE
+    if not path.exists():
+        return None
+    results = read_pickle(path)
+    if not isinstance(results, dict):
+        raise ResultFileError(f"result file {path} does not hold a dictionary")
+    for key, functions in results.items():
+        try:
+            parse_key(key)
+            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) == 3
+                                                         for length, scores in lengths.items())
+                       for lengths in functions.values()):
+                raise ValueError(f"'{key}' does not map functions to {{word length: [amb, wamb, n]}}")
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ResultFileError(f"result file {path} is corrupt: {error}") from None
+    return results
+
+
+def length_curves(length_results: dict, keys_by_set: dict, function: str) -> dict:
+    """{set: (word lengths, mean weighted ambiguity over the set's networks at each length, networks)}.
+
+    Only the selected networks (the same filters as the tables) that have the function count; a set without
+    any is left out. A length a network lacks (never, with the runner's words) is averaged without it.
+    """
+    curves = {}
+    for set_name, keys in keys_by_set.items():
+        per_network = [length_results[key][function] for key in keys
+                       if function in length_results.get(key, {})]
+        if not per_network:
+            continue
+        lengths = sorted({length for scores in per_network for length in scores})
+        means = [float(np.mean([scores[length][WAMB_INDEX] for scores in per_network if length in scores]))
+                 for length in lengths]
+        curves[set_name] = (lengths, means, len(per_network))
+    return curves
+
+
+def describe_length_curves(curves: dict, function: str, training_length: int) -> list[str]:
+    lines = [f"length generalisation, {function} weighted ambiguity of the state after each word, mean over networks:"]
+    for set_name, (lengths, means, n_networks) in curves.items():
+        inside = [mean for length, mean in zip(lengths, means) if length <= training_length]
+        beyond = [mean for length, mean in zip(lengths, means) if length > training_length]
+        parts = [f"lengths 1-{training_length} {np.mean(inside):.4f}" if inside else None,
+                 f"{training_length + 1}-{max(lengths)} {np.mean(beyond):.4f}" if beyond else None]
+        lines.append(f"  {set_name} ({n_networks} networks): " + ", ".join(part for part in parts if part))
+    return lines
+
+
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--results", type=Path, default=REPO / "experiment_results" / "reproduction",
@@ -280,6 +333,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         + f" (agreement scores, read from {SCORES_FILE})")
     parser.add_argument("--figures", type=Path, default=REPO / "figures", help="folder for the figures")
     parser.add_argument("--pgf", action="store_true", help="also write .pgf figures (needs a LaTeX installation)")
+    parser.add_argument("--length-function", default=SCATTER_FUNCTION, choices=FUNCTION_NAMES, metavar="FUNCTION",
+                        help="function whose weighted ambiguity vs word length is drawn, when the results folder "
+                        "has length_generalisation.pickle")
     parser.add_argument("--show", action="store_true", help="open the figures in windows after writing them")
     return parser.parse_args(argv)
 
@@ -343,6 +399,13 @@ def main(argv=None) -> int:
             comparison_counts={name: len(chosen) for name, chosen in selections.items()},
             scatter=scatter, fits=fits, scatter_function=SCATTER_FUNCTION),
         args.figures, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability), args.pgf, args.show)
+    length_results = load_length_generalisation(args.results)
+    if length_results is not None:
+        curves = length_curves(length_results, {name: select(name) for name in LABELINGS}, args.length_function)
+        print("\n".join(describe_length_curves(curves, args.length_function, MAX_TRAINING_LENGTH)))
+        written += statistics_figures.write_length_figure(
+            curves, args.length_function, filters, MAX_TRAINING_LENGTH, args.figures,
+            filter_tag(rnn_types, args.min_accuracy, args.perfect_separability))
     print("figures: " + ", ".join(str(path) for path in written))
     return 0
 

@@ -205,3 +205,33 @@ def write_pgf_figures(data: FigureData, directory: Path, tag: str) -> list[Path]
         finally:
             plt.close(fig)
     return written
+
+
+def length_figure(curves: dict, function: str, filters: str, training_length: int):
+    """Mean weighted ambiguity against word length, one curve per set, the training lengths shaded."""
+    fig, ax = plt.subplots(figsize=(8.0, 5.0), layout="constrained")
+    longest = max((max(lengths) for lengths, _, _ in curves.values()), default=training_length)
+    ax.axvspan(0.5, training_length + 0.5, color="0.92", label=f"training lengths 1-{training_length}")
+    for set_name, (lengths, means, n_networks) in curves.items():
+        ax.plot(lengths, means, marker="o", markersize=3, label=f"{SET_LABELS[set_name]} (n = {n_networks})")
+    if not curves:
+        note_no_networks(ax, as_is)
+    ax.set_xlim(0.5, longest + 0.5)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("word length (the hidden state after the whole word)")
+    ax.set_ylabel(f"weighted ambiguity of {function}, mean over networks\n{AMBIGUITY_RANGE}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title(f"Length generalisation of {function} fitted on lengths 1-{training_length}\n{filters}")
+    return fig
+
+
+def write_length_figure(curves: dict, function: str, filters: str, training_length: int, directory: Path,
+                        tag: str) -> list[Path]:
+    """PNG and PDF of the length-generalisation figure, written atomically."""
+    fig = length_figure(curves, function, filters, training_length)
+    stem = Path(directory) / f"length_generalisation_{function}_wamb{tag}"
+    try:
+        return [save_figure(fig, stem, file_format) for file_format in IMAGE_FORMATS]
+    finally:
+        plt.close(fig)

@@ -103,7 +103,7 @@ def test_job_record_and_scores_pickle_hold_every_score(grid_out):
 def test_old_records_without_scores_still_merge(grid_out, tmp_path):
     record = pickle.loads((grid_out / "jobs" / f"{NAME}.pickle").read_bytes())
     del record["scores"]
-    assert grid_jobs.merged_scores([record]) == {}
+    assert grid_jobs.merged_extra([record], "scores") == {}
     out = tmp_path / "out"
     grid_jobs.write_job_record(out, record)
     assert experiment_runner.main(TINY + ["--out", str(out), "--no-train"]) == 0   # finished: nothing reruns

@@ -14,7 +14,8 @@ import job_backends  # noqa: E402
 import statistics_computation as stats  # noqa: E402
 from cluster_automaton import ExtractionReport  # noqa: E402
 from errors import ResultFileError  # noqa: E402
-from extraction import EXTRACTION_FILE, EXTRACTION_FUNCTIONS, read_extraction, summary_lines  # noqa: E402
+from extraction import EXTRACTION_FUNCTIONS, read_extraction, summary_lines  # noqa: E402
+from results import EXTRACTION_FILE  # noqa: E402
 from grid_jobs import single_threaded  # noqa: E402
 from results import read_results, write_results  # noqa: E402
 
