@@ -108,4 +108,4 @@ def test_old_records_without_scores_still_merge(grid_out, tmp_path):
     grid_jobs.write_job_record(out, record)
     assert experiment_runner.main(TINY + ["--out", str(out), "--no-train"]) == 0   # finished: nothing reruns
     assert set(read_results(out)[1]) == {KEY}
-    assert pickle.loads((out / SCORES_FILE).read_bytes()) == {}
+    assert not (out / SCORES_FILE).exists()   # no record has scores: no file, so --metric nmi says so
