@@ -255,9 +255,12 @@ def optics_labels(vectors: np.ndarray, distinct: DistinctVectors | None = None,
         reachability[improved] = reach[improved]
         candidate[improved] = reach[improved]
         predecessor[improved] = point
-    labels, _ = cluster_optics_xi(reachability=reachability, predecessor=predecessor, ordering=ordering,
-                                  min_samples=min_samples, min_cluster_size=None, xi=OPTICS_XI,
-                                  predecessor_correction=True)
+    # Copies of a vector have reachability 0, and scikit-learn's xi steepness divides by it: the resulting inf is
+    # what it expects (a steep point), so its RuntimeWarning only clutters the output.
+    with np.errstate(divide="ignore"):
+        labels, _ = cluster_optics_xi(reachability=reachability, predecessor=predecessor, ordering=ordering,
+                                      min_samples=min_samples, min_cluster_size=None, xi=OPTICS_XI,
+                                      predecessor_correction=True)
     return labels
 
 

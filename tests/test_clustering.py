@@ -74,3 +74,21 @@ def test_unknown_function_names_the_valid_ones():
     with pytest.raises(UserError):
         parse_function_names("lda,nope")
     assert parse_function_names("all") == list(FUNCTION_NAMES)
+
+
+def test_optics_on_real_hidden_states_warns_nothing():
+    """scikit-learn's xi steepness divides by zero reachabilities; that is expected and must not clutter output."""
+    import warnings
+    from pathlib import Path
+
+    from automata import get_automaton
+    from evaluation import validation_states, validation_words
+    from rnn_models import load_checkpoint
+    automaton = get_automaton("tomita1")
+    model, _ = load_checkpoint(Path(__file__).parent.parent / "pretrained_models" / "tomita1_gru_1_8_1.pt")
+    vectors, trace = validation_states(model, automaton, validation_words(automaton, 0, 300))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clustering = cluster_hidden_states("OPTICS", vectors, trace.state_labels("regular"), 2)
+    assert clustering.n_clusters > 1
+    assert [str(warning.message) for warning in caught] == []
