@@ -383,12 +383,6 @@ def main(argv=None) -> int:
     for name, fit in fits.items():
         print(describe_correlation(f"{SCATTER_FUNCTION} wamb vs accuracy, {name}", fit, len(scatter[name]["wamb"])))
 
-    extraction = read_extraction(args.results)
-    if extraction is not None:   # written by experiment_runner.py --extract
-        for line in extraction_summary_lines(extraction, {"regular": select("regular"),
-                                                          "stackless": select("stackless")}):
-            print(line)
-
     import statistics_figures  # only now: pyplot must come after choose_backend
     written = statistics_figures.write_figures(
         statistics_figures.FigureData(
@@ -399,15 +393,26 @@ def main(argv=None) -> int:
             comparison_counts={name: len(chosen) for name, chosen in selections.items()},
             scatter=scatter, fits=fits, scatter_function=SCATTER_FUNCTION),
         args.figures, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability), args.pgf, args.show)
-    length_results = load_length_generalisation(args.results)
-    if length_results is not None:
-        curves = length_curves(length_results, {name: select(name) for name in LABELINGS}, args.length_function)
-        print("\n".join(describe_length_curves(curves, args.length_function, MAX_TRAINING_LENGTH)))
-        written += statistics_figures.write_length_figure(
-            curves, args.length_function, filters, MAX_TRAINING_LENGTH, args.figures,
-            filter_tag(rnn_types, args.min_accuracy, args.perfect_separability))
+    written += report_extras(args, select, filters, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability))
     print("figures: " + ", ".join(str(path) for path in written))
     return 0
+
+
+def report_extras(args, select, filters: str, tag: str) -> list[Path]:
+    """What the results folder holds beyond SPEC §8: the extraction summary and the length-generalisation curves."""
+    extraction = read_extraction(args.results)
+    if extraction is not None:   # written by experiment_runner.py --extract
+        for line in extraction_summary_lines(extraction, {"regular": select("regular"),
+                                                          "stackless": select("stackless")}):
+            print(line)
+    length_results = load_length_generalisation(args.results)
+    if length_results is None:   # written by experiment_runner.py --length-generalisation
+        return []
+    import statistics_figures  # after choose_backend, like the other figures
+    curves = length_curves(length_results, {name: select(name) for name in LABELINGS}, args.length_function)
+    print("\n".join(describe_length_curves(curves, args.length_function, MAX_TRAINING_LENGTH)))
+    return statistics_figures.write_length_figure(curves, args.length_function, filters, MAX_TRAINING_LENGTH,
+                                                  args.figures, tag)
 
 
 if __name__ == "__main__":
