@@ -44,12 +44,13 @@ def test_driver_stopped_while_training_leaves_no_checkpoint_and_reruns(tmp_path,
 def test_statistics_stopped_while_drawing_leaves_no_partial_figure_and_reruns(tmp_path, capsys):
     figures = tmp_path / "figures"
     results = REPO / "experiment_results" / "reproduction"
-    # The table is printed before pyplot is even imported; drawing six files takes seconds.
+    # The table is printed before pyplot is even imported; drawing eight files takes seconds.
     stopped = terminate_when_printed("statistics_computation.py", ["--results", results, "--figures", figures],
                                      "networks:")
     assert_stopped_cleanly(stopped, tmp_path)
     assert statistics_computation.main(["--results", str(results), "--figures", str(figures)]) == 0
-    assert len(list(figures.iterdir())) == 6 and leftover_temp_files(figures) == []
+    # Three SPEC §9 figures and the length-generalisation curves, each as PNG and PDF.
+    assert len(list(figures.iterdir())) == 8 and leftover_temp_files(figures) == []
 
 
 def test_benchmark_stopped_while_measuring_reruns(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """statistics_computation.py --metric with the agreement scores of scores.pickle."""
 import re
+import shutil
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -11,6 +13,8 @@ import statistics_figures  # noqa: E402
 from agreement_scores import SCORE_NAMES  # noqa: E402
 from cli import run_cli  # noqa: E402
 from results import write_results, write_scores  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def ambiguity_entry(wamb: float) -> list:
@@ -71,7 +75,20 @@ def test_missing_scores_pickle_is_one_line_and_exit_2(results_dir, capsys):
     assert stats.main(["--results", str(results_dir), "--metric", "wamb", "--figures", str(results_dir)]) == 0
 
 
-def test_the_committed_reproduction_run_has_no_scores(capsys):
+def test_a_results_folder_without_scores_is_refused_in_one_line(tmp_path, capsys):
+    committed = REPO / "experiment_results" / "reproduction"
+    for name in ("accuracy.pickle", "ambiguity.pickle"):   # a run from before the scores
+        shutil.copy(committed / name, tmp_path / name)
     with pytest.raises(SystemExit) as exit_info:
-        run_cli(lambda: stats.main(["--metric", "purity"]))
+        run_cli(lambda: stats.main(["--results", str(tmp_path), "--metric", "purity",
+                                    "--figures", str(tmp_path / "figures")]))
     assert exit_info.value.code == 2 and "needs scores.pickle" in capsys.readouterr().err
+
+
+def test_the_committed_reproduction_run_has_every_score(tmp_path, capsys):
+    assert stats.main(["--metric", "purity", "--figures", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    rows = [line.split() for line in table.splitlines()]
+    purity = {row[0]: float(row[1]) for row in rows if len(row) == 7 and row[0] in ("lr", "k_means", "k_means_8")}
+    # Over-clustering makes clusters purer: k_means_8 is far purer than k = |Q|.
+    assert 0 < purity["k_means"] < purity["k_means_8"] <= 1 and 0 < purity["lr"] <= 1
