@@ -13,7 +13,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.extmath import row_norms
 
 from errors import UserError
-from fast_clustering import (DistinctVectors, dbscan_labels, distinct_vectors, estimate_bandwidth_all,
+from fast_clustering import (DistinctVectors, dbscan_labels_and_cores, distinct_vectors, estimate_bandwidth_all,
                              mean_shift_labels, optics_labels)
 
 
@@ -121,6 +121,7 @@ class HiddenStateClusterer:
         self._dbscan_eps = sorted({get_function(name).eps for name in function_names
                                    if get_function(name).family == "DBSCAN"})
         self._labels = {}   # (function name, k) -> cluster label of every vector
+        self._dbscan_cores = {}   # eps -> whether each distinct vector is a core point
 
     def bandwidth(self) -> float:
         """estimate_bandwidth of all vectors, computed on first use."""
@@ -141,14 +142,22 @@ class HiddenStateClusterer:
             labels = self._labels[key]
         return Clustering(np.asarray(labels), int(len(np.unique(labels))))
 
+    def dbscan_core_points(self, name: str) -> np.ndarray:
+        """Whether each distinct vector is a core point of DBSCAN function `name` (its clustering, computed once)."""
+        function = get_function(name)
+        if function.eps not in self._dbscan_cores:
+            self._unsupervised(function, 0)
+        return self._dbscan_cores[function.eps]
+
     def _unsupervised(self, function: AbstractionFunction, k: int) -> np.ndarray:
         if function.family == "k_means":
             return self.distinct.expand(_k_means(self.hidden_states, self.distinct, k, self.random_state))
         if function.family == "DBSCAN":
             eps_values = sorted(set(self._dbscan_eps) | {function.eps})
-            computed = dbscan_labels(self.distinct, eps_values, DBSCAN_MIN_SAMPLES)
+            computed, cores = dbscan_labels_and_cores(self.distinct, eps_values, DBSCAN_MIN_SAMPLES)
             for eps, labels in computed.items():
                 self._labels.setdefault((_dbscan_name(eps), 0), self.distinct.expand(labels))
+                self._dbscan_cores.setdefault(eps, cores[eps])
             return self._labels[(function.name, 0)]
         fit = self.distinct.head(self.n_fit)
         if function.family == "OPTICS":

@@ -125,7 +125,12 @@ def estimate_bandwidth_all(distinct: DistinctVectors, quantile: float = 0.3) -> 
 # ---------------------------------------------------------------- DBSCAN
 
 def dbscan_labels(distinct: DistinctVectors, eps_values, min_samples: int) -> dict:
-    """{eps: label of every distinct vector} equal to scikit-learn's DBSCAN on the expanded rows.
+    """{eps: label of every distinct vector} equal to scikit-learn's DBSCAN on the expanded rows."""
+    return dbscan_labels_and_cores(distinct, eps_values, min_samples)[0]
+
+
+def dbscan_labels_and_cores(distinct: DistinctVectors, eps_values, min_samples: int) -> tuple[dict, dict]:
+    """({eps: label of every distinct vector}, {eps: whether each distinct vector is a core point}).
 
     scikit-learn numbers clusters in the order in which its depth-first search starts them (the first
     unlabelled core point in row order) and gives a border point to the first cluster that reaches it.
@@ -176,7 +181,7 @@ def dbscan_labels(distinct: DistinctVectors, eps_values, min_samples: int) -> di
         labels[eps] = np.full(n_points, -1)
         labels[eps][core_index[eps]] = cluster
     _label_border_points(vectors, to_core, radii, is_core, labels)
-    return labels
+    return labels, is_core
 
 
 def _merge_edges(component: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:

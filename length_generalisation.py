@@ -23,10 +23,10 @@ from sklearn.neighbors import NearestNeighbors
 
 from ambiguity import ambiguity_from_labels
 from automaton_runs import PrefixTrace, labelings_for, trace_words
-from clustering import (DBSCAN_MIN_SAMPLES, HiddenStateClusterer, get_function, k_means_model, kmeans_k,
+from clustering import (HiddenStateClusterer, get_function, k_means_model, kmeans_k,
                         linear_probe_model)
 from evaluation import automaton_size, k_multiplier, validation_states, validation_words
-from fast_clustering import DistinctVectors, mean_shift_centers
+from fast_clustering import mean_shift_centers
 from rnn_models import RecurrentClassifier, hidden_states
 from sampling import MAX_TRAINING_LENGTH, VALIDATION_WORDS, words_of_each_length
 
@@ -34,7 +34,7 @@ MAX_LENGTH = 50
 WORDS_PER_LENGTH = 200
 WORDS_SEED_STREAM = 2             # training words use stream 0 of the seed, validation words stream 1
 NON_FINITE_LABEL = "non-finite"
-DISTANCE_MEMORY_MB = 64           # bounds the distance blocks of the DBSCAN rules
+DISTANCE_MEMORY_MB = 64           # bounds the distance blocks of the DBSCAN border-point rule
 LENGTH_BUCKETS = ((1, MAX_TRAINING_LENGTH), (15, 20), (21, 30), (31, 40), (41, 50))
 
 
@@ -91,24 +91,9 @@ class BorderPointLabeller:
         return np.where(lowest == no_cluster, -1, lowest)
 
 
-def weighted_neighbour_counts(distinct: DistinctVectors, eps_values) -> dict:
-    """{eps: how many of all vectors (distinct ones weighted by count, itself included) lie within eps of each}."""
-    eps_values = sorted(set(eps_values))
-
-    def count_within_each_eps(distances, start):
-        return np.stack([(distances <= eps) @ distinct.counts for eps in eps_values], axis=1)
-
-    counts = np.concatenate(list(pairwise_distances_chunked(
-        distinct.vectors, reduce_func=count_within_each_eps, working_memory=DISTANCE_MEMORY_MB)))
-    return {eps: counts[:, i] for i, eps in enumerate(eps_values)}
-
-
 def fit_labeller(name: str, clusterer: HiddenStateClusterer, state_labels: np.ndarray, n_states: int,
-                 multiplier: int = 1, neighbour_counts: dict | None = None):
-    """Abstraction function `name` fitted on the clusterer's vectors (as in SPEC §6), able to label new vectors.
-
-    `neighbour_counts`, weighted_neighbour_counts of the clusterer's distinct vectors, saves DBSCAN a pass.
-    """
+                 multiplier: int = 1):
+    """Abstraction function `name` fitted on the clusterer's vectors (as in SPEC §6), able to label new vectors."""
     function = get_function(name)
     vectors, seed = clusterer.hidden_states, clusterer.random_state
     if function.family == "linear":
@@ -125,10 +110,7 @@ def fit_labeller(name: str, clusterer: HiddenStateClusterer, state_labels: np.nd
         return NearestFittedLabeller(vectors[:clusterer.n_fit], fitted_labels[:clusterer.n_fit])
     distinct = clusterer.distinct
     distinct_labels = fitted_labels[np.unique(distinct.inverse, return_index=True)[1]]
-    if neighbour_counts is None or function.eps not in neighbour_counts:
-        neighbour_counts = weighted_neighbour_counts(distinct, [function.eps])
-    # A point is core when enough vectors are near it; `>= 0` guards against a distance rounded across eps.
-    is_core = (neighbour_counts[function.eps] >= DBSCAN_MIN_SAMPLES) & (distinct_labels >= 0)
+    is_core = clusterer.dbscan_core_points(name)
     return BorderPointLabeller(distinct.vectors[is_core], distinct_labels[is_core], function.eps)
 
 
@@ -213,8 +195,6 @@ def length_generalisation(model: RecurrentClassifier, automaton, function_names,
                                          function_names=function_names)
     except (ValueError, MemoryError, ArithmeticError) as error:   # NaN/inf validation vectors: nothing to fit
         return {labeling: {name: _reason(error) for name in function_names} for labeling in labelings}
-    dbscan_eps = [get_function(name).eps for name in function_names if get_function(name).family == "DBSCAN"]
-    neighbour_counts = weighted_neighbour_counts(clusterer.distinct, dbscan_eps) if dbscan_eps else None
     results, labels_of = {}, {}
     for labeling in labelings:
         state_labels, final_labels = trace.state_labels(labeling), finals.state_labels(labeling)
@@ -226,7 +206,7 @@ def length_generalisation(model: RecurrentClassifier, automaton, function_names,
             try:
                 if key not in labels_of:
                     labeller = fit_labeller(name, clusterer, state_labels, automaton_size(automaton),
-                                            k_multiplier(labeling, automaton), neighbour_counts)
+                                            k_multiplier(labeling, automaton))
                     labels_of[key] = label_new_vectors(labeller, finals.vectors)
                 per_length = ambiguity_per_group(final_labels, labels_of[key], finals.word_lengths)
                 results[labeling][name] = {length: list(scores) for length, scores in per_length.items()}

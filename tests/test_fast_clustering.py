@@ -8,7 +8,7 @@ from sklearn.neighbors import NearestNeighbors
 
 import fast_clustering
 from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, kmeans_k
-from fast_clustering import (dbscan_labels, distinct_vectors, estimate_bandwidth_all, mean_shift_labels,
+from fast_clustering import (dbscan_labels, dbscan_labels_and_cores, distinct_vectors, estimate_bandwidth_all, mean_shift_labels,
                              optics_labels)
 
 EPS_VALUES = (0.25, 0.5, 1.0, 1.5, 2.0)
@@ -66,9 +66,12 @@ def test_dbscan_equals_scikit_learn(data, blocks, request):
         request.getfixturevalue("small_blocks")
     rows, _ = data
     distinct = distinct_vectors(rows)
-    ours = dbscan_labels(distinct, EPS_VALUES, 5)
+    ours, cores = dbscan_labels_and_cores(distinct, EPS_VALUES, 5)
+    assert dbscan_labels(distinct, EPS_VALUES, 5).keys() == ours.keys()
     for eps in EPS_VALUES:
-        assert np.array_equal(distinct.expand(ours[eps]), DBSCAN(eps=eps, min_samples=5).fit_predict(rows)), eps
+        reference = DBSCAN(eps=eps, min_samples=5).fit(rows)
+        assert np.array_equal(distinct.expand(ours[eps]), reference.labels_), eps
+        assert np.array_equal(np.flatnonzero(distinct.expand(cores[eps])), reference.core_sample_indices_), eps
 
 
 def test_optics_equals_scikit_learn(data):
