@@ -5,16 +5,19 @@ prediction is the cluster); the others cluster without seeing the state labels.
 """
 from dataclasses import dataclass
 
+import hashlib
+
 import numpy as np
 from sklearn.cluster import KMeans, estimate_bandwidth, kmeans_plusplus
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.extmath import row_norms
 
 from errors import UserError
 from fast_clustering import (DistinctVectors, dbscan_labels_and_cores, distinct_vectors, estimate_bandwidth_all,
-                             mean_shift_labels, optics_labels)
+                             mean_shift_centers, optics_labels)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class HiddenStateClusterer:
                                    if get_function(name).family == "DBSCAN"})
         self._labels = {}   # (function name, k) -> cluster label of every vector
         self._dbscan_cores = {}   # eps -> whether each distinct vector is a core point
+        self._mean_shift_centres = {}   # function name -> its cluster centres
+        self._probes = {}   # (probe name, labels' dtype, labels' digest) -> fitted probe (None: one state)
+        self._k_means_models = {}   # k -> fitted KMeans
 
     def bandwidth(self) -> float:
         """estimate_bandwidth of all vectors, computed on first use."""
@@ -133,7 +139,10 @@ class HiddenStateClusterer:
         """Apply abstraction function `name` and return the cluster label of every vector."""
         function = get_function(name)
         if function.family == "linear":
-            labels = _linear_probe(function.name, self.hidden_states, state_labels, self.random_state)
+            probe = self.linear_probe(function.name, state_labels)
+            # A probe of one state (None) has nothing to separate: every vector is in the one class.
+            labels = np.zeros(len(self.hidden_states), dtype=np.int64) if probe is None else probe.predict(
+                self.hidden_states)
         else:
             k = kmeans_k(function, n_states, k_multiplier) if function.family == "k_means" else 0
             key = (function.name if function.family != "k_means" else "k_means", k)
@@ -141,6 +150,20 @@ class HiddenStateClusterer:
                 self._labels[key] = self._unsupervised(function, k)
             labels = self._labels[key]
         return Clustering(np.asarray(labels), int(len(np.unique(labels))))
+
+    def linear_probe(self, name: str, state_labels: np.ndarray):
+        """The lda or lr probe fitted to these state labels (once per labeling); None for a single state."""
+        state_labels = np.asarray(state_labels)
+        key = (name, state_labels.dtype.str, hashlib.sha1(state_labels.tobytes()).hexdigest())
+        if key not in self._probes:
+            self._probes[key] = linear_probe_model(name, self.hidden_states, state_labels, self.random_state)
+        return self._probes[key]
+
+    def k_means(self, k: int) -> KMeans:
+        """The KMeans with k clusters of these vectors (fitted once; labels_ per distinct vector)."""
+        if k not in self._k_means_models:
+            self._k_means_models[k] = k_means_model(self.hidden_states, self.distinct, k, self.random_state)
+        return self._k_means_models[k]
 
     def dbscan_core_points(self, name: str) -> np.ndarray:
         """Whether each distinct vector is a core point of DBSCAN function `name` (its clustering, computed once)."""
@@ -151,7 +174,7 @@ class HiddenStateClusterer:
 
     def _unsupervised(self, function: AbstractionFunction, k: int) -> np.ndarray:
         if function.family == "k_means":
-            return self.distinct.expand(_k_means(self.hidden_states, self.distinct, k, self.random_state))
+            return self.distinct.expand(self.k_means(k).labels_)
         if function.family == "DBSCAN":
             eps_values = sorted(set(self._dbscan_eps) | {function.eps})
             computed, cores = dbscan_labels_and_cores(self.distinct, eps_values, DBSCAN_MIN_SAMPLES)
@@ -159,13 +182,21 @@ class HiddenStateClusterer:
                 self._labels.setdefault((_dbscan_name(eps), 0), self.distinct.expand(labels))
                 self._dbscan_cores.setdefault(eps, cores[eps])
             return self._labels[(function.name, 0)]
-        fit = self.distinct.head(self.n_fit)
         if function.family == "OPTICS":
-            return _optics(self.hidden_states[:self.n_fit], fit, self.distinct)
-        bandwidth = self.bandwidth() / function.bandwidth_divisor
-        if bandwidth <= 0:
-            raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
-        return self.distinct.expand(mean_shift_labels(fit, bandwidth, self.distinct))
+            return _optics(self.hidden_states[:self.n_fit], self.distinct.head(self.n_fit), self.distinct)
+        # MeanShift.fit on the first rows, then predict for all: the nearest centre.
+        return self.distinct.expand(pairwise_distances_argmin(self.distinct.vectors,
+                                                              self.mean_shift_centres(function.name)))
+
+    def mean_shift_centres(self, name: str) -> np.ndarray:
+        """Cluster centres of mean-shift function `name` fitted on the first rows (computed once)."""
+        function = get_function(name)
+        if function.name not in self._mean_shift_centres:
+            bandwidth = self.bandwidth() / function.bandwidth_divisor
+            if bandwidth <= 0:
+                raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
+            self._mean_shift_centres[function.name] = mean_shift_centers(self.distinct.head(self.n_fit), bandwidth)
+        return self._mean_shift_centres[function.name]
 
 
 def _dbscan_name(eps: float) -> str:
@@ -187,16 +218,8 @@ def cluster_hidden_states(name: str, hidden_states: np.ndarray, state_labels: np
     return clusterer.cluster(name, state_labels, n_states, k_multiplier)
 
 
-def _linear_probe(name: str, hidden_states, state_labels, random_state: int) -> np.ndarray:
-    probe = linear_probe_model(name, hidden_states, state_labels, random_state)
-    if probe is None:
-        # Nothing to separate: every vector is in the one class (scikit-learn refuses to fit).
-        return np.zeros(len(hidden_states), dtype=np.int64)
-    return probe.predict(hidden_states)
-
-
 def linear_probe_model(name: str, hidden_states, state_labels, random_state: int):
-    """The fitted lda or lr probe of _linear_probe; None when there is only one state label."""
+    """The fitted lda or lr probe; None when there is only one state label (scikit-learn refuses to fit)."""
     if len(np.unique(state_labels)) < 2:
         return None
     if name == "lda":
@@ -210,13 +233,8 @@ def linear_probe_model(name: str, hidden_states, state_labels, random_state: int
         raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
 
 
-def _k_means(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> np.ndarray:
-    """KMeans(k, k-means++, random_state).fit_predict(hidden_states), one label per distinct vector."""
-    return k_means_model(hidden_states, distinct, k, random_state).labels_
-
-
 def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> KMeans:
-    """The fitted KMeans of _k_means (labels_ per distinct vector; predict labels new vectors).
+    """KMeans(k, k-means++, random_state) fitted to hidden_states (labels_ per distinct vector; predict labels new ones).
 
     The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
     the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which

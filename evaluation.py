@@ -148,10 +148,15 @@ def _failed(function_names, error: Exception) -> dict[str, FunctionResult]:
 
 @dataclass(frozen=True)
 class NetworkEvaluation:
-    """Conformance accuracy and, per labeling, each function's result for one trained network."""
+    """Conformance accuracy and, per labeling, each function's result for one trained network.
+
+    `clusterer` holds the clusterings of the validation vectors, so that further analyses of the same network
+    (extraction, length generalisation) reuse them; None when the vectors could not be clustered.
+    """
     accuracy: float
     results: dict[str, dict[str, FunctionResult]]
     n_vectors: int
+    clusterer: HiddenStateClusterer | None = None
 
 
 def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed: int = 0,
@@ -173,4 +178,4 @@ def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed
         results[labeling] = evaluate_functions(vectors, trace.state_labels(labeling), function_names,
                                                automaton_size(automaton), k_multiplier(labeling, automaton),
                                                seed=seed, fit_fraction=fit_fraction, clusterer=clusterer)
-    return NetworkEvaluation(accuracy, results, len(vectors))
+    return NetworkEvaluation(accuracy, results, len(vectors), clusterer)

@@ -64,16 +64,20 @@ def extract_automaton(inputs: ExtractionInputs, cluster_labels: np.ndarray) -> E
 
 
 def extract_network(model: RecurrentClassifier, automaton, validation: WordSet, function_names=EXTRACTION_FUNCTIONS,
-                    seed: int = 0, n_test_words: int = CONFORMANCE_WORDS,
-                    fit_fraction: float = 0.25) -> dict[str, dict[str, dict | str]]:
-    """{labeling: {function: report dict, or why it failed}} for the first labeling (regular / stackless)."""
+                    seed: int = 0, n_test_words: int = CONFORMANCE_WORDS, fit_fraction: float = 0.25,
+                    clusterer: HiddenStateClusterer | None = None) -> dict[str, dict[str, dict | str]]:
+    """{labeling: {function: report dict, or why it failed}} for the first labeling (regular / stackless).
+
+    `clusterer`, made from these validation words' vectors with this seed and fit fraction, shares its work.
+    """
     labeling = labelings_for(automaton)[0]
-    vectors, trace = validation_states(model, automaton, validation)
+    trace = trace_words(automaton, validation.letters, validation.lengths, validation.alphabet)
     inputs = extraction_inputs(model, automaton, validation, n_test_words, seed)
     reports = {}
     try:
-        clusterer = HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
-                                         function_names=function_names)
+        if clusterer is None:
+            clusterer = HiddenStateClusterer(validation_states(model, automaton, validation)[0], random_state=seed,
+                                             fit_fraction=fit_fraction, function_names=function_names)
         for name in function_names:
             clustering = clusterer.cluster(name, trace.state_labels(labeling), automaton_size(automaton),
                                            k_multiplier(labeling, automaton))

@@ -133,13 +133,13 @@ def _evaluate_job(spec: JobSpec) -> dict:
         record["extraction"] = extract_network(model, automaton, validation_words(automaton, spec.seed,
                                                                                   spec.validation_words),
                                                seed=spec.seed, n_test_words=spec.conformance_words,
-                                               fit_fraction=spec.fit_fraction)
+                                               fit_fraction=spec.fit_fraction, clusterer=evaluation.clusterer)
         record["seconds"]["extract"] = round(time.perf_counter() - extract_start, 3)
     if spec.length_generalisation:
         length_start = time.perf_counter()
         record["length_generalisation"] = length_generalisation(
             model, automaton, spec.functions, seed=spec.seed, n_validation_words=spec.validation_words,
-            fit_fraction=spec.fit_fraction)
+            fit_fraction=spec.fit_fraction, clusterer=evaluation.clusterer)
         record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):

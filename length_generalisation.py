@@ -23,10 +23,8 @@ from sklearn.neighbors import NearestNeighbors
 
 from ambiguity import ambiguity_from_labels
 from automaton_runs import PrefixTrace, labelings_for, trace_words
-from clustering import (HiddenStateClusterer, get_function, k_means_model, kmeans_k,
-                        linear_probe_model)
+from clustering import HiddenStateClusterer, get_function, kmeans_k
 from evaluation import automaton_size, k_multiplier, validation_states, validation_words
-from fast_clustering import mean_shift_centers
 from rnn_models import RecurrentClassifier, hidden_states
 from sampling import MAX_TRAINING_LENGTH, VALIDATION_WORDS, words_of_each_length
 
@@ -95,16 +93,13 @@ def fit_labeller(name: str, clusterer: HiddenStateClusterer, state_labels: np.nd
                  multiplier: int = 1):
     """Abstraction function `name` fitted on the clusterer's vectors (as in SPEC §6), able to label new vectors."""
     function = get_function(name)
-    vectors, seed = clusterer.hidden_states, clusterer.random_state
+    vectors = clusterer.hidden_states
     if function.family == "linear":
-        return ModelLabeller(linear_probe_model(name, vectors, state_labels, seed))
+        return ModelLabeller(clusterer.linear_probe(name, state_labels))
     if function.family == "k_means":
-        return ModelLabeller(k_means_model(vectors, clusterer.distinct, kmeans_k(function, n_states, multiplier), seed))
+        return ModelLabeller(clusterer.k_means(kmeans_k(function, n_states, multiplier)))
     if function.family == "mean_shift":
-        bandwidth = clusterer.bandwidth() / function.bandwidth_divisor
-        if bandwidth <= 0:
-            raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
-        return NearestCentreLabeller(mean_shift_centers(clusterer.distinct.head(clusterer.n_fit), bandwidth))
+        return NearestCentreLabeller(clusterer.mean_shift_centres(name))
     fitted_labels = clusterer.cluster(name, state_labels, n_states, multiplier).cluster_labels
     if function.family == "OPTICS":
         return NearestFittedLabeller(vectors[:clusterer.n_fit], fitted_labels[:clusterer.n_fit])
@@ -181,18 +176,22 @@ def length_bucket_names(word_lengths: np.ndarray, buckets=LENGTH_BUCKETS) -> np.
 
 def length_generalisation(model: RecurrentClassifier, automaton, function_names, *, labelings=None, seed: int = 0,
                           n_per_length: int = WORDS_PER_LENGTH, max_length: int = MAX_LENGTH,
-                          n_validation_words: int = VALIDATION_WORDS, fit_fraction: float = 0.25) -> dict:
+                          n_validation_words: int = VALIDATION_WORDS, fit_fraction: float = 0.25,
+                          clusterer: HiddenStateClusterer | None = None) -> dict:
     """{labeling: {function: {word length: [amb, wamb, n]}, or the reason the function failed}}, record-ready.
 
     The functions are fitted on the hidden states of the validation words drawn from `seed`, exactly as the
-    network's evaluation fits them; the new words are an independent draw from the same seed.
+    network's evaluation fits them (pass its `clusterer` to reuse its clusterings); the new words are an
+    independent draw from the same seed.
     """
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, seed, n_validation_words))
+    validation = validation_words(automaton, seed, n_validation_words)
+    trace = trace_words(automaton, validation.letters, validation.lengths, validation.alphabet)
     finals = final_states(model, automaton, n_per_length, max_length, seed)
     labelings = labelings or labelings_for(automaton)
     try:
-        clusterer = HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
-                                         function_names=function_names)
+        if clusterer is None:
+            clusterer = HiddenStateClusterer(validation_states(model, automaton, validation)[0], random_state=seed,
+                                             fit_fraction=fit_fraction, function_names=function_names)
     except (ValueError, MemoryError, ArithmeticError) as error:   # NaN/inf validation vectors: nothing to fit
         return {labeling: {name: _reason(error) for name in function_names} for labeling in labelings}
     results, labels_of = {}, {}
