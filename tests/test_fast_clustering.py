@@ -2,12 +2,10 @@
 import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import NearestNeighbors
 
 import fast_clustering
-from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, kmeans_k
+from benchmarks.bench_evaluation import naive_cluster
+from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states
 from fast_clustering import (dbscan_labels, dbscan_labels_and_cores, distinct_vectors, estimate_bandwidth_all, mean_shift_labels,
                              optics_labels)
 
@@ -91,26 +89,8 @@ def test_mean_shift_equals_scikit_learn(data, divisor, small_blocks, request):
 
 
 def plain_clustering(name, rows, labels, n_states, multiplier, seed, fit_fraction):
-    """The straightforward path: scikit-learn on every vector, nothing shared (as the code was before)."""
-    function = get_function(name)
-    if function.family == "linear":
-        probe = (LinearDiscriminantAnalysis(solver="svd") if name == "lda"
-                 else LogisticRegression(solver="saga", max_iter=1000, random_state=seed))
-        return probe.fit(rows, labels).predict(rows)
-    if function.family == "k_means":
-        k = min(kmeans_k(function, n_states, multiplier), len(np.unique(rows, axis=0)))
-        return KMeans(n_clusters=k, init="k-means++", n_init="auto", random_state=seed).fit_predict(rows)
-    if function.family == "DBSCAN":
-        return DBSCAN(eps=function.eps, min_samples=5).fit_predict(rows)
-    fitted = rows[:max(1, int(len(rows) * fit_fraction))]
-    if function.family == "OPTICS":
-        fitted_labels = OPTICS().fit_predict(fitted)
-        nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(rows, return_distance=False)
-        result = fitted_labels[nearest[:, 0]]
-        result[:len(fitted)] = fitted_labels
-        return result
-    bandwidth = estimate_bandwidth(rows) / function.bandwidth_divisor
-    return MeanShift(bandwidth=bandwidth).fit(fitted).predict(rows)
+    """The benchmark's naive reference: scikit-learn on every vector, nothing shared (as the code was before)."""
+    return naive_cluster(name, rows, labels, n_states, multiplier, seed, fit_fraction, estimate_bandwidth(rows))
 
 
 def test_every_function_equals_the_plain_path_across_labelings(light_data, small_blocks):
