@@ -143,7 +143,12 @@ def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_n
 
 def _failed(function_names, error: Exception) -> dict[str, FunctionResult]:
     """The same recorded reason for each named function."""
-    return {name: FunctionResult(error=f"{type(error).__name__}: {error}") for name in function_names}
+    return {name: FunctionResult(error=failure_reason(error)) for name in function_names}
+
+
+def failure_reason(error: Exception) -> str:
+    """How a function's failure is recorded in results: the exception's type and message."""
+    return f"{type(error).__name__}: {error}"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from cluster_automaton import (ExtractionReport, build_cluster_automaton, compar
                                empty_word_output, ground_truth_machine, prefix_predecessors)
 from clustering import HiddenStateClusterer
 from errors import ResultFileError
-from evaluation import CONFORMANCE_WORDS, automaton_size, k_multiplier, validation_states
+from evaluation import CONFORMANCE_WORDS, automaton_size, failure_reason, k_multiplier, validation_states
 from results import EXTRACTION_FILE, read_pickle
 from rnn_models import RecurrentClassifier, prefix_predictions
 from sampling import WordSet, conformance_words
@@ -83,7 +83,7 @@ def extract_network(model: RecurrentClassifier, automaton, validation: WordSet, 
                                            k_multiplier(labeling, automaton))
             reports[name] = extract_automaton(inputs, clustering.cluster_labels).as_dict()
     except (ValueError, MemoryError, ArithmeticError) as error:   # e.g. NaN/inf vectors
-        reports.update({name: f"{type(error).__name__}: {error}" for name in function_names if name not in reports})
+        reports.update({name: failure_reason(error) for name in function_names if name not in reports})
     return {labeling: reports}
 
 

@@ -24,7 +24,7 @@ from sklearn.neighbors import NearestNeighbors
 from ambiguity import ambiguity_from_labels
 from automaton_runs import PrefixTrace, labelings_for, trace_words
 from clustering import HiddenStateClusterer, get_function, kmeans_k
-from evaluation import automaton_size, k_multiplier, validation_states, validation_words
+from evaluation import automaton_size, failure_reason, k_multiplier, validation_states, validation_words
 from rnn_models import RecurrentClassifier, hidden_states
 from sampling import MAX_TRAINING_LENGTH, VALIDATION_WORDS, words_of_each_length
 
@@ -193,7 +193,7 @@ def length_generalisation(model: RecurrentClassifier, automaton, function_names,
             clusterer = HiddenStateClusterer(validation_states(model, automaton, validation)[0], random_state=seed,
                                              fit_fraction=fit_fraction, function_names=function_names)
     except (ValueError, MemoryError, ArithmeticError) as error:   # NaN/inf validation vectors: nothing to fit
-        return {labeling: {name: _reason(error) for name in function_names} for labeling in labelings}
+        return {labeling: {name: failure_reason(error) for name in function_names} for labeling in labelings}
     results, labels_of = {}, {}
     for labeling in labelings:
         state_labels, final_labels = trace.state_labels(labeling), finals.state_labels(labeling)
@@ -210,12 +210,8 @@ def length_generalisation(model: RecurrentClassifier, automaton, function_names,
                 per_length = ambiguity_per_group(final_labels, labels_of[key], finals.word_lengths)
                 results[labeling][name] = {length: list(scores) for length, scores in per_length.items()}
             except (ValueError, MemoryError, ArithmeticError) as error:
-                results[labeling][name] = _reason(error)
+                results[labeling][name] = failure_reason(error)
     return results
-
-
-def _reason(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 # ---- the driver's table ----------------------------------------------------------------------------------
