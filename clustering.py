@@ -3,9 +3,8 @@
 Every function is one row of FUNCTIONS. `lda` and `lr` are supervised probes (their
 prediction is the cluster); the others cluster without seeing the state labels.
 """
-from dataclasses import dataclass
-
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans, estimate_bandwidth, kmeans_plusplus
@@ -15,9 +14,15 @@ from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.extmath import row_norms
 
-from errors import UserError
-from fast_clustering import (DistinctVectors, dbscan_labels_and_cores, distinct_vectors, estimate_bandwidth_all,
-                             mean_shift_centers, optics_labels)
+from stateclusters.base.errors import UserError
+from stateclusters.base.fast_clustering import (
+    DistinctVectors,
+    dbscan_labels_and_cores,
+    distinct_vectors,
+    estimate_bandwidth_all,
+    mean_shift_centers,
+    optics_labels,
+)
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,7 @@ def linear_probe_model(name: str, hidden_states, state_labels, random_state: int
 
 
 def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> KMeans:
-    """KMeans(k, k-means++, random_state) fitted to hidden_states (labels_ per distinct vector; predict labels new ones).
+    """KMeans(k, k-means++, random_state) fitted to hidden_states: labels_ per distinct vector, predict for new ones.
 
     The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
     the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which

@@ -5,23 +5,43 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from agreement_scores import agreement_scores
 from ambiguity import ambiguity_from_labels, state_cluster_map
 from automata import get_automaton
-from automaton_runs import PDA_LABELINGS, labelings_for
-from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, parse_function_names
-from errors import UserError
-from hidden_export import export_arrays, write_hidden_export
-from results import network_name
-from extraction import describe_report, extract_automaton, extraction_inputs
-from evaluation import (CONFORMANCE_WORDS, automaton_size, conformance_accuracy, k_multiplier, network_config, train_or_load,
-                        validation_states, validation_words)
-from sampling import TRAINING_WORDS, VALIDATION_WORDS
 from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, prefix_predictions, resolve_device
-from hidden_state_plots import MAX_PLOTTED_POINTS, PROJECTIONS, plotted_rows, write_epoch_pictures, write_state_picture
-from length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
-from training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver, snapshot_states
+from stateclusters.base.cli import positive_int, run_cli
+from stateclusters.base.errors import UserError
+from stateclusters.evaluation.agreement_scores import agreement_scores
+from stateclusters.evaluation.network import (
+    CONFORMANCE_WORDS,
+    automaton_size,
+    conformance_accuracy,
+    k_multiplier,
+    network_config,
+    train_or_load,
+    validation_states,
+    validation_words,
+)
+from stateclusters.extras.extraction import describe_report, extract_automaton, extraction_inputs
+from stateclusters.extras.hidden_export import export_arrays, write_hidden_export
+from stateclusters.extras.length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
+from stateclusters.extras.training_snapshots import (
+    remove_snapshots,
+    save_snapshot,
+    snapshot_path,
+    snapshot_saver,
+    snapshot_states,
+)
+from stateclusters.figures.hidden_states import (
+    MAX_PLOTTED_POINTS,
+    PROJECTIONS,
+    plotted_rows,
+    write_epoch_pictures,
+    write_state_picture,
+)
+from stateclusters.results.files import network_name
+from stateclusters.words.runs import PDA_LABELINGS, labelings_for
+from stateclusters.words.sampling import TRAINING_WORDS, VALIDATION_WORDS
 
 REPO = Path(__file__).resolve().parent
 

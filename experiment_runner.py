@@ -17,18 +17,33 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from atomic_io import atomic_pickle, remove_stale_temp_files
 from automata import get_automaton, input_alphabet, is_context_free, list_automata, regular_automaton_names
-from cli import positive_int, run_cli
 from clustering import FUNCTION_NAMES, parse_function_names
-from errors import ResultFileError, UserError
-from evaluation import automaton_size
-from extraction import EXTRACTION_FUNCTIONS
-from grid_jobs import (DONE, FAILED, SKIPPED, JobSpec, is_finished, merged_extra, merged_results, read_job_record,
-                       write_job_record)
-from job_backends import run_in_pool, run_in_process, run_on_dask
-from results import ACCURACY_FILE, AMBIGUITY_FILE, EXTRA_RESULT_FILES, EXTRACTION_FILE, write_results
 from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
+from stateclusters.base.atomic_io import atomic_pickle, remove_stale_temp_files
+from stateclusters.base.cli import positive_int, run_cli
+from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.evaluation.network import automaton_size
+from stateclusters.extras.extraction import EXTRACTION_FUNCTIONS
+from stateclusters.grid.backends import run_in_pool, run_in_process, run_on_dask
+from stateclusters.grid.jobs import (
+    DONE,
+    FAILED,
+    SKIPPED,
+    JobSpec,
+    is_finished,
+    merged_extra,
+    merged_results,
+    read_job_record,
+    write_job_record,
+)
+from stateclusters.results.files import (
+    ACCURACY_FILE,
+    AMBIGUITY_FILE,
+    EXTRA_RESULT_FILES,
+    EXTRACTION_FILE,
+    write_results,
+)
 
 REPO = Path(__file__).resolve().parent
 # SPEC §3 sizes as (layers, factor of opt = |Σ|·|Q|); the PDAs add two wider single-layer networks.

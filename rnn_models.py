@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from atomic_io import atomic_write
-from errors import CheckpointError, UserError
+from stateclusters.base.atomic_io import atomic_write
+from stateclusters.base.errors import CheckpointError, UserError
 
 RNN_TYPES = ("relu", "tanh", "gru", "lstm")
 EVALUATION_CHUNK = 2048  # words per forward pass when evaluating; bounds memory for long words

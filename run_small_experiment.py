@@ -11,11 +11,11 @@ import torch
 from tqdm import tqdm
 
 from automata import get_automaton, input_alphabet, is_context_free
-from cli import positive_int, run_cli
-from grid_jobs import single_threaded
-from evaluation import automaton_size, evaluate_network, network_config, train_or_load
-from results import SCORES_FILE, network_name, network_seed, result_key, write_results, write_scores
 from rnn_models import TrainingConfig, resolve_device
+from stateclusters.base.cli import positive_int, run_cli
+from stateclusters.evaluation.network import automaton_size, evaluate_network, network_config, train_or_load
+from stateclusters.grid.jobs import single_threaded
+from stateclusters.results.files import SCORES_FILE, network_name, network_seed, result_key, write_results, write_scores
 
 REPO = Path(__file__).resolve().parent
 SMALL_LANGUAGES = ("tomita1", "tomita3", "tomita7", "coffee", "mqtt", "regex", "CFG_L_12", "CFG_L_13")

@@ -11,15 +11,23 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import pearsonr
 
-from agreement_scores import SCORE_LABELS, SCORE_NAMES
-from automaton_runs import LABELINGS, PDA_LABELINGS
-from cli import run_cli
 from clustering import FUNCTION_NAMES
-from errors import ResultFileError, UserError
-from extraction import read_extraction, summary_lines as extraction_summary_lines
-from results import AMBIGUITY_FILE, LENGTH_GENERALISATION_FILE, SCORES_FILE, read_pickle, read_results, read_scores
 from rnn_models import RNN_TYPES, check_rnn_type
-from sampling import MAX_TRAINING_LENGTH
+from stateclusters.base.cli import run_cli
+from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
+from stateclusters.extras.extraction import read_extraction
+from stateclusters.extras.extraction import summary_lines as extraction_summary_lines
+from stateclusters.results.files import (
+    AMBIGUITY_FILE,
+    LENGTH_GENERALISATION_FILE,
+    SCORES_FILE,
+    read_pickle,
+    read_results,
+    read_scores,
+)
+from stateclusters.words.runs import LABELINGS, PDA_LABELINGS
+from stateclusters.words.sampling import MAX_TRAINING_LENGTH
 
 REPO = Path(__file__).resolve().parent
 METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
@@ -383,7 +391,7 @@ def main(argv=None) -> int:
     for name, fit in fits.items():
         print(describe_correlation(f"{SCATTER_FUNCTION} wamb vs accuracy, {name}", fit, len(scatter[name]["wamb"])))
 
-    import statistics_figures  # only now: pyplot must come after choose_backend
+    import stateclusters.figures.statistics as statistics_figures  # only now: pyplot must come after choose_backend
     written = statistics_figures.write_figures(
         statistics_figures.FigureData(
             set_name=args.set, pda_set=pda_set, metric=args.metric, filters=filters, n_networks=len(keys),
@@ -408,7 +416,7 @@ def report_extras(args, select, filters: str, tag: str) -> list[Path]:
     length_results = load_length_generalisation(args.results)
     if length_results is None:   # written by experiment_runner.py --length-generalisation
         return []
-    import statistics_figures  # after choose_backend, like the other figures
+    import stateclusters.figures.statistics as statistics_figures  # after choose_backend, like the other figures
     curves = length_curves(length_results, {name: select(name) for name in LABELINGS}, args.length_function)
     print("\n".join(describe_length_curves(curves, args.length_function, MAX_TRAINING_LENGTH)))
     return statistics_figures.write_length_figure(curves, args.length_function, filters, MAX_TRAINING_LENGTH,

@@ -6,7 +6,7 @@ from typing import Optional
 
 from automata.dot_loading import load_dot_automaton
 from automata.handwritten import HANDWRITTEN_NAMES
-from errors import AutomatonError
+from stateclusters.base.errors import AutomatonError
 
 DOT_DIR = Path(__file__).resolve().parent / 'dot'
 AUTOMATON_KINDS = ('dfa', 'moore', 'mealy', 'pda')

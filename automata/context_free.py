@@ -6,7 +6,7 @@ Every automaton starts in `q0`; push pushes the letter read.
 """
 
 from automata.pda import Pda
-from errors import AutomatonError
+from stateclusters.base.errors import AutomatonError
 
 
 def _l1():

@@ -8,7 +8,7 @@ from typing import Optional
 import pydot
 from aalpy.utils import load_automaton_from_file
 
-from errors import AutomatonError
+from stateclusters.base.errors import AutomatonError
 
 AUTOMATON_TYPES = ('dfa', 'moore', 'mealy')
 START_NODE = '__start0'

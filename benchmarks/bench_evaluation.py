@@ -37,14 +37,20 @@ sys.path.insert(0, str(REPO))
 
 from ambiguity import ambiguity_from_labels  # noqa: E402
 from automata import get_automaton  # noqa: E402
-from automaton_runs import STACK_SIZE_CAP, trace_words  # noqa: E402
-from cli import run_cli  # noqa: E402
 from clustering import DBSCAN_MIN_SAMPLES, FUNCTION_NAMES, HiddenStateClusterer, get_function, kmeans_k  # noqa: E402
-from errors import UserError  # noqa: E402
-from evaluation import (automaton_size, conformance_accuracy, k_multiplier, network_config,  # noqa: E402
-                        train_or_load, validation_words)
 from rnn_models import TrainingConfig, hidden_states, precise_copy  # noqa: E402
-from sampling import conformance_words  # noqa: E402
+from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.base.errors import UserError  # noqa: E402
+from stateclusters.evaluation.network import (  # noqa: E402
+    automaton_size,
+    conformance_accuracy,
+    k_multiplier,
+    network_config,
+    train_or_load,
+    validation_words,
+)
+from stateclusters.words.runs import STACK_SIZE_CAP, trace_words  # noqa: E402
+from stateclusters.words.sampling import conformance_words  # noqa: E402
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
@@ -358,7 +364,7 @@ def main(argv=None) -> int:
         return 0
     note = "each recomputed" if args.repeat_naive_bandwidth else "estimated once, its time charged to each"
     print(f"\nnaive mean-shift rows: bandwidth of all vectors {note}; ours: 'bandwidth (once)' row")
-    print(f"ours: the 'DBSCAN_half' row holds one distance pass shared by all five DBSCAN radii")
+    print("ours: the 'DBSCAN_half' row holds one distance pass shared by all five DBSCAN radii")
     print(f"{mismatches} mismatches" if mismatches else "all ambiguity values and accuracies equal (naive == ours)")
     print(f"speedup: {naive_total / ours_total:.1f}")
     return 0

@@ -34,12 +34,13 @@ TRAINING_WORDS_FOR_SCALING = 10_000
 def measure_words(language: str, n_words: int) -> dict:
     """Our path on one benchmark network with n_words validation words, stage by stage."""
     from bench_evaluation import NETWORKS, load_network
-    from automata import get_automaton
-    from automaton_runs import trace_words
-    from clustering import FUNCTION_NAMES, HiddenStateClusterer, get_function
+
     from ambiguity import ambiguity_from_labels
-    from evaluation import automaton_size, k_multiplier, validation_words
+    from automata import get_automaton
+    from clustering import FUNCTION_NAMES, HiddenStateClusterer, get_function
     from rnn_models import hidden_states
+    from stateclusters.evaluation.network import automaton_size, k_multiplier, validation_words
+    from stateclusters.words.runs import trace_words
     net = next(net for net in NETWORKS if net.language == language)
     automaton = get_automaton(language)
     model, _ = load_network(net, automaton, retrain=False)
@@ -68,12 +69,21 @@ def measure_hidden(hidden: int, train_epochs: int) -> dict:
     """Train (or load) a CFG_L_12 GRU of this width briefly, then time what evaluate_network does, with all
     functions: for the first labeling alone (a one-labeling job, like a regular language's) and for all three."""
     import torch
+
     from automata import get_automaton
-    from automaton_runs import labelings_for
     from clustering import FUNCTION_NAMES, HiddenStateClusterer
-    from evaluation import (automaton_size, conformance_accuracy, evaluate_functions, k_multiplier, network_config,
-                            train_or_load, validation_states, validation_words)
     from rnn_models import TrainingConfig
+    from stateclusters.evaluation.network import (
+        automaton_size,
+        conformance_accuracy,
+        evaluate_functions,
+        k_multiplier,
+        network_config,
+        train_or_load,
+        validation_states,
+        validation_words,
+    )
+    from stateclusters.words.runs import labelings_for
     automaton = get_automaton(HIDDEN_LANGUAGE)
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"{HIDDEN_LANGUAGE}_gru_1_{hidden}_e{train_epochs}.pt"
@@ -159,8 +169,8 @@ def interpolate(measured: dict, hidden: int, which: int) -> float:
 
 
 def grid_estimate(measured: dict) -> None:
-    from experiment_runner import build_grid, parse_arguments
     from automata import get_automaton, is_context_free
+    from experiment_runner import build_grid, parse_arguments
     specs = build_grid(parse_arguments(["--out", str(CACHE / "grid")]))
     lstm_factor, layer_factor = 4 / 3, 2.0      # gate count; a second layer doubles the recurrent work
     totals = {}

@@ -23,9 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from automata import get_automaton  # noqa: E402
-from evaluation import network_config, training_words, validation_words  # noqa: E402
-from rnn_models import (RecurrentClassifier, TrainingConfig, class_indices, set_seed, train_network,  # noqa: E402
-                        validation_accuracy)
+from rnn_models import RecurrentClassifier, TrainingConfig, class_indices, set_seed, train_network, validation_accuracy  # noqa: E402
+from stateclusters.evaluation.network import network_config, training_words, validation_words  # noqa: E402
 
 SETUPS = (("tomita3", "gru", 20), ("CFG_L_12", "gru", 32), ("CFG_L_1", "gru", 16), ("CFG_L_7", "gru", 24),
           ("CFG_L_13", "gru", 30))

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from automata.tables import compile_table
-from evaluation import network_config
 from rnn_models import RecurrentClassifier
+from stateclusters.evaluation.network import network_config
 
 
 def state_outputs(table) -> np.ndarray:

@@ -5,9 +5,9 @@ import pickle
 import pytest
 
 import experiment_runner
-import grid_jobs
-from agreement_scores import SCORE_NAMES, agreement_scores
-from results import SCORES_FILE, read_results, read_scores
+import stateclusters.grid.jobs as grid_jobs
+from stateclusters.evaluation.agreement_scores import SCORE_NAMES, agreement_scores
+from stateclusters.results.files import SCORES_FILE, read_results, read_scores
 
 # Six vectors: cluster 0 = {a, a}, cluster 1 = {a, b}, cluster 2 = {b, c}.
 STATES = ["a", "a", "a", "b", "b", "c"]

@@ -4,8 +4,8 @@ import signal
 
 import pytest
 
-from atomic_io import TEMP_SUFFIX, atomic_pickle, atomic_write, remove_stale_temp_files
-from cli import Terminated, sigterm_as_interrupt
+from stateclusters.base.atomic_io import TEMP_SUFFIX, atomic_pickle, atomic_write, remove_stale_temp_files
+from stateclusters.base.cli import Terminated, sigterm_as_interrupt
 
 
 def half_written_then(stop):

@@ -5,12 +5,20 @@ import random
 import pytest
 
 import automata
-from automata import (DOT_DIR, automaton_kind, get_automaton, input_alphabet, is_context_free, list_automata,
-                      random_automaton_specs, regular_automaton_names)
+from automata import (
+    DOT_DIR,
+    automaton_kind,
+    get_automaton,
+    input_alphabet,
+    is_context_free,
+    list_automata,
+    random_automaton_specs,
+    regular_automaton_names,
+)
 from automata.dot_loading import load_dot_automaton
 from automata.generate_dot_files import write_dot_file
 from automata.handwritten import HANDWRITTEN_NAMES
-from errors import AutomatonError
+from stateclusters.base.errors import AutomatonError
 
 REGULAR_NAMES = regular_automaton_names()
 SPECS_BY_NAME = {spec.name: spec for spec in random_automaton_specs()}

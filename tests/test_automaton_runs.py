@@ -3,7 +3,7 @@ import pytest
 
 from automata import get_automaton, input_alphabet
 from automata.context_free import CONTEXT_FREE_NAMES
-from automaton_runs import trace_words
+from stateclusters.words.runs import trace_words
 
 
 def stepped_trace(pda, letters, lengths, alphabet):
@@ -35,7 +35,7 @@ def test_vectorised_pda_trace_equals_stepping(name):
     alphabet = tuple(input_alphabet(pda))
     letters, lengths = random_words(len(alphabet), seed=len(name))
     # Mostly enabled letters as well, so that words go deep into the stack instead of straight to err.
-    from sampling import sample_words
+    from stateclusters.words.sampling import sample_words
     words = sample_words(pda, 300, seed=1, max_length=14)
     for letters, lengths in [(letters, lengths), (words.letters, words.lengths)]:
         trace = trace_words(pda, letters, lengths, alphabet)

@@ -5,17 +5,25 @@ import random
 import numpy as np
 import pytest
 from aalpy.utils import bisimilar, generate_random_moore_machine
+from handbuilt_networks import handbuilt_network
 
 from ambiguity import ambiguity_from_labels
 from automata import get_automaton
-from automaton_runs import trace_words
-from cluster_automaton import (NO_DATA_OUTPUT, build_cluster_automaton, ground_truth_machine, minimise,
-                               prefix_outputs, prefix_predecessors, to_moore_machine, word_agreement)
 from clustering import cluster_hidden_states
-from evaluation import conformance_accuracy, network_config, validation_states, validation_words
-from extraction import extract_automaton, extraction_inputs, extract_network
-from handbuilt_networks import handbuilt_network
 from rnn_models import RecurrentClassifier, set_seed
+from stateclusters.evaluation.network import conformance_accuracy, network_config, validation_states, validation_words
+from stateclusters.extras.cluster_automaton import (
+    NO_DATA_OUTPUT,
+    build_cluster_automaton,
+    ground_truth_machine,
+    minimise,
+    prefix_outputs,
+    prefix_predecessors,
+    to_moore_machine,
+    word_agreement,
+)
+from stateclusters.extras.extraction import extract_automaton, extract_network, extraction_inputs
+from stateclusters.words.runs import trace_words
 
 
 def test_predecessors_follow_the_word_order_of_the_vectors():

@@ -3,7 +3,7 @@ import pytest
 
 from ambiguity import ambiguity_from_labels
 from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function, kmeans_k, parse_function_names
-from errors import UserError
+from stateclusters.base.errors import UserError
 
 
 def blobs(n_per_blob=60, seed=0):
@@ -82,8 +82,8 @@ def test_optics_on_real_hidden_states_warns_nothing():
     from pathlib import Path
 
     from automata import get_automaton
-    from evaluation import validation_states, validation_words
     from rnn_models import load_checkpoint
+    from stateclusters.evaluation.network import validation_states, validation_words
     automaton = get_automaton("tomita1")
     model, _ = load_checkpoint(Path(__file__).parent.parent / "pretrained_models" / "tomita1_gru_1_8_1.pt")
     vectors, trace = validation_states(model, automaton, validation_words(automaton, 0, 300))

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 import torch
-
-import evaluation
-import experiment_runner
-import grid_jobs
-import job_backends
-from cli import EXIT_TERMINATED
-from errors import UserError
-from results import read_results
 from script_runs import SIGTERM_MESSAGE, terminate_when_printed
+
+import experiment_runner
+import stateclusters.evaluation.network as evaluation
+import stateclusters.grid.backends as job_backends
+import stateclusters.grid.jobs as grid_jobs
+from stateclusters.base.cli import EXIT_TERMINATED
+from stateclusters.base.errors import UserError
+from stateclusters.results.files import read_results
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--languages", "tomita1,tomita5", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",

@@ -9,15 +9,18 @@ matplotlib.use("Agg")
 
 import driver  # noqa: E402
 import experiment_runner  # noqa: E402
-import grid_jobs  # noqa: E402
-import job_backends  # noqa: E402
+import stateclusters.grid.backends as job_backends  # noqa: E402
+import stateclusters.grid.jobs as grid_jobs  # noqa: E402
 import statistics_computation as stats  # noqa: E402
-from cluster_automaton import ExtractionReport  # noqa: E402
-from errors import ResultFileError  # noqa: E402
-from extraction import EXTRACTION_FUNCTIONS, read_extraction, summary_lines  # noqa: E402
-from results import EXTRACTION_FILE  # noqa: E402
-from grid_jobs import single_threaded  # noqa: E402
-from results import read_results, write_results  # noqa: E402
+from stateclusters.base.errors import ResultFileError  # noqa: E402
+from stateclusters.extras.cluster_automaton import ExtractionReport  # noqa: E402
+from stateclusters.extras.extraction import EXTRACTION_FUNCTIONS, read_extraction, summary_lines  # noqa: E402
+from stateclusters.grid.jobs import single_threaded  # noqa: E402
+from stateclusters.results.files import (  # noqa: E402
+    EXTRACTION_FILE,  # noqa: E402
+    read_results,
+    write_results,
+)
 
 TINY_GRID = ["--languages", "tomita5,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",
              "--train-words", "300", "--validation-words", "100", "--conformance-words", "100",

@@ -3,11 +3,17 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
 
-import fast_clustering
+import stateclusters.base.fast_clustering as fast_clustering
 from benchmarks.bench_evaluation import naive_cluster
 from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states
-from fast_clustering import (dbscan_labels, dbscan_labels_and_cores, distinct_vectors, estimate_bandwidth_all, mean_shift_labels,
-                             optics_labels)
+from stateclusters.base.fast_clustering import (
+    dbscan_labels,
+    dbscan_labels_and_cores,
+    distinct_vectors,
+    estimate_bandwidth_all,
+    mean_shift_labels,
+    optics_labels,
+)
 
 EPS_VALUES = (0.25, 0.5, 1.0, 1.5, 2.0)
 

@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 
 import driver
-from agreement_scores import agreement_scores
 from automata import get_automaton
 from clustering import cluster_hidden_states
-from errors import UserError
-from evaluation import automaton_size, k_multiplier, validation_states, validation_words
-from hidden_export import NO_LETTER, load_hidden_export
 from rnn_models import load_checkpoint, prefix_predictions
+from stateclusters.base.errors import UserError
+from stateclusters.evaluation.agreement_scores import agreement_scores
+from stateclusters.evaluation.network import automaton_size, k_multiplier, validation_states, validation_words
+from stateclusters.extras.hidden_export import NO_LETTER, load_hidden_export
 
 TINY = ["--hidden", "6", "--epochs", "2", "--train-words", "300", "--validation-words", "60",
         "--conformance-words", "50"]

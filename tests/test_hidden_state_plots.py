@@ -9,12 +9,12 @@ from PIL import Image
 
 import driver
 from automata import get_automaton
-from errors import UserError
-from grid_jobs import single_threaded
-from evaluation import network_config, training_words, validation_words
-from hidden_state_plots import align_signs, plotted_rows, project, write_state_picture
 from rnn_models import TrainingConfig, train_network
-from training_snapshots import snapshot_files, snapshot_saver
+from stateclusters.base.errors import UserError
+from stateclusters.evaluation.network import network_config, training_words, validation_words
+from stateclusters.extras.training_snapshots import snapshot_files, snapshot_saver
+from stateclusters.figures.hidden_states import align_signs, plotted_rows, project, write_state_picture
+from stateclusters.grid.jobs import single_threaded
 
 TINY = ["--automaton", "tomita3", "--rnn", "gru", "--hidden", "6", "--epochs", "3", "--train-words", "300",
         "--validation-words", "60", "--conformance-words", "50"]

@@ -8,11 +8,11 @@ import importlib.util
 import shutil
 
 import pytest
+from script_runs import REPO, SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
 
 import driver
 import statistics_computation
-from cli import EXIT_TERMINATED, EXIT_USER_ERROR, run_cli
-from script_runs import REPO, SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
+from stateclusters.base.cli import EXIT_TERMINATED, EXIT_USER_ERROR, run_cli
 
 
 def assert_stopped_cleanly(stopped, folder):

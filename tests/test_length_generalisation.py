@@ -14,13 +14,19 @@ import statistics_computation as stats  # noqa: E402
 from automata import get_automaton  # noqa: E402
 from automata.tables import compile_table  # noqa: E402
 from clustering import FUNCTION_NAMES, HiddenStateClusterer  # noqa: E402
-from evaluation import network_config, training_words, validation_words  # noqa: E402
-from grid_jobs import JobSpec, read_job_record, single_threaded  # noqa: E402
-from length_generalisation import (BorderPointLabeller, ambiguity_per_group, fit_labeller,  # noqa: E402
-                                   label_new_vectors, length_bucket_names, length_generalisation)
-from results import LENGTH_GENERALISATION_FILE, write_results  # noqa: E402
 from rnn_models import RecurrentClassifier, TrainingConfig, train_network  # noqa: E402
-from sampling import words_of_each_length  # noqa: E402
+from stateclusters.evaluation.network import network_config, training_words, validation_words  # noqa: E402
+from stateclusters.extras.length_generalisation import (  # noqa: E402
+    BorderPointLabeller,
+    ambiguity_per_group,
+    fit_labeller,
+    label_new_vectors,
+    length_bucket_names,
+    length_generalisation,
+)
+from stateclusters.grid.jobs import JobSpec, read_job_record, single_threaded  # noqa: E402
+from stateclusters.results.files import LENGTH_GENERALISATION_FILE, write_results  # noqa: E402
+from stateclusters.words.sampling import words_of_each_length  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

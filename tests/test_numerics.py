@@ -4,8 +4,8 @@ import torch
 
 from automata import get_automaton
 from clustering import FUNCTION_NAMES
-from evaluation import evaluate_functions, evaluate_network, network_config
 from rnn_models import RecurrentClassifier
+from stateclusters.evaluation.network import evaluate_functions, evaluate_network, network_config
 
 TWO_STATES = np.array(["q0", "q1"] * 20)
 

@@ -7,7 +7,7 @@ import pytest
 
 from automata.context_free import CONTEXT_FREE_NAMES, get_context_free_automaton
 from automata.pda import Pda
-from errors import AutomatonError
+from stateclusters.base.errors import AutomatonError
 
 # ---------------------------------------------------------------- independent membership checks
 

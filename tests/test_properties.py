@@ -18,8 +18,8 @@ from ambiguity import ambiguity_from_labels, compute_ambiguity, state_cluster_ma
 from automata import DOT_DIR, automaton_kind, input_alphabet
 from automata.context_free import get_context_free_automaton
 from automata.dot_loading import load_dot_automaton
-from automaton_runs import trace_words
-from errors import UserError
+from stateclusters.base.errors import UserError
+from stateclusters.words.runs import trace_words
 
 FAST = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -2,9 +2,19 @@ import numpy as np
 import pytest
 import torch
 
-from errors import CheckpointError, UserError
-from rnn_models import (RNN_TYPES, NetworkConfig, RecurrentClassifier, hidden_states, length_buckets, precise_copy,
-                        load_checkpoint, prefix_predictions, resolve_device, save_checkpoint)
+from rnn_models import (
+    RNN_TYPES,
+    NetworkConfig,
+    RecurrentClassifier,
+    hidden_states,
+    length_buckets,
+    load_checkpoint,
+    precise_copy,
+    prefix_predictions,
+    resolve_device,
+    save_checkpoint,
+)
+from stateclusters.base.errors import CheckpointError, UserError
 
 ALPHABET = ("a", "b", "c")
 CLASSES = ("False", "True")
@@ -138,8 +148,8 @@ def test_unknown_architecture_and_missing_cuda_are_user_errors():
 
 def test_training_twice_with_one_seed_gives_identical_weights():
     from automata import get_automaton
-    from evaluation import network_config, training_words, validation_words
     from rnn_models import TrainingConfig, train_network
+    from stateclusters.evaluation.network import network_config, training_words, validation_words
     automaton = get_automaton("tomita3")
     config = network_config(automaton, "lstm", 5, num_layers=2)   # two layers: dropout draws random numbers too
     train, validation = training_words(automaton, 4, 400), validation_words(automaton, 4, 100)

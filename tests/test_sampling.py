@@ -1,8 +1,8 @@
 import numpy as np
 
 from automata import get_automaton
-from automaton_runs import trace_words
-from sampling import conformance_words, sample_words, words_per_length
+from stateclusters.words.runs import trace_words
+from stateclusters.words.sampling import conformance_words, sample_words, words_per_length
 
 
 def test_length_counts_follow_the_formula_when_nothing_is_capped():

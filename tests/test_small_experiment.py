@@ -1,11 +1,11 @@
 import pickle
 
 import pytest
+from script_runs import SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
 
 import run_small_experiment
-from cli import EXIT_TERMINATED
 from clustering import FUNCTION_NAMES
-from script_runs import SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
+from stateclusters.base.cli import EXIT_TERMINATED
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import pytest
 matplotlib.use("Agg")
 
 import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
-from cli import run_cli  # noqa: E402
-from errors import ResultFileError  # noqa: E402
-from results import write_results  # noqa: E402
+from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.base.errors import ResultFileError  # noqa: E402
+from stateclusters.results.files import write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "statistics_computation.py"
@@ -185,7 +185,7 @@ def test_filters_change_n_and_name_the_files(results_dir, tmp_path, capsys):
 
 
 def test_pgf_text_is_latex_escaped():
-    import statistics_figures as figures
+    import stateclusters.figures.statistics as figures
     data = figures.FigureData(
         set_name="regular", pda_set="stackless", metric="wamb", filters="rnn: all", n_networks=4,
         values=stats.metric_values(AMBIGUITY, REGULAR_KEYS, "wamb"),

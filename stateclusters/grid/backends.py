@@ -14,8 +14,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing import get_context
 
-from errors import UserError
-from grid_jobs import JobSpec, failed_record, one_line, run_job
+from stateclusters.base.errors import UserError
+from stateclusters.grid.jobs import JobSpec, failed_record, one_line, run_job
 
 WORKER_DIED = "the worker process died (a crash or out of memory)"
 
@@ -39,7 +39,7 @@ def _worker_context():
         context = get_context("forkserver")
     except ValueError:
         return get_context("spawn")
-    context.set_forkserver_preload(["grid_jobs"])
+    context.set_forkserver_preload(["stateclusters.grid.jobs"])
     return context
 
 
@@ -104,7 +104,7 @@ def _record_of(future, spec: JobSpec) -> dict:
 @contextmanager
 def _dask_client(workers: int, scheduler: str | None):
     """A client of the cluster at `scheduler`, or of a LocalCluster of single-threaded worker processes."""
-    from dask.distributed import Client, LocalCluster   # imported here: only this backend needs Dask
+    from dask.distributed import Client, LocalCluster  # imported here: only this backend needs Dask
     if scheduler:
         try:
             client = Client(scheduler, timeout="30s")

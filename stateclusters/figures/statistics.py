@@ -10,11 +10,11 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
-from atomic_io import atomic_write
 from clustering import FAMILIES, FUNCTIONS
-from errors import UserError
 from rnn_models import RNN_TYPES
+from stateclusters.base.atomic_io import atomic_write
+from stateclusters.base.errors import UserError
+from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 
 FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
 FAMILY_LABELS = {"linear": "linear probes", "k_means": "k-means", "DBSCAN": "DBSCAN", "OPTICS": "OPTICS",

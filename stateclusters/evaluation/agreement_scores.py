@@ -5,8 +5,12 @@ The state labels are the reference ("true" classes), the cluster labels the pred
 cluster, as it does for the ambiguity and the number of clusters.
 """
 import numpy as np
-from sklearn.metrics import (adjusted_mutual_info_score, adjusted_rand_score, homogeneity_completeness_v_measure,
-                             normalized_mutual_info_score)
+from sklearn.metrics import (
+    adjusted_mutual_info_score,
+    adjusted_rand_score,
+    homogeneity_completeness_v_measure,
+    normalized_mutual_info_score,
+)
 
 from ambiguity import contingency_matrix
 

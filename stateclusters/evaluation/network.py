@@ -9,15 +9,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agreement_scores import agreement_scores
 from ambiguity import ambiguity_from_labels
 from automata import input_alphabet, is_context_free
 from automata.tables import compile_table
-from automaton_runs import PrefixTrace, labelings_for, trace_words
 from clustering import HiddenStateClusterer, cluster_hidden_states
-from rnn_models import (NetworkConfig, RecurrentClassifier, TrainingConfig, class_indices, hidden_states,
-                        load_checkpoint, prefix_predictions, save_checkpoint, train_network)
-from sampling import TRAINING_WORDS, VALIDATION_WORDS, WordSet, conformance_words, sample_words
+from rnn_models import (
+    NetworkConfig,
+    RecurrentClassifier,
+    TrainingConfig,
+    class_indices,
+    hidden_states,
+    load_checkpoint,
+    prefix_predictions,
+    save_checkpoint,
+    train_network,
+)
+from stateclusters.evaluation.agreement_scores import agreement_scores
+from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
+from stateclusters.words.sampling import TRAINING_WORDS, VALIDATION_WORDS, WordSet, conformance_words, sample_words
 
 CONFORMANCE_WORDS = 10_000
 

@@ -13,11 +13,11 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from PIL import Image   # Pillow is a dependency of matplotlib
+from PIL import Image  # Pillow is a dependency of matplotlib
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
-from atomic_io import atomic_write
+from stateclusters.base.atomic_io import atomic_write
 
 PROJECTIONS = ("pca", "tsne")
 MAX_PLOTTED_POINTS = 20_000     # more are subsampled (seeded) for drawing

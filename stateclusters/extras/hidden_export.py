@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from atomic_io import atomic_write
-from automaton_runs import PrefixTrace
+from stateclusters.base.atomic_io import atomic_write
+from stateclusters.words.runs import PrefixTrace
 
 LABELS_PREFIX = "labels_"
 METADATA = ("automaton", "rnn", "hidden", "layers", "seed", "labeling")

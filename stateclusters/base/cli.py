@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from errors import UserError
+from stateclusters.base.errors import UserError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130   # 128 + SIGINT, what a shell reports for Ctrl-C

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from automata import input_alphabet, is_context_free
-from automaton_runs import trace_words
+from stateclusters.words.runs import trace_words
 
 MAX_TRAINING_LENGTH = 14
 TRAINING_WORDS = 50_000

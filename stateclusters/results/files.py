@@ -3,8 +3,8 @@ import pickle
 import zlib
 from pathlib import Path
 
-from atomic_io import atomic_pickle
-from errors import ResultFileError
+from stateclusters.base.atomic_io import atomic_pickle
+from stateclusters.base.errors import ResultFileError
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"

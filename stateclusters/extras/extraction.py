@@ -11,15 +11,27 @@ import numpy as np
 from aalpy.automata import MooreMachine
 
 from automata import is_context_free
-from automaton_runs import labelings_for, trace_words
-from cluster_automaton import (ExtractionReport, build_cluster_automaton, compare_with_ground_truth,
-                               empty_word_output, ground_truth_machine, prefix_predecessors)
 from clustering import HiddenStateClusterer
-from errors import ResultFileError
-from evaluation import CONFORMANCE_WORDS, automaton_size, failure_reason, k_multiplier, validation_states
-from results import EXTRACTION_FILE, read_pickle
 from rnn_models import RecurrentClassifier, prefix_predictions
-from sampling import WordSet, conformance_words
+from stateclusters.base.errors import ResultFileError
+from stateclusters.evaluation.network import (
+    CONFORMANCE_WORDS,
+    automaton_size,
+    failure_reason,
+    k_multiplier,
+    validation_states,
+)
+from stateclusters.extras.cluster_automaton import (
+    ExtractionReport,
+    build_cluster_automaton,
+    compare_with_ground_truth,
+    empty_word_output,
+    ground_truth_machine,
+    prefix_predecessors,
+)
+from stateclusters.results.files import EXTRACTION_FILE, read_pickle
+from stateclusters.words.runs import labelings_for, trace_words
+from stateclusters.words.sampling import WordSet, conformance_words
 
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
 

@@ -14,14 +14,14 @@ from pathlib import Path
 import torch
 from threadpoolctl import threadpool_limits
 
-from atomic_io import atomic_pickle
 from automata import get_automaton
-from errors import ResultFileError
-from evaluation import evaluate_network, network_config, train_or_load, validation_words
-from extraction import extract_network
-from length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
-from results import network_name, network_seed, read_pickle, result_key
 from rnn_models import TrainingConfig, resolve_device
+from stateclusters.base.atomic_io import atomic_pickle
+from stateclusters.base.errors import ResultFileError
+from stateclusters.evaluation.network import evaluate_network, network_config, train_or_load, validation_words
+from stateclusters.extras.extraction import extract_network
+from stateclusters.extras.length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
+from stateclusters.results.files import network_name, network_seed, read_pickle, result_key
 
 RECORD_FORMAT = 1
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"

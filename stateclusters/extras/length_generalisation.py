@@ -22,11 +22,17 @@ from sklearn.metrics import pairwise_distances_argmin, pairwise_distances_chunke
 from sklearn.neighbors import NearestNeighbors
 
 from ambiguity import ambiguity_from_labels
-from automaton_runs import PrefixTrace, labelings_for, trace_words
 from clustering import HiddenStateClusterer, get_function, kmeans_k
-from evaluation import automaton_size, failure_reason, k_multiplier, validation_states, validation_words
 from rnn_models import RecurrentClassifier, hidden_states
-from sampling import MAX_TRAINING_LENGTH, VALIDATION_WORDS, words_of_each_length
+from stateclusters.evaluation.network import (
+    automaton_size,
+    failure_reason,
+    k_multiplier,
+    validation_states,
+    validation_words,
+)
+from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
+from stateclusters.words.sampling import MAX_TRAINING_LENGTH, VALIDATION_WORDS, words_of_each_length
 
 MAX_LENGTH = 50
 WORDS_PER_LENGTH = 200
