@@ -1,28 +1,18 @@
-"""The 19 abstraction functions of SPEC §6: hidden-state vectors in, one cluster label per vector out.
+"""The 19 abstraction functions (docs/contract.md, Functions): hidden-state vectors in, a cluster label per vector out.
 
-Every function is one row of FUNCTIONS. `lda` and `lr` are supervised probes (their
-prediction is the cluster); the others cluster without seeing the state labels.
+Every function is one row of FUNCTIONS, and `Abstraction` applies a row in scikit-learn's shape: fit on one
+network's hidden states (and state labels, for the probes), then label those vectors (`labels_`) or new ones
+(`predict`). `lda` and `lr` are supervised probes (their prediction is the cluster); the others cluster without
+seeing the state labels.
 """
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans, estimate_bandwidth, kmeans_plusplus
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import pairwise_distances_argmin
+from sklearn.metrics import pairwise_distances_argmin, pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils.extmath import row_norms
 
+from stateclusters.base.clusterer import HiddenStateClusterer
 from stateclusters.base.errors import UserError
-from stateclusters.base.fast_clustering import (
-    DistinctVectors,
-    dbscan_labels_and_cores,
-    distinct_vectors,
-    estimate_bandwidth_all,
-    mean_shift_centers,
-    optics_labels,
-)
 
 
 @dataclass(frozen=True)
@@ -59,15 +49,13 @@ FUNCTIONS = (
 )
 FUNCTION_NAMES = tuple(function.name for function in FUNCTIONS)
 FAMILIES = ("linear", "k_means", "DBSCAN", "OPTICS", "mean_shift")
-DBSCAN_MIN_SAMPLES = 5
-KMEANS_TOL = 1e-4       # scikit-learn's default
+FIT_FRACTION = 0.25   # OPTICS and mean shift are fitted on the first quarter of the vectors (their cost)
+# How an abstraction function can fail on one network's vectors: recorded as that function's result, not raised.
+FUNCTION_FAILURES = (ValueError, MemoryError, ArithmeticError)
+NON_FINITE_LABEL = "non-finite"   # the one cluster of new vectors that no distance can place
+DISTANCE_MEMORY_MB = 64           # bounds the distance blocks when labelling new vectors by DBSCAN's border rule
 
 
-@dataclass(frozen=True)
-class Clustering:
-    """Cluster label of every vector; DBSCAN/OPTICS noise (-1) counts as one cluster."""
-    cluster_labels: np.ndarray
-    n_clusters: int
 
 
 def get_function(name: str) -> AbstractionFunction:
@@ -89,184 +77,127 @@ def parse_function_names(text: str) -> list[str]:
 
 
 def kmeans_k(function: AbstractionFunction, n_states: int, k_multiplier: int = 1) -> int:
-    """k for a k-means function: from |Q|, times 3 or |Σ| for the stack labelings (SPEC §6)."""
+    """k for a k-means function: from |Q|, times the labeling's multiplier (see labeling_k_multiplier)."""
     return max(1, int(function.k_factor * n_states + function.k_offset)) * k_multiplier
 
 
-def mean_shift_bandwidth(hidden_states: np.ndarray, random_state: int = 0,
-                         n_samples: int | None = None) -> float:
-    """scikit-learn's estimate_bandwidth of the vectors: of all of them (SPEC §6), or of a random sample."""
-    if n_samples is not None and n_samples < len(hidden_states):
-        return float(estimate_bandwidth(hidden_states, n_samples=n_samples, random_state=random_state))
-    return estimate_bandwidth_all(distinct_vectors(hidden_states))
+def labeling_k_multiplier(labeling: str, n_letters: int) -> int:
+    """The k-means k is multiplied by 3 for stack_size and by |Σ| for top_of_stack (docs/contract.md, Functions)."""
+    return {"stack_size": 3, "top_of_stack": n_letters}.get(labeling, 1)
 
 
-def check_finite(hidden_states: np.ndarray) -> None:
-    """Refuse NaN/inf vectors (exploding relu networks) with a clear reason."""
-    if not np.isfinite(hidden_states).all():
-        raise ValueError("hidden states contain NaN or inf (the network's activations exploded)")
+def dbscan_radii(function_names) -> tuple[float, ...]:
+    """The DBSCAN radii among these functions, to be computed in one pass."""
+    return tuple(sorted({get_function(name).eps for name in function_names if get_function(name).family == "DBSCAN"}))
 
 
-class HiddenStateClusterer:
-    """The abstraction functions on one network's vectors, each clustering computed once.
+def shared_clusterer(hidden_states: np.ndarray, function_names=FUNCTION_NAMES, *, random_state: int = 0,
+                     fit_fraction: float = FIT_FRACTION, bandwidth: float | None = None) -> HiddenStateClusterer:
+    """The cached clusterings of one network's vectors, for abstractions of these functions to share."""
+    return HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
+                                bandwidth=bandwidth, dbscan_radii=dbscan_radii(function_names))
 
-    The vectors are deduplicated once (validation words share prefixes, so most vectors repeat); the
-    unsupervised clusterings do not depend on the labeling and are reused across labelings; the five
-    DBSCAN radii share one pass over the distances; the mean-shift bandwidth is estimated once. Every
-    result equals scikit-learn's on the full list of vectors (see fast_clustering).
+
+class Abstraction:
+    """One abstraction function as an estimator: fit on hidden states, label them (`labels_`) and new vectors.
+
+    n_states is |Q|; k_multiplier is the labeling's (labeling_k_multiplier). New vectors are labelled as the
+    vectors a function was not fitted on: probes and k-means predict, mean shift takes the nearest centre,
+    OPTICS the label of the nearest fitted vector, DBSCAN its border-point rule (the lowest-numbered cluster
+    among the core vectors within eps, else noise).
     """
 
-    def __init__(self, hidden_states: np.ndarray, *, random_state: int = 0, fit_fraction: float = 0.25,
-                 bandwidth: float | None = None, function_names=FUNCTION_NAMES):
-        check_finite(hidden_states)
-        if not 0 < fit_fraction <= 1:
-            raise UserError(f"fit fraction must be in (0, 1], got {fit_fraction}")
-        self.hidden_states = hidden_states
-        self.distinct = distinct_vectors(hidden_states)
-        self.n_fit = max(1, int(len(hidden_states) * fit_fraction))
+    def __init__(self, name: str, n_states: int = 1, k_multiplier: int = 1, random_state: int = 0,
+                 fit_fraction: float = FIT_FRACTION):
+        self.name = name
+        self.n_states = n_states
+        self.k_multiplier = k_multiplier
         self.random_state = random_state
-        self._bandwidth = bandwidth
-        self._dbscan_eps = sorted({get_function(name).eps for name in function_names
-                                   if get_function(name).family == "DBSCAN"})
-        self._labels = {}   # (function name, k) -> cluster label of every vector
-        self._dbscan_cores = {}   # eps -> whether each distinct vector is a core point
-        self._mean_shift_centres = {}   # function name -> its cluster centres
-        self._probes = {}   # (probe name, labels' dtype, labels' digest) -> fitted probe (None: one state)
-        self._k_means_models = {}   # k -> fitted KMeans
+        self.fit_fraction = fit_fraction
 
-    def bandwidth(self) -> float:
-        """estimate_bandwidth of all vectors, computed on first use."""
-        if self._bandwidth is None:
-            self._bandwidth = estimate_bandwidth_all(self.distinct)
-        return self._bandwidth
-
-    def cluster(self, name: str, state_labels: np.ndarray, n_states: int, k_multiplier: int = 1) -> Clustering:
-        """Apply abstraction function `name` and return the cluster label of every vector."""
-        function = get_function(name)
-        if function.family == "linear":
-            probe = self.linear_probe(function.name, state_labels)
-            # A probe of one state (None) has nothing to separate: every vector is in the one class.
-            labels = np.zeros(len(self.hidden_states), dtype=np.int64) if probe is None else probe.predict(
-                self.hidden_states)
+    def fit(self, hidden_states: np.ndarray, state_labels=None, clusterer: HiddenStateClusterer | None = None):
+        """Fit on the vectors (and state labels, for lda and lr); pass a shared_clusterer of them to reuse work."""
+        self.function_ = get_function(self.name)
+        if clusterer is None:
+            clusterer = shared_clusterer(hidden_states, (self.name,), random_state=self.random_state,
+                                         fit_fraction=self.fit_fraction)
+        family = self.function_.family
+        if family == "linear":
+            self.probe_ = clusterer.linear_probe(self.name, state_labels)
+            labels = self._predict_finite(hidden_states)
+        elif family == "k_means":
+            self.k_ = kmeans_k(self.function_, self.n_states, self.k_multiplier)
+            self.model_ = clusterer.k_means(self.k_)
+            labels = clusterer.distinct.expand(self.model_.labels_)
+        elif family == "DBSCAN":
+            distinct_labels, is_core = clusterer.dbscan(self.function_.eps)
+            labels = clusterer.distinct.expand(distinct_labels)
+            self.core_vectors_ = clusterer.distinct.vectors[is_core]
+            self.core_clusters_ = distinct_labels[is_core]
+        elif family == "OPTICS":
+            labels = clusterer.optics()
+            self.fitted_vectors_ = clusterer.hidden_states[:clusterer.n_fit]
+            self.fitted_labels_ = labels[:clusterer.n_fit]
         else:
-            k = kmeans_k(function, n_states, k_multiplier) if function.family == "k_means" else 0
-            key = (function.name if function.family != "k_means" else "k_means", k)
-            if key not in self._labels:
-                self._labels[key] = self._unsupervised(function, k)
-            labels = self._labels[key]
-        return Clustering(np.asarray(labels), int(len(np.unique(labels))))
+            self.centres_ = clusterer.mean_shift_centres(self.function_.bandwidth_divisor)
+            labels = clusterer.mean_shift_labels(self.function_.bandwidth_divisor)
+        self.labels_ = np.asarray(labels)
+        self.n_clusters_ = int(len(np.unique(self.labels_)))
+        return self
 
-    def linear_probe(self, name: str, state_labels: np.ndarray):
-        """The lda or lr probe fitted to these state labels (once per labeling); None for a single state."""
-        state_labels = np.asarray(state_labels)
-        key = (name, state_labels.dtype.str, hashlib.sha1(state_labels.tobytes()).hexdigest())
-        if key not in self._probes:
-            self._probes[key] = linear_probe_model(name, self.hidden_states, state_labels, self.random_state)
-        return self._probes[key]
+    def fit_predict(self, hidden_states: np.ndarray, state_labels=None, clusterer=None) -> np.ndarray:
+        return self.fit(hidden_states, state_labels, clusterer).labels_
 
-    def k_means(self, k: int) -> KMeans:
-        """The KMeans with k clusters of these vectors (fitted once; labels_ per distinct vector)."""
-        if k not in self._k_means_models:
-            self._k_means_models[k] = k_means_model(self.hidden_states, self.distinct, k, self.random_state)
-        return self._k_means_models[k]
+    def predict(self, vectors: np.ndarray) -> np.ndarray:
+        """Cluster labels of new vectors; non-finite ones (an exploded network) form one cluster of their own."""
+        finite = np.isfinite(vectors).all(axis=1)
+        if finite.all():
+            return np.asarray(self._predict_finite(vectors))
+        # Probes predict state names, the clusterings numbers: as text both can share an array with this label.
+        labels = np.full(len(vectors), NON_FINITE_LABEL, dtype=object)
+        if finite.any():
+            labels[finite] = np.asarray(self._predict_finite(vectors[finite])).astype(str)
+        return labels.astype(str)
 
-    def dbscan_core_points(self, name: str) -> np.ndarray:
-        """Whether each distinct vector is a core point of DBSCAN function `name` (its clustering, computed once)."""
-        function = get_function(name)
-        if function.eps not in self._dbscan_cores:
-            self._unsupervised(function, 0)
-        return self._dbscan_cores[function.eps]
+    def _predict_finite(self, vectors: np.ndarray) -> np.ndarray:
+        family = self.function_.family
+        if family == "linear":
+            # A probe of one state (None) has nothing to separate: every vector is in the one class.
+            return np.zeros(len(vectors), dtype=np.int64) if self.probe_ is None else self.probe_.predict(vectors)
+        if family == "k_means":
+            return self.model_.predict(vectors)
+        if family == "mean_shift":
+            return pairwise_distances_argmin(vectors, self.centres_)
+        if family == "OPTICS":
+            nearest = NearestNeighbors(n_neighbors=1).fit(self.fitted_vectors_).kneighbors(
+                vectors, return_distance=False)
+            return self.fitted_labels_[nearest[:, 0]]
+        return self._border_point_labels(vectors)
 
-    def _unsupervised(self, function: AbstractionFunction, k: int) -> np.ndarray:
-        if function.family == "k_means":
-            return self.distinct.expand(self.k_means(k).labels_)
-        if function.family == "DBSCAN":
-            eps_values = sorted(set(self._dbscan_eps) | {function.eps})
-            computed, cores = dbscan_labels_and_cores(self.distinct, eps_values, DBSCAN_MIN_SAMPLES)
-            for eps, labels in computed.items():
-                self._labels.setdefault((_dbscan_name(eps), 0), self.distinct.expand(labels))
-                self._dbscan_cores.setdefault(eps, cores[eps])
-            return self._labels[(function.name, 0)]
-        if function.family == "OPTICS":
-            return _optics(self.hidden_states[:self.n_fit], self.distinct.head(self.n_fit), self.distinct)
-        # MeanShift.fit on the first rows, then predict for all: the nearest centre.
-        return self.distinct.expand(pairwise_distances_argmin(self.distinct.vectors,
-                                                              self.mean_shift_centres(function.name)))
+    def _border_point_labels(self, vectors: np.ndarray) -> np.ndarray:
+        if len(self.core_vectors_) == 0:
+            return np.full(len(vectors), -1)
+        no_cluster = np.iinfo(np.int64).max
 
-    def mean_shift_centres(self, name: str) -> np.ndarray:
-        """Cluster centres of mean-shift function `name` fitted on the first rows (computed once)."""
-        function = get_function(name)
-        if function.name not in self._mean_shift_centres:
-            bandwidth = self.bandwidth() / function.bandwidth_divisor
-            if bandwidth <= 0:
-                raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
-            self._mean_shift_centres[function.name] = mean_shift_centers(self.distinct.head(self.n_fit), bandwidth)
-        return self._mean_shift_centres[function.name]
+        def lowest_cluster_within_eps(distances, start):
+            return np.where(distances <= self.function_.eps, self.core_clusters_[None, :], no_cluster).min(axis=1)
+
+        lowest = np.concatenate(list(pairwise_distances_chunked(
+            vectors, self.core_vectors_, reduce_func=lowest_cluster_within_eps, working_memory=DISTANCE_MEMORY_MB)))
+        return np.where(lowest == no_cluster, -1, lowest)
 
 
-def _dbscan_name(eps: float) -> str:
-    return next(function.name for function in FUNCTIONS if function.family == "DBSCAN" and function.eps == eps)
+@dataclass(frozen=True)
+class Clustering:
+    """Cluster label of every vector; DBSCAN/OPTICS noise (-1) counts as one cluster."""
+    cluster_labels: np.ndarray
+    n_clusters: int
 
 
-def cluster_hidden_states(name: str, hidden_states: np.ndarray, state_labels: np.ndarray, n_states: int, *,
-                          k_multiplier: int = 1, random_state: int = 0, fit_fraction: float = 0.25,
-                          bandwidth: float | None = None,
+def cluster_hidden_states(name: str, hidden_states: np.ndarray, state_labels, n_states: int, *,
+                          k_multiplier: int = 1, random_state: int = 0, fit_fraction: float = FIT_FRACTION,
                           clusterer: HiddenStateClusterer | None = None) -> Clustering:
-    """Apply abstraction function `name` to the vectors and return their cluster labels.
-
-    `clusterer`, a HiddenStateClusterer made from these same vectors (with this random_state and
-    fit_fraction), lets repeated calls share its work.
-    """
-    if clusterer is None:
-        clusterer = HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
-                                         bandwidth=bandwidth, function_names=(name,))
-    return clusterer.cluster(name, state_labels, n_states, k_multiplier)
-
-
-def linear_probe_model(name: str, hidden_states, state_labels, random_state: int):
-    """The fitted lda or lr probe; None when there is only one state label (scikit-learn refuses to fit)."""
-    if len(np.unique(state_labels)) < 2:
-        return None
-    if name == "lda":
-        probe = LinearDiscriminantAnalysis(solver="svd")
-    else:
-        probe = LogisticRegression(solver="saga", max_iter=1000, random_state=random_state)
-    try:
-        return probe.fit(hidden_states, state_labels)
-    except IndexError:
-        # scikit-learn's LDA indexes an empty array when the vectors do not vary within any state.
-        raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
-
-
-def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> KMeans:
-    """KMeans(k, k-means++, random_state) fitted to hidden_states: labels_ per distinct vector, predict for new ones.
-
-    The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
-    the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which
-    moves the centres exactly as the repeated vectors would, with the same stopping tolerance.
-    """
-    # More clusters than distinct vectors cannot be formed; cap k there (documented in the README).
-    k = min(k, len(distinct))
-    mean = hidden_states.mean(axis=0)
-    centred = hidden_states - mean
-    centres, _ = kmeans_plusplus(centred, k, x_squared_norms=row_norms(centred, squared=True),
-                                 random_state=random_state)
-    # KMeans scales tol by the mean variance of the rows it is given; give it that of all vectors.
-    distinct_variance = np.mean(np.var(distinct.vectors, axis=0))
-    tol = KMEANS_TOL * np.mean(np.var(hidden_states, axis=0)) / distinct_variance if distinct_variance > 0 else 0
-    model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
-    return model.fit(distinct.vectors, sample_weight=distinct.counts)
-
-
-def _optics(fitted, fit: DistinctVectors, distinct: DistinctVectors) -> np.ndarray:
-    """OPTICS on the fitted vectors; every other vector joins the cluster of its nearest fitted vector.
-
-    The nearest fitted vector is found as before, among all fitted vectors (copies of one vector can carry
-    different OPTICS labels, and scikit-learn's choice among equal copies is kept), but once per distinct
-    vector.
-    """
-    fitted_labels = optics_labels(fitted, fit)
-    nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(distinct.vectors, return_distance=False)
-    labels = distinct.expand(fitted_labels[nearest[:, 0]])
-    labels[:len(fitted)] = fitted_labels
-    return labels
+    """Apply abstraction function `name` to the vectors: Abstraction(...).fit, as plain data."""
+    abstraction = Abstraction(name, n_states, k_multiplier, random_state, fit_fraction).fit(
+        hidden_states, state_labels, clusterer)
+    return Clustering(abstraction.labels_, abstraction.n_clusters_)

@@ -7,22 +7,16 @@ from tqdm import tqdm
 
 from ambiguity import ambiguity_from_labels, state_cluster_map
 from automata import get_automaton
-from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, parse_function_names
-from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, prefix_predictions, resolve_device
+from clustering import FUNCTION_NAMES, get_function, parse_function_names
+from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
 from stateclusters.base.cli import positive_int, run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.agreement_scores import agreement_scores
-from stateclusters.evaluation.network import (
-    CONFORMANCE_WORDS,
-    automaton_size,
-    conformance_accuracy,
-    k_multiplier,
-    network_config,
-    train_or_load,
-    validation_states,
-    validation_words,
-)
-from stateclusters.extras.extraction import describe_report, extract_automaton, extraction_inputs
+from stateclusters.evaluation.network import conformance_accuracy
+from stateclusters.evaluation.network_data import NetworkData, automaton_size
+from stateclusters.evaluation.training import network_config, train_or_load
+from stateclusters.extras.extraction import extract_automaton, extraction_inputs
+from stateclusters.extras.extraction_report import describe_report
 from stateclusters.extras.hidden_export import export_arrays, write_hidden_export
 from stateclusters.extras.length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
 from stateclusters.extras.training_snapshots import (
@@ -39,9 +33,9 @@ from stateclusters.figures.hidden_states import (
     write_epoch_pictures,
     write_state_picture,
 )
-from stateclusters.results.files import network_name
+from stateclusters.results.files import NetworkId
 from stateclusters.words.runs import PDA_LABELINGS, labelings_for
-from stateclusters.words.sampling import TRAINING_WORDS, VALIDATION_WORDS
+from stateclusters.words.sampling import CONFORMANCE_WORDS, TRAINING_WORDS, VALIDATION_WORDS
 
 REPO = Path(__file__).resolve().parent
 
@@ -111,21 +105,21 @@ def exported_functions(args) -> list[str]:
     return list(dict.fromkeys([args.function, *extra]))
 
 
-def export_hidden(args, function_names, model, automaton, validation, vectors, trace, labeling: str,
-                  clusterer: HiddenStateClusterer) -> None:
+def export_hidden(args, function_names, data: NetworkData, labeling: str) -> None:
     """Cluster with every exported function (sharing the clusterer's work) and write the .npz file."""
-    state_labels = trace.state_labels(labeling)
+    state_labels = data.state_labels(labeling)
     function_labels = {}
     for name in tqdm(function_names, desc="export", unit="function", leave=False):
-        function_labels[name] = cluster_hidden_states(
-            name, vectors, state_labels, automaton_size(automaton), k_multiplier=k_multiplier(labeling, automaton),
-            random_state=args.seed, clusterer=clusterer).cluster_labels
-    predicted = np.asarray(model.config.output_classes)[prefix_predictions(model, validation.letters)]
+        function_labels[name] = data.abstraction(name, labeling).fit_predict(data.hidden_states, state_labels,
+                                                                              data.clusterer())
+    validation = data.validation
+    predicted = np.asarray(data.model.config.output_classes)[data.validation_predictions]
     metadata = {"automaton": args.automaton, "rnn": args.rnn, "hidden": args.hidden, "layers": args.layers,
                 "seed": args.seed, "labeling": labeling}
-    write_hidden_export(args.export_hidden, export_arrays(vectors, trace, validation.letters, validation.alphabet,
-                                                          state_labels, predicted, function_labels, metadata))
-    print(f"exported {len(vectors)} hidden states with the labels of {len(function_labels)} function(s) "
+    write_hidden_export(args.export_hidden, export_arrays(data.hidden_states, data.validation_trace,
+                                                          validation.letters, validation.alphabet, state_labels,
+                                                          predicted, function_labels, metadata))
+    print(f"exported {len(data.hidden_states)} hidden states with the labels of {len(function_labels)} function(s) "
           f"to {args.export_hidden}")
 
 
@@ -142,33 +136,26 @@ def main(argv=None) -> int:
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
     snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
     model = obtain_network(args, automaton, config, device, snapshots)
-    accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
-    print(f"conformance accuracy: {accuracy:.4f}")
+    data = NetworkData(model, automaton, args.seed, args.validation_words, args.conformance_words)
+    print(f"conformance accuracy: {conformance_accuracy(data):.4f}")
 
-    validation = validation_words(automaton, args.seed, args.validation_words)
-    vectors, trace = validation_states(model, automaton, validation)
-    state_labels = trace.state_labels(labeling)
-    # One clusterer for the shown function and the exported ones: their shared work is done once.
-    clusterer = HiddenStateClusterer(vectors, random_state=args.seed, function_names=[args.function, *export_names])
-    clustering = cluster_hidden_states(args.function, vectors, state_labels, automaton_size(automaton),
-                                       k_multiplier=k_multiplier(labeling, automaton), random_state=args.seed,
-                                       clusterer=clusterer)
+    state_labels = data.state_labels(labeling)
+    clustering = data.abstraction(args.function, labeling).fit(data.hidden_states, state_labels, data.clusterer())
     print_clustering(args.function, labeling, state_labels, clustering)
     if args.export_hidden is not None:
-        export_hidden(args, export_names, model, automaton, validation, vectors, trace, labeling, clusterer)
-    scores = agreement_scores(state_labels, clustering.cluster_labels)
+        export_hidden(args, export_names, data, labeling)
+    scores = agreement_scores(state_labels, clustering.labels_)
     print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
-    amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
+    amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.labels_)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
     if args.extract:
-        inputs = extraction_inputs(model, automaton, validation, args.conformance_words, seed=args.seed)
-        print(describe_report(args.function, extract_automaton(inputs, clustering.cluster_labels),
+        print(describe_report(args.function, extract_automaton(extraction_inputs(data), clustering.labels_),
                               args.conformance_words))
     if args.length_generalisation:
-        print(format_length_table(length_bucket_table(model, automaton, args.function, labeling, vectors, state_labels,
-                                                      seed=args.seed, n_per_length=args.length_words), args.function))
+        print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),
+                                  args.function))
     if args.plot:
-        draw_pictures(args, snapshots, automaton, labeling, validation, vectors, state_labels, clustering, wamb)
+        draw_pictures(args, snapshots, data, labeling, clustering, wamb)
     return 0
 
 
@@ -180,7 +167,7 @@ def language_name(automaton: str) -> str:
 def obtain_network(args, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
     language = language_name(args.automaton)
-    checkpoint = args.checkpoint_dir / f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}.pt"
+    checkpoint = args.checkpoint_dir / f"{NetworkId(language, args.rnn, args.layers, args.hidden, args.seed).name}.pt"
     if snapshots is None:
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
               f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
@@ -200,24 +187,24 @@ def obtain_network(args, automaton, config, device, snapshots: Path | None):
 
 
 def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:
-    print(f"{function} on {len(state_labels)} hidden states ({labeling} labels): {clustering.n_clusters} clusters")
+    print(f"{function} on {len(state_labels)} hidden states ({labeling} labels): {clustering.n_clusters_} clusters")
     print("state -> {cluster: count}")
-    for state, counts in sorted(state_cluster_map(state_labels, clustering.cluster_labels).items()):
+    for state, counts in sorted(state_cluster_map(state_labels, clustering.labels_).items()):
         print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
 
 
-def draw_pictures(args, snapshots, automaton, labeling, validation, vectors, state_labels, clustering,
-                  wamb: float) -> None:
+def draw_pictures(args, snapshots, data: NetworkData, labeling: str, clustering, wamb: float) -> None:
     """--plot's state/cluster picture and, with --plot-epochs, the pictures of the snapshots."""
     language = language_name(args.automaton)
     title = f"{language}: {args.rnn}, {args.layers}x{args.hidden}, seed {args.seed}, {labeling} labels"
-    written = [write_state_picture(args.plot, vectors, state_labels, clustering.cluster_labels,
+    state_labels = data.state_labels(labeling)
+    written = [write_state_picture(args.plot, data.hidden_states, state_labels, clustering.labels_,
                                    projection=args.projection, seed=args.seed,
                                    state_title=f"automaton states ({len(set(state_labels.tolist()))})",
-                                   cluster_title=f"{args.function}: {clustering.n_clusters} clusters, "
+                                   cluster_title=f"{args.function}: {clustering.n_clusters_} clusters, "
                                    f"wamb {wamb:.3f}", title=title)]
     if snapshots is not None:
-        written += write_epoch_plots(args, snapshots, validation, state_labels, automaton, labeling, title)
+        written += write_epoch_plots(args, snapshots, data, labeling, title)
     print("pictures: " + ", ".join(str(path) for path in written))
 
 
@@ -232,11 +219,11 @@ def snapshot_folder(plot: Path) -> Path:
     return plot.with_name(f"{plot.stem}_epochs")
 
 
-def write_epoch_plots(args, snapshots: Path, validation, state_labels, automaton, labeling, title) -> list[Path]:
+def write_epoch_plots(args, snapshots: Path, data: NetworkData, labeling: str, title: str) -> list[Path]:
     """The grid and the GIF of the snapshots' validation hidden states (the same seeded rows in every one)."""
+    state_labels = data.state_labels(labeling)
     rows = plotted_rows(len(state_labels), MAX_PLOTTED_POINTS, args.seed)
-    states = snapshot_states(snapshots, validation, state_labels, args.function, automaton_size(automaton), rows,
-                             multiplier=k_multiplier(labeling, automaton), seed=args.seed)
+    states = snapshot_states(snapshots, data, labeling, data.abstraction(args.function, labeling), rows)
     return write_epoch_pictures(snapshots.with_name(f"{snapshots.name}.png"),
                                 snapshots.with_name(f"{snapshots.name}.gif"), states,
                                 state_labels[rows], args.function, title, seed=args.seed)

@@ -20,11 +20,11 @@ from tqdm import tqdm
 from automata import get_automaton, input_alphabet, is_context_free, list_automata, regular_automaton_names
 from clustering import FUNCTION_NAMES, parse_function_names
 from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
-from stateclusters.base.atomic_io import atomic_pickle, remove_stale_temp_files
+from stateclusters.base.atomic_io import remove_stale_temp_files
 from stateclusters.base.cli import positive_int, run_cli
 from stateclusters.base.errors import ResultFileError, UserError
-from stateclusters.evaluation.network import automaton_size
-from stateclusters.extras.extraction import EXTRACTION_FUNCTIONS
+from stateclusters.evaluation.network_data import automaton_size
+from stateclusters.extras.extraction_report import EXTRACTION_FUNCTIONS
 from stateclusters.grid.backends import run_in_pool, run_in_process, run_on_dask
 from stateclusters.grid.jobs import (
     DONE,
@@ -34,14 +34,14 @@ from stateclusters.grid.jobs import (
     is_finished,
     merged_extra,
     merged_results,
-    read_job_record,
-    write_job_record,
 )
 from stateclusters.results.files import (
     ACCURACY_FILE,
     AMBIGUITY_FILE,
     EXTRA_RESULT_FILES,
     EXTRACTION_FILE,
+    read_job_record,
+    write_job_record,
     write_results,
 )
 
@@ -67,7 +67,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                       help="also score each function on words of length 1-50 (OUT/length_generalisation.pickle)")
     run = parser.add_argument_group("how to run it")
     run.add_argument("--out", type=Path, default=REPO / "experiment_results" / "grid", help="results folder")
-    run.add_argument("--epochs", type=positive_int, default=200, help="maximum training epochs")
+    run.add_argument("--epochs", type=positive_int, default=JobSpec.epochs, help="maximum training epochs")
     run.add_argument("--no-train", action="store_true", help="use existing checkpoints only; skip jobs without one")
     run.add_argument("--workers", type=positive_int, default=1, help="jobs run at the same time")
     run.add_argument("--backend", choices=("local", "dask"), default=None,
@@ -78,12 +78,14 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
                      f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
                      f"OUT/{EXTRACTION_FILE}")
-    scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
-    scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
-    scale.add_argument("--validation-words", type=positive_int, default=2_000,
+    scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
+    scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
+                       help="training words per network")
+    scale.add_argument("--validation-words", type=positive_int, default=JobSpec.validation_words,
                        help="validation words (their hidden states are clustered)")
-    scale.add_argument("--conformance-words", type=positive_int, default=10_000, help="conformance-test words")
-    scale.add_argument("--fit-fraction", type=fraction_of_one, default=0.25,
+    scale.add_argument("--conformance-words", type=positive_int, default=JobSpec.conformance_words,
+                       help="conformance-test words")
+    scale.add_argument("--fit-fraction", type=fraction_of_one, default=JobSpec.fit_fraction,
                        help="share of the vectors OPTICS and mean shift are fitted on")
     return parser.parse_args(argv)
 
@@ -218,15 +220,12 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
     """The merged pickles, from the intact job records; an extra pickle no record feeds is removed (it is derived)."""
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_results(records)
-    write_results(out_dir, accuracy, ambiguity)
+    extras = {field: merged_extra(records, field) for field in EXTRA_RESULT_FILES}
+    write_results(out_dir, accuracy, ambiguity, extras)
     log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
-    for field, file_name in EXTRA_RESULT_FILES.items():
-        merged = merged_extra(records, field)
+    for field, merged in extras.items():
         if merged:
-            atomic_pickle(out_dir / file_name, merged)
-            log.write(f"merged {len(merged)} {field} keys into {out_dir / file_name}")
-        else:
-            (out_dir / file_name).unlink(missing_ok=True)
+            log.write(f"merged {len(merged)} {field} keys into {out_dir / EXTRA_RESULT_FILES[field]}")
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ from tqdm import tqdm
 from automata import get_automaton, input_alphabet, is_context_free
 from rnn_models import TrainingConfig, resolve_device
 from stateclusters.base.cli import positive_int, run_cli
-from stateclusters.evaluation.network import automaton_size, evaluate_network, network_config, train_or_load
+from stateclusters.evaluation.network import evaluate_network
+from stateclusters.evaluation.network_data import NetworkData, automaton_size
+from stateclusters.evaluation.training import network_config, train_or_load
 from stateclusters.grid.jobs import single_threaded
-from stateclusters.results.files import SCORES_FILE, network_name, network_seed, result_key, write_results, write_scores
+from stateclusters.results.files import SCORES_FILE, NetworkId, write_results
 
 REPO = Path(__file__).resolve().parent
 SMALL_LANGUAGES = ("tomita1", "tomita3", "tomita7", "coffee", "mqtt", "regex", "CFG_L_12", "CFG_L_13")
@@ -46,18 +48,17 @@ def run_language(language: str, args, device: torch.device) -> tuple[dict, dict,
     """Load or train one network, evaluate it, print its lines; SPEC §8 entries and agreement scores per labeling."""
     automaton = get_automaton(language)
     hidden = small_hidden_size(automaton)
-    name = network_name(language, RNN, LAYERS, hidden, REPETITION)
-    seed = network_seed(name)
+    network = NetworkId(language, RNN, LAYERS, hidden, REPETITION)
     config = network_config(automaton, RNN, hidden, LAYERS)
-    model, _ = train_or_load(args.pretrained_dir / f"{name}.pt", config, automaton,
-                             TrainingConfig(epochs=args.epochs, seed=seed), device, reuse=not args.train,
+    model, _ = train_or_load(args.pretrained_dir / f"{network.name}.pt", config, automaton,
+                             TrainingConfig(epochs=args.epochs, seed=network.seed), device, reuse=not args.train,
                              progress=args.train, metadata={"language": language, "repetition": REPETITION})
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
-    evaluation = evaluate_network(model, automaton, SMALL_FUNCTIONS, seed=seed, labelings=labelings)
-    tqdm.write(f"{name}: conformance accuracy {evaluation.accuracy:.4f}")
+    evaluation = evaluate_network(NetworkData(model, automaton, network.seed), SMALL_FUNCTIONS, labelings=labelings)
+    tqdm.write(f"{network.name}: conformance accuracy {evaluation.accuracy:.4f}")
     accuracy, ambiguity, scores = {}, {}, {}
     for labeling, function_results in evaluation.results.items():
-        key = result_key(language, RNN, LAYERS, hidden, REPETITION, labeling)
+        key = network.key(labeling)
         accuracy[key] = evaluation.accuracy
         ambiguity[key] = {}
         scores[key] = {}
@@ -84,8 +85,7 @@ def main(argv=None) -> int:
             accuracy.update(language_accuracy)
             ambiguity.update(language_ambiguity)
             scores.update(language_scores)
-    write_results(args.out, accuracy, ambiguity)
-    write_scores(args.out, scores)
+    write_results(args.out, accuracy, ambiguity, {"scores": scores})
     print(f"wrote {args.out / 'accuracy.pickle'}, {args.out / 'ambiguity.pickle'} and {SCORES_FILE} "
           f"in {time.perf_counter() - start:.1f} s")
     return 0

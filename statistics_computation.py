@@ -12,22 +12,22 @@ import numpy as np
 from scipy.stats import pearsonr
 
 from clustering import FUNCTION_NAMES
-from rnn_models import RNN_TYPES, check_rnn_type
+from stateclusters.base.architectures import RNN_TYPES, check_rnn_type
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
-from stateclusters.extras.extraction import read_extraction
-from stateclusters.extras.extraction import summary_lines as extraction_summary_lines
+from stateclusters.extras.extraction_report import summary_lines as extraction_summary_lines
 from stateclusters.results.files import (
     AMBIGUITY_FILE,
     LENGTH_GENERALISATION_FILE,
     SCORES_FILE,
+    parse_key,
+    read_extraction,
     read_pickle,
     read_results,
     read_scores,
 )
-from stateclusters.words.runs import LABELINGS, PDA_LABELINGS
-from stateclusters.words.sampling import MAX_TRAINING_LENGTH
+from stateclusters.words.labelings import LABELINGS, MAX_TRAINING_LENGTH, PDA_LABELINGS
 
 REPO = Path(__file__).resolve().parent
 METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
@@ -36,15 +36,6 @@ LINEAR_PROBES = ("lda", "lr")
 SCATTER_FUNCTION = "k_means_8"  # the paper's function for ambiguity against accuracy
 
 
-@dataclass(frozen=True)
-class KeyParts:
-    """The fields of a SPEC §8 result key."""
-    language: str
-    rnn: str
-    layers: int
-    hidden: int
-    repetition: int
-    labeling: str
 
 
 @dataclass(frozen=True)
@@ -74,17 +65,6 @@ class Correlation:
     n: int
 
 
-def parse_key(key: str) -> KeyParts:
-    """Split `{language}_{rnn}_{layers}_{hidden}_{repetition}_{labeling}`; the language may hold underscores,
-    so the fields are taken from the right. A key that does not fit is a ValueError."""
-    labeling = next((name for name in LABELINGS if key.endswith(f"_{name}")), None)
-    if labeling is None:
-        raise ValueError(f"key '{key}' does not end in a labeling ({', '.join(LABELINGS)})")
-    fields = key[:-len(labeling) - 1].rsplit("_", 4)
-    if len(fields) != 5 or not fields[0] or fields[1] not in RNN_TYPES or not all(f.isdigit() for f in fields[2:]):
-        raise ValueError(f"key '{key}' is not {{language}}_{{rnn}}_{{layers}}_{{hidden}}_{{repetition}}_{{labeling}}")
-    language, rnn, layers, hidden, repetition = fields
-    return KeyParts(language, rnn, int(layers), int(hidden), int(repetition), labeling)
 
 
 def load_results(directory: str | Path) -> tuple[dict, dict]:

@@ -37,20 +37,30 @@ sys.path.insert(0, str(REPO))
 
 from ambiguity import ambiguity_from_labels  # noqa: E402
 from automata import get_automaton  # noqa: E402
-from clustering import DBSCAN_MIN_SAMPLES, FUNCTION_NAMES, HiddenStateClusterer, get_function, kmeans_k  # noqa: E402
+from clustering import (  # noqa: E402,E501
+    FIT_FRACTION,  # noqa: E402
+    FUNCTION_NAMES,
+    Abstraction,
+    get_function,
+    kmeans_k,
+    labeling_k_multiplier,
+    shared_clusterer,
+)
 from rnn_models import TrainingConfig, hidden_states, precise_copy  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.base.clusterer import DBSCAN_MIN_SAMPLES  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
-from stateclusters.evaluation.network import (  # noqa: E402
-    automaton_size,
-    conformance_accuracy,
-    k_multiplier,
-    network_config,
-    train_or_load,
-    validation_words,
-)
-from stateclusters.words.runs import STACK_SIZE_CAP, trace_words  # noqa: E402
-from stateclusters.words.sampling import conformance_words  # noqa: E402
+from stateclusters.evaluation.network import conformance_accuracy  # noqa: E402
+from stateclusters.evaluation.network_data import NetworkData, automaton_size  # noqa: E402
+from stateclusters.evaluation.training import network_config, train_or_load  # noqa: E402
+from stateclusters.words.labelings import STACK_SIZE_CAP  # noqa: E402
+from stateclusters.words.runs import trace_words  # noqa: E402
+from stateclusters.words.sampling import conformance_words, validation_words  # noqa: E402
+
+
+def k_multiplier(labeling: str, automaton) -> int:
+    return labeling_k_multiplier(labeling, len(automaton.get_input_alphabet()))
+
 
 CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
 
@@ -201,7 +211,7 @@ def run_naive(model, automaton, net: BenchNetwork, words, test_words, args):
                 bandwidth_seconds = time.perf_counter() - start
             clock.seconds[name] = clock.seconds.get(name, 0.0) + bandwidth_seconds
         clusters = clock.time(name, naive_cluster, name, vectors, labels, automaton_size(automaton),
-                              k_multiplier(net.labeling, automaton), args.seed, 0.25, bandwidth)
+                              k_multiplier(net.labeling, automaton), args.seed, FIT_FRACTION, bandwidth)
         scores[name] = clock.time("ambiguity", naive_ambiguity, labels, list(clusters))
     print(f"naive: estimate_bandwidth of all {len(vectors)} vectors took {bandwidth_seconds:.1f} s "
           f"({'each time' if args.repeat_naive_bandwidth else 'measured once, charged to each mean_shift row'})")
@@ -211,20 +221,20 @@ def run_naive(model, automaton, net: BenchNetwork, words, test_words, args):
 def our_scores(vectors, labels, automaton, net: BenchNetwork, seed: int, clock: Stopwatch) -> dict:
     """Our clustering and ambiguity of every function on the given vectors."""
     scores = {}
-    clusterer = clock.time("distinct vectors", HiddenStateClusterer, vectors, random_state=seed)
+    clusterer = clock.time("distinct vectors", shared_clusterer, vectors, random_state=seed)
     clock.time("bandwidth (once)", clusterer.bandwidth)
     for name in FUNCTION_NAMES:
-        clustering = clock.time(name, clusterer.cluster, name, labels, automaton_size(automaton),
-                                k_multiplier(net.labeling, automaton))
-        scores[name] = clock.time("ambiguity", ambiguity_from_labels, labels, clustering.cluster_labels)
-        scores[name] += (clustering.n_clusters,)
+        abstraction = Abstraction(name, automaton_size(automaton), k_multiplier(net.labeling, automaton), seed)
+        clustering = clock.time(name, abstraction.fit, vectors, labels, clusterer)
+        scores[name] = clock.time("ambiguity", ambiguity_from_labels, labels, clustering.labels_)
+        scores[name] += (clustering.n_clusters_,)
     return scores
 
 
 def run_ours(model, automaton, net: BenchNetwork, words, args):
     clock = Stopwatch()
-    accuracy = clock.time("conformance test", conformance_accuracy, model, automaton, args.conformance_words,
-                          seed=args.seed)
+    data = NetworkData(model, automaton, args.seed, n_conformance_words=args.conformance_words)
+    accuracy = clock.time("conformance test", conformance_accuracy, data)
     vectors = clock.time("hidden states", hidden_states, model, words.letters, words.lengths)
     labels = clock.time("state labels", lambda: trace_words(automaton, words.letters, words.lengths,
                                                             words.alphabet).state_labels(net.labeling))

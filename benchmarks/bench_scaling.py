@@ -33,14 +33,15 @@ TRAINING_WORDS_FOR_SCALING = 10_000
 
 def measure_words(language: str, n_words: int) -> dict:
     """Our path on one benchmark network with n_words validation words, stage by stage."""
-    from bench_evaluation import NETWORKS, load_network
+    from bench_evaluation import NETWORKS, k_multiplier, load_network
 
     from ambiguity import ambiguity_from_labels
     from automata import get_automaton
-    from clustering import FUNCTION_NAMES, HiddenStateClusterer, get_function
+    from clustering import FUNCTION_NAMES, Abstraction, get_function, shared_clusterer
     from rnn_models import hidden_states
-    from stateclusters.evaluation.network import automaton_size, k_multiplier, validation_words
+    from stateclusters.evaluation.network_data import automaton_size
     from stateclusters.words.runs import trace_words
+    from stateclusters.words.sampling import validation_words
     net = next(net for net in NETWORKS if net.language == language)
     automaton = get_automaton(language)
     model, _ = load_network(net, automaton, retrain=False)
@@ -56,12 +57,12 @@ def measure_words(language: str, n_words: int) -> dict:
     vectors = timed("hidden states", hidden_states, model, words.letters, words.lengths)
     labels = timed("state labels", lambda: trace_words(automaton, words.letters, words.lengths,
                                                        words.alphabet).state_labels(net.labeling))
-    clusterer = timed("distinct + bandwidth", lambda: HiddenStateClusterer(vectors))
+    clusterer = timed("distinct + bandwidth", lambda: shared_clusterer(vectors))
     timed("distinct + bandwidth", clusterer.bandwidth)
     for name in FUNCTION_NAMES:
-        clustering = timed(get_function(name).family, clusterer.cluster, name, labels, automaton_size(automaton),
-                           k_multiplier(net.labeling, automaton))
-        timed("ambiguity", ambiguity_from_labels, labels, clustering.cluster_labels)
+        abstraction = Abstraction(name, automaton_size(automaton), k_multiplier(net.labeling, automaton))
+        clustering = timed(get_function(name).family, abstraction.fit, vectors, labels, clusterer)
+        timed("ambiguity", ambiguity_from_labels, labels, clustering.labels_)
     return {"vectors": len(vectors), "distinct": len(clusterer.distinct), "seconds": seconds}
 
 
@@ -71,19 +72,11 @@ def measure_hidden(hidden: int, train_epochs: int) -> dict:
     import torch
 
     from automata import get_automaton
-    from clustering import FUNCTION_NAMES, HiddenStateClusterer
+    from clustering import FUNCTION_NAMES
     from rnn_models import TrainingConfig
-    from stateclusters.evaluation.network import (
-        automaton_size,
-        conformance_accuracy,
-        evaluate_functions,
-        k_multiplier,
-        network_config,
-        train_or_load,
-        validation_states,
-        validation_words,
-    )
-    from stateclusters.words.runs import labelings_for
+    from stateclusters.evaluation.network import conformance_accuracy, evaluate_functions
+    from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.evaluation.training import network_config, train_or_load
     automaton = get_automaton(HIDDEN_LANGUAGE)
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"{HIDDEN_LANGUAGE}_gru_1_{hidden}_e{train_epochs}.pt"
@@ -91,16 +84,17 @@ def measure_hidden(hidden: int, train_epochs: int) -> dict:
                                 TrainingConfig(epochs=train_epochs, seed=0), torch.device("cpu"),
                                 n_training=TRAINING_WORDS_FOR_SCALING, progress=False)
     start = time.perf_counter()     # the steps of evaluate_network, timed after the first labeling
-    accuracy = conformance_accuracy(model, automaton)
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, 0))
-    clusterer = HiddenStateClusterer(vectors, function_names=FUNCTION_NAMES)
+    data = NetworkData(model, automaton, seed=0)
+    accuracy = conformance_accuracy(data)
+    clusterer = data.clusterer()
     failed, one_labeling = set(), None
-    for labeling in labelings_for(automaton):
-        results = evaluate_functions(vectors, trace.state_labels(labeling), FUNCTION_NAMES, automaton_size(automaton),
-                                     k_multiplier(labeling, automaton), clusterer=clusterer)
+    for labeling in data.labelings:
+        results = evaluate_functions(data.hidden_states, data.state_labels(labeling), FUNCTION_NAMES, data.n_states,
+                                     data.k_multiplier(labeling), clusterer=clusterer)
         failed |= {f"{name}: {result.error}" for name, result in results.items() if result.error}
         one_labeling = one_labeling or time.perf_counter() - start
-    return {"evaluate": time.perf_counter() - start, "evaluate_one_labeling": one_labeling, "vectors": len(vectors),
+    return {"evaluate": time.perf_counter() - start, "evaluate_one_labeling": one_labeling,
+            "vectors": len(data.hidden_states),
             "accuracy": accuracy, "epoch_seconds_10k_words": info["training_seconds"] / info["epochs_run"],
             "failed": sorted(failed)}
 

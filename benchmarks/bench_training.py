@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO))
 
 from automata import get_automaton  # noqa: E402
 from rnn_models import RecurrentClassifier, TrainingConfig, class_indices, set_seed, train_network, validation_accuracy  # noqa: E402
-from stateclusters.evaluation.network import network_config, training_words, validation_words  # noqa: E402
+from stateclusters.evaluation.training import network_config  # noqa: E402
+from stateclusters.words.sampling import training_words, validation_words  # noqa: E402
 
 SETUPS = (("tomita3", "gru", 20), ("CFG_L_12", "gru", 32), ("CFG_L_1", "gru", 16), ("CFG_L_7", "gru", 24),
           ("CFG_L_13", "gru", 30))

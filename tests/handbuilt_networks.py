@@ -16,7 +16,7 @@ import torch
 
 from automata.tables import compile_table
 from rnn_models import RecurrentClassifier
-from stateclusters.evaluation.network import network_config
+from stateclusters.evaluation.training import network_config
 
 
 def state_outputs(table) -> np.ndarray:

@@ -9,9 +9,10 @@ from handbuilt_networks import handbuilt_network
 
 from ambiguity import ambiguity_from_labels
 from automata import get_automaton
-from clustering import cluster_hidden_states
 from rnn_models import RecurrentClassifier, set_seed
-from stateclusters.evaluation.network import conformance_accuracy, network_config, validation_states, validation_words
+from stateclusters.evaluation.network import conformance_accuracy
+from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.evaluation.training import network_config
 from stateclusters.extras.cluster_automaton import (
     NO_DATA_OUTPUT,
     build_cluster_automaton,
@@ -24,6 +25,7 @@ from stateclusters.extras.cluster_automaton import (
 )
 from stateclusters.extras.extraction import extract_automaton, extract_network, extraction_inputs
 from stateclusters.words.runs import trace_words
+from stateclusters.words.sampling import validation_words
 
 
 def test_predecessors_follow_the_word_order_of_the_vectors():
@@ -118,17 +120,16 @@ def test_the_automaton_of_the_true_states_is_the_ground_truth(name):
 
 def test_handbuilt_network_is_exact_and_its_cluster_automaton_is_tomita5():
     automaton = get_automaton("tomita5")
-    model = handbuilt_network(automaton)
-    assert conformance_accuracy(model, automaton, n_words=2000) == 1.0
-    validation = validation_words(automaton, 0, 300)
-    vectors, trace = validation_states(model, automaton, validation)
+    data = NetworkData(handbuilt_network(automaton), automaton, n_validation_words=300, n_conformance_words=2000)
+    assert conformance_accuracy(data) == 1.0
+    vectors = data.hidden_states
     # The hidden state is the one-hot code of (state, last letter): 4 states × 2 letters.
     assert set(vectors.sum(axis=1)) == {1.0} and len(np.unique(vectors, axis=0)) == 8
-    inputs = extraction_inputs(model, automaton, validation, n_test_words=2000)
+    inputs = extraction_inputs(data)
     for function in ("k_means_8", "DBSCAN"):
-        clustering = cluster_hidden_states(function, vectors, trace.state_labels("regular"), 4)
-        assert ambiguity_from_labels(trace.state_labels("regular"), clustering.cluster_labels)[:2] == (0.0, 0.0)
-        report = extract_automaton(inputs, clustering.cluster_labels)
+        cluster_labels = data.abstraction(function, "regular").fit_predict(vectors, data.state_labels("regular"))
+        assert ambiguity_from_labels(data.state_labels("regular"), cluster_labels)[:2] == (0.0, 0.0)
+        report = extract_automaton(inputs, cluster_labels)
         assert report.equivalent is True and report.states_after == report.ground_truth_states == 4
         assert report.conflicts == report.output_conflicts == report.missing_transitions == 0
         assert report.agreement_with_automaton == report.agreement_with_network == 1.0
@@ -136,9 +137,8 @@ def test_handbuilt_network_is_exact_and_its_cluster_automaton_is_tomita5():
 
 def test_one_cluster_is_not_equivalent_and_agreement_is_measured():
     automaton = get_automaton("tomita5")
-    model = handbuilt_network(automaton)
-    validation = validation_words(automaton, 0, 100)
-    inputs = extraction_inputs(model, automaton, validation, n_test_words=500)
+    inputs = extraction_inputs(NetworkData(handbuilt_network(automaton), automaton, n_validation_words=100,
+                                           n_conformance_words=500))
     report = extract_automaton(inputs, np.zeros(len(inputs.predecessors), dtype=int))
     assert report.states_before == 2 and report.equivalent is False
     # One cluster answers one output after every prefix; tomita5's outputs change along every word.
@@ -150,12 +150,13 @@ def test_pda_reports_agreement_only():
     automaton = get_automaton("CFG_L_1")
     set_seed(0)
     model = RecurrentClassifier(network_config(automaton, "gru", 6))
-    validation = validation_words(automaton, 0, 80)
-    results = extract_network(model, automaton, validation, ("k_means_8", "lr"), n_test_words=300)
+    results = extract_network(NetworkData(model, automaton, n_validation_words=80, n_conformance_words=300),
+                              ("k_means_8", "lr"))
     assert set(results) == {"stackless"}
     for report in results["stackless"].values():
         assert report["equivalent"] is None and report["ground_truth_states"] is None
         assert 0.0 <= report["agreement_with_automaton"] <= 1.0
         assert 2 <= report["states_after"] <= report["states_before"]
     # The same seed gives the same reports.
-    assert extract_network(model, automaton, validation, ("k_means_8", "lr"), n_test_words=300) == results
+    assert extract_network(NetworkData(model, automaton, n_validation_words=80, n_conformance_words=300),
+                           ("k_means_8", "lr")) == results

@@ -83,12 +83,12 @@ def test_optics_on_real_hidden_states_warns_nothing():
 
     from automata import get_automaton
     from rnn_models import load_checkpoint
-    from stateclusters.evaluation.network import validation_states, validation_words
+    from stateclusters.evaluation.network_data import NetworkData
     automaton = get_automaton("tomita1")
     model, _ = load_checkpoint(Path(__file__).parent.parent / "pretrained_models" / "tomita1_gru_1_8_1.pt")
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, 0, 300))
+    data = NetworkData(model, automaton, n_validation_words=300)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        clustering = cluster_hidden_states("OPTICS", vectors, trace.state_labels("regular"), 2)
+        clustering = cluster_hidden_states("OPTICS", data.hidden_states, data.state_labels("regular"), 2)
     assert clustering.n_clusters > 1
     assert [str(warning.message) for warning in caught] == []

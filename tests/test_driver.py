@@ -8,7 +8,7 @@ import driver
 from automata import get_automaton
 from rnn_models import RecurrentClassifier, save_checkpoint
 from stateclusters.base.cli import run_cli
-from stateclusters.evaluation.network import network_config
+from stateclusters.evaluation.training import network_config
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--hidden", "6", "--epochs", "2", "--train-words", "300", "--validation-words", "60",

@@ -18,9 +18,9 @@ import torch
 from script_runs import SIGTERM_MESSAGE, terminate_when_printed
 
 import experiment_runner
-import stateclusters.evaluation.network as evaluation
 import stateclusters.grid.backends as job_backends
 import stateclusters.grid.jobs as grid_jobs
+from clustering import Abstraction
 from stateclusters.base.cli import EXIT_TERMINATED
 from stateclusters.base.errors import UserError
 from stateclusters.results.files import read_results
@@ -175,13 +175,13 @@ def test_failing_job_is_recorded_others_finish_and_next_run_retries(reference, t
 
 
 def test_failing_function_is_left_out_of_its_key_and_listed_in_the_job_file(tmp_path, monkeypatch):
-    original = evaluation.cluster_hidden_states
+    original = Abstraction.fit_predict
 
-    def clustering_without_dbscan(name, *args, **kwargs):
-        if name == "DBSCAN":
+    def clustering_without_dbscan(self, *args, **kwargs):
+        if self.name == "DBSCAN":
             raise ValueError("no clusters for you")
-        return original(name, *args, **kwargs)
-    monkeypatch.setattr(evaluation, "cluster_hidden_states", clustering_without_dbscan)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(Abstraction, "fit_predict", clustering_without_dbscan)
     out = tmp_path / "out"
     assert run(out) == 0
     _, ambiguity = read_results(out)
@@ -192,9 +192,9 @@ def test_failing_function_is_left_out_of_its_key_and_listed_in_the_job_file(tmp_
 
 
 def test_job_where_every_function_fails_is_a_failed_job(tmp_path, monkeypatch):
-    def no_clustering(name, *args, **kwargs):
+    def no_clustering(self, *args, **kwargs):
         raise ValueError("hidden states contain NaN or inf")
-    monkeypatch.setattr(evaluation, "cluster_hidden_states", no_clustering)
+    monkeypatch.setattr(Abstraction, "fit_predict", no_clustering)
     out = tmp_path / "out"
     assert run(out, "--languages", "tomita1") == 1
     record = pickle.loads((out / "jobs" / f"{NAMES[0]}.pickle").read_bytes())

@@ -13,11 +13,15 @@ import stateclusters.grid.backends as job_backends  # noqa: E402
 import stateclusters.grid.jobs as grid_jobs  # noqa: E402
 import statistics_computation as stats  # noqa: E402
 from stateclusters.base.errors import ResultFileError  # noqa: E402
-from stateclusters.extras.cluster_automaton import ExtractionReport  # noqa: E402
-from stateclusters.extras.extraction import EXTRACTION_FUNCTIONS, read_extraction, summary_lines  # noqa: E402
+from stateclusters.extras.extraction_report import (  # noqa: E402
+    EXTRACTION_FUNCTIONS,
+    ExtractionReport,  # noqa: E402
+    summary_lines,
+)
 from stateclusters.grid.jobs import single_threaded  # noqa: E402
 from stateclusters.results.files import (  # noqa: E402
-    EXTRACTION_FILE,  # noqa: E402
+    EXTRACTION_FILE,
+    read_extraction,  # noqa: E402
     read_results,
     write_results,
 )

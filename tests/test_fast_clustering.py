@@ -5,7 +5,7 @@ from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidt
 
 import stateclusters.base.fast_clustering as fast_clustering
 from benchmarks.bench_evaluation import naive_cluster
-from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states
+from clustering import FUNCTION_NAMES, Abstraction, cluster_hidden_states, shared_clusterer
 from stateclusters.base.fast_clustering import (
     dbscan_labels,
     dbscan_labels_and_cores,
@@ -102,10 +102,10 @@ def plain_clustering(name, rows, labels, n_states, multiplier, seed, fit_fractio
 def test_every_function_equals_the_plain_path_across_labelings(light_data, small_blocks):
     rows, labels = light_data
     coarse = np.char.add(labels, np.where(np.arange(len(labels)) % 2 == 0, "|1", "|2"))   # a second labeling
-    clusterer = HiddenStateClusterer(rows, random_state=3, fit_fraction=0.5)
+    clusterer = shared_clusterer(rows, random_state=3, fit_fraction=0.5)
     for labeling, multiplier in [(labels, 1), (coarse, 3)]:
         for name in FUNCTION_NAMES:
-            ours = clusterer.cluster(name, labeling, 3, multiplier).cluster_labels
+            ours = Abstraction(name, 3, multiplier, 3, 0.5).fit_predict(rows, labeling, clusterer)
             plain = plain_clustering(name, rows, labeling, 3, multiplier, 3, 0.5)
             assert np.array_equal(ours, plain), name
             alone = cluster_hidden_states(name, rows, labeling, 3, k_multiplier=multiplier, random_state=3,
@@ -116,8 +116,8 @@ def test_every_function_equals_the_plain_path_across_labelings(light_data, small
 @pytest.mark.parametrize("seed", range(8))
 def test_k_means_seeding_on_all_vectors_then_weighted_lloyd_equals_k_means_on_all_vectors(seed):
     rows, labels = repeated_vectors(seed, dim=6, n_distinct=60, n_rows=600)
-    clusterer = HiddenStateClusterer(rows, random_state=seed)
+    clusterer = shared_clusterer(rows, random_state=seed)
     for k in (2, 5, 12, 40, 60):
         expected = KMeans(n_clusters=k, init="k-means++", n_init="auto", random_state=seed).fit_predict(rows)
-        ours = clusterer.cluster("k_means", labels, k).cluster_labels
+        ours = Abstraction("k_means", k, random_state=seed).fit_predict(rows, labels, clusterer)
         assert np.array_equal(ours, expected), k

@@ -4,11 +4,10 @@ import pytest
 
 import driver
 from automata import get_automaton
-from clustering import cluster_hidden_states
 from rnn_models import load_checkpoint, prefix_predictions
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.agreement_scores import agreement_scores
-from stateclusters.evaluation.network import automaton_size, k_multiplier, validation_states, validation_words
+from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.extras.hidden_export import NO_LETTER, load_hidden_export
 
 TINY = ["--hidden", "6", "--epochs", "2", "--train-words", "300", "--validation-words", "60",
@@ -27,8 +26,8 @@ def test_pda_export_round_trip(tmp_path, capsys):
     printed = capsys.readouterr().out
     automaton = get_automaton("CFG_L_1")
     model, _ = load_checkpoint(tmp_path / "CFG_L_1_gru_1_6_0.pt")
-    validation = validation_words(automaton, 0, 60)
-    vectors, trace = validation_states(model, automaton, validation)
+    data = NetworkData(model, automaton, n_validation_words=60)
+    validation, vectors, trace = data.validation, data.hidden_states, data.validation_trace
     n = len(vectors)
     assert f"exported {n} hidden states with the labels of 3 function(s) to {path}" in printed
     assert exported.vectors.dtype == np.float32 and np.array_equal(exported.vectors.astype(np.float64), vectors)
@@ -53,9 +52,9 @@ def test_pda_export_round_trip(tmp_path, capsys):
     assert list(exported.labels) == ["k_means", "lda", "DBSCAN"]
     labels = trace.state_labels("stack_size")
     for name, cluster_labels in exported.labels.items():
-        expected = cluster_hidden_states(name, vectors, labels, automaton_size(automaton),
-                                         k_multiplier=k_multiplier("stack_size", automaton), random_state=0)
-        assert np.array_equal(cluster_labels, expected.cluster_labels), name
+        # Fitted alone, without the clusterings the driver shares between functions.
+        expected = data.abstraction(name, "stack_size").fit_predict(vectors, labels)
+        assert np.array_equal(cluster_labels, expected), name
     # The printed agreement line is the one of --function's labels.
     nmi = agreement_scores(labels, exported.labels["k_means"])["nmi"]
     assert f"agreement: nmi {nmi:.4f}" in printed

@@ -11,10 +11,11 @@ import driver
 from automata import get_automaton
 from rnn_models import TrainingConfig, train_network
 from stateclusters.base.errors import UserError
-from stateclusters.evaluation.network import network_config, training_words, validation_words
+from stateclusters.evaluation.training import network_config
 from stateclusters.extras.training_snapshots import snapshot_files, snapshot_saver
 from stateclusters.figures.hidden_states import align_signs, plotted_rows, project, write_state_picture
 from stateclusters.grid.jobs import single_threaded
+from stateclusters.words.sampling import training_words, validation_words
 
 TINY = ["--automaton", "tomita3", "--rnn", "gru", "--hidden", "6", "--epochs", "3", "--train-words", "300",
         "--validation-words", "60", "--conformance-words", "50"]

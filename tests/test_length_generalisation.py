@@ -13,20 +13,26 @@ import experiment_runner  # noqa: E402
 import statistics_computation as stats  # noqa: E402
 from automata import get_automaton  # noqa: E402
 from automata.tables import compile_table  # noqa: E402
-from clustering import FUNCTION_NAMES, HiddenStateClusterer  # noqa: E402
+from clustering import FIT_FRACTION, FUNCTION_NAMES, Abstraction  # noqa: E402
 from rnn_models import RecurrentClassifier, TrainingConfig, train_network  # noqa: E402
-from stateclusters.evaluation.network import network_config, training_words, validation_words  # noqa: E402
+from stateclusters.evaluation.network_data import NetworkData  # noqa: E402
+from stateclusters.evaluation.training import network_config  # noqa: E402
 from stateclusters.extras.length_generalisation import (  # noqa: E402
-    BorderPointLabeller,
     ambiguity_per_group,
-    fit_labeller,
-    label_new_vectors,
     length_bucket_names,
     length_generalisation,
 )
-from stateclusters.grid.jobs import JobSpec, read_job_record, single_threaded  # noqa: E402
-from stateclusters.results.files import LENGTH_GENERALISATION_FILE, write_results  # noqa: E402
-from stateclusters.words.sampling import words_of_each_length  # noqa: E402
+from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402
+from stateclusters.results.files import (  # noqa: E402
+    LENGTH_GENERALISATION_FILE,
+    read_job_record,  # noqa: E402
+    write_results,
+)
+from stateclusters.words.sampling import (  # noqa: E402
+    training_words,
+    validation_words,
+    words_of_each_length,  # noqa: E402
+)
 
 
 @pytest.fixture(autouse=True)
@@ -70,35 +76,34 @@ def blobs_with_copies(seed=0) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("name", FUNCTION_NAMES)
 def test_a_fitted_function_labels_its_own_vectors_as_the_clustering_did(name):
     vectors, states = blobs_with_copies()
-    clusterer = HiddenStateClusterer(vectors, random_state=0)
-    labeller = fit_labeller(name, clusterer, states, n_states=3)
-    fitted = clusterer.cluster(name, states, 3).cluster_labels
-    predicted = labeller.predict(vectors)
+    abstraction = Abstraction(name, n_states=3).fit(vectors, states)
+    fitted = abstraction.labels_
+    predicted = abstraction.predict(vectors)
+    n_fit = int(len(vectors) * FIT_FRACTION)
     # OPTICS keeps its own labels on the quarter it is fitted on; all others label every row by the new-point rule.
-    rows = slice(clusterer.n_fit, None) if name == "OPTICS" else slice(None)
+    rows = slice(n_fit, None) if name == "OPTICS" else slice(None)
     assert np.array_equal(predicted[rows], fitted[rows])
 
 
 def test_dbscan_gives_a_new_vector_the_lowest_numbered_cluster_within_eps_else_noise():
     # Two groups of five copies (weighted neighbour count 5: core points for eps 0.5), 0.8 apart; one loner.
     vectors = np.array([[0.0, 0.0]] * 5 + [[0.8, 0.0]] * 5 + [[5.0, 5.0]])
-    clusterer = HiddenStateClusterer(vectors)
-    labeller = fit_labeller("DBSCAN", clusterer, np.zeros(len(vectors)).astype(str), n_states=1)
-    assert isinstance(labeller, BorderPointLabeller) and labeller.eps == 0.5
-    assert clusterer.cluster("DBSCAN", None, 1).cluster_labels.tolist() == [0] * 5 + [1] * 5 + [-1]
+    abstraction = Abstraction("DBSCAN").fit(vectors)
+    assert abstraction.function_.eps == 0.5
+    assert abstraction.labels_.tolist() == [0] * 5 + [1] * 5 + [-1]
     new = np.array([[0.45, 0.0],    # within eps of both groups, nearer to cluster 1: DBSCAN's rule says 0
                     [0.9, 0.3],     # only near cluster 1
                     [-0.5, 0.0],    # exactly eps from cluster 0: inside
                     [0.4, 0.6],     # 0.72 and 0.72 away: outside both
                     [5.0, 5.0]])    # where the fitted noise point is: still noise (it is not a core point)
-    assert labeller.predict(new).tolist() == [0, 1, 0, -1, -1]
+    assert abstraction.predict(new).tolist() == [0, 1, 0, -1, -1]
 
 
 def test_non_finite_new_vectors_form_one_cluster_of_their_own():
     vectors, states = blobs_with_copies()
-    labeller = fit_labeller("k_means", HiddenStateClusterer(vectors), states, n_states=3)
+    abstraction = Abstraction("k_means", n_states=3).fit(vectors, states)
     new = np.array([[0.0, 0.0], [np.nan, 1.0], [3.0, 0.0], [np.inf, 0.0]])
-    labels = label_new_vectors(labeller, new)
+    labels = abstraction.predict(new)
     assert labels[1] == labels[3] == "non-finite" and labels[0] != labels[2] != "non-finite"
 
 
@@ -151,9 +156,8 @@ def automaton_network(name: str) -> RecurrentClassifier:
 
 def test_hidden_states_that_follow_the_automaton_stay_unambiguous_at_every_length():
     automaton = get_automaton("tomita3")
-    results = length_generalisation(automaton_network("tomita3"), automaton, ["k_means_8", "DBSCAN", "lr",
-                                                                             "k_means_dec"],
-                                    n_per_length=20, n_validation_words=200)["regular"]
+    data = NetworkData(automaton_network("tomita3"), automaton, n_validation_words=200)
+    results = length_generalisation(data, ["k_means_8", "DBSCAN", "lr", "k_means_dec"], n_per_length=20)["regular"]
     for name in ("k_means_8", "DBSCAN", "lr"):
         assert sorted(results[name]) == list(range(1, 51))
         assert all(amb == 0.0 and wamb == 0.0 for amb, wamb, _ in results[name].values()), name
@@ -173,7 +177,8 @@ def tiny_network():
 def test_length_generalisation_of_a_tiny_network_has_every_length_and_scores_in_range(tiny_network):
     automaton, model = tiny_network
     functions = ["lda", "k_means_8", "DBSCAN", "OPTICS", "mean_shift_8"]
-    results = length_generalisation(model, automaton, functions, n_per_length=10, n_validation_words=100)
+    results = length_generalisation(NetworkData(model, automaton, n_validation_words=100), functions,
+                                    n_per_length=10)
     assert list(results) == ["regular"] and list(results["regular"]) == functions
     for name, per_length in results["regular"].items():
         assert sorted(per_length) == list(range(1, 51)), name

@@ -5,7 +5,9 @@ import torch
 from automata import get_automaton
 from clustering import FUNCTION_NAMES
 from rnn_models import RecurrentClassifier
-from stateclusters.evaluation.network import evaluate_functions, evaluate_network, network_config
+from stateclusters.evaluation.network import evaluate_functions, evaluate_network
+from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.evaluation.training import network_config
 
 TWO_STATES = np.array(["q0", "q1"] * 20)
 
@@ -16,8 +18,8 @@ def test_exploding_relu_network_records_every_function_as_failed_and_keeps_its_a
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.fill_(1e30)   # float32 overflows to inf within two letters
-    evaluation = evaluate_network(model, automaton, ("lda", "k_means", "DBSCAN"), n_conformance_words=50,
-                                  n_validation_words=50)
+    evaluation = evaluate_network(NetworkData(model, automaton, n_validation_words=50, n_conformance_words=50),
+                                  ("lda", "k_means", "DBSCAN"))
     assert 0.0 <= evaluation.accuracy <= 1.0
     for function_results in evaluation.results.values():
         assert set(function_results) == {"lda", "k_means", "DBSCAN"}

@@ -149,7 +149,8 @@ def test_unknown_architecture_and_missing_cuda_are_user_errors():
 def test_training_twice_with_one_seed_gives_identical_weights():
     from automata import get_automaton
     from rnn_models import TrainingConfig, train_network
-    from stateclusters.evaluation.network import network_config, training_words, validation_words
+    from stateclusters.evaluation.training import network_config
+    from stateclusters.words.sampling import training_words, validation_words
     automaton = get_automaton("tomita3")
     config = network_config(automaton, "lstm", 5, num_layers=2)   # two layers: dropout draws random numbers too
     train, validation = training_words(automaton, 4, 400), validation_words(automaton, 4, 100)

@@ -1,39 +1,23 @@
-"""Automata extracted from one network's clusters (see cluster_automaton), for the driver, the grid runner
-and the statistics: the per-network inputs, one report per abstraction function, and OUT/extraction.pickle.
-
-extraction.pickle maps a SPEC §8 result key (the network and its labeling: `regular`, or `stackless` for
-PDAs) to {function: ExtractionReport.as_dict()}; functions that failed on a network are left out.
+"""Automata extracted from one network's clusters (see cluster_automaton), for the driver and the grid runner:
+the per-network inputs and one report per abstraction function (extraction_report.py holds the report).
 """
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from aalpy.automata import MooreMachine
 
 from automata import is_context_free
-from clustering import HiddenStateClusterer
-from rnn_models import RecurrentClassifier, prefix_predictions
-from stateclusters.base.errors import ResultFileError
-from stateclusters.evaluation.network import (
-    CONFORMANCE_WORDS,
-    automaton_size,
-    failure_reason,
-    k_multiplier,
-    validation_states,
-)
+from clustering import FIT_FRACTION, FUNCTION_FAILURES
+from stateclusters.evaluation.network import failure_reason
+from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.extras.cluster_automaton import (
-    ExtractionReport,
     build_cluster_automaton,
     compare_with_ground_truth,
     empty_word_output,
     ground_truth_machine,
     prefix_predecessors,
 )
-from stateclusters.results.files import EXTRACTION_FILE, read_pickle
-from stateclusters.words.runs import labelings_for, trace_words
-from stateclusters.words.sampling import WordSet, conformance_words
-
-EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
+from stateclusters.extras.extraction_report import EXTRACTION_FUNCTIONS, ExtractionReport
 
 
 @dataclass(frozen=True)
@@ -51,20 +35,18 @@ class ExtractionInputs:
     ground_truth: MooreMachine | None   # None for PDAs
 
 
-def extraction_inputs(model: RecurrentClassifier, automaton, validation: WordSet,
-                      n_test_words: int = CONFORMANCE_WORDS, seed: int = 0) -> ExtractionInputs:
-    """The network's outputs on the validation prefixes and on the conformance words drawn from `seed`."""
-    classes = np.asarray(model.config.output_classes)
+def extraction_inputs(data: NetworkData) -> ExtractionInputs:
+    """The network's outputs on the validation prefixes and on the conformance words."""
+    classes = np.asarray(data.model.config.output_classes)
+    validation, test_trace = data.validation, data.conformance_trace
     valid = np.arange(validation.letters.shape[1])[None, :] < validation.lengths[:, None]
-    test = conformance_words(automaton, n_test_words, seed=seed)
-    trace = trace_words(automaton, test.letters, test.lengths, test.alphabet)
     return ExtractionInputs(
         predecessors=prefix_predecessors(validation.lengths), letters_read=validation.letters[valid],
-        predicted_outputs=classes[prefix_predictions(model, validation.letters)][valid],
-        alphabet=validation.alphabet, initial_output=empty_word_output(automaton),
-        test_letters=test.letters, test_valid=trace.valid(), truth_outputs=trace.outputs,
-        network_outputs=classes[prefix_predictions(model, test.letters)],
-        ground_truth=None if is_context_free(automaton) else ground_truth_machine(automaton))
+        predicted_outputs=classes[data.validation_predictions][valid],
+        alphabet=validation.alphabet, initial_output=empty_word_output(data.automaton),
+        test_letters=data.conformance.letters, test_valid=test_trace.valid(), truth_outputs=test_trace.outputs,
+        network_outputs=classes[data.conformance_predictions],
+        ground_truth=None if is_context_free(data.automaton) else ground_truth_machine(data.automaton))
 
 
 def extract_automaton(inputs: ExtractionInputs, cluster_labels: np.ndarray) -> ExtractionReport:
@@ -75,70 +57,18 @@ def extract_automaton(inputs: ExtractionInputs, cluster_labels: np.ndarray) -> E
                                      inputs.truth_outputs, inputs.network_outputs)
 
 
-def extract_network(model: RecurrentClassifier, automaton, validation: WordSet, function_names=EXTRACTION_FUNCTIONS,
-                    seed: int = 0, n_test_words: int = CONFORMANCE_WORDS, fit_fraction: float = 0.25,
-                    clusterer: HiddenStateClusterer | None = None) -> dict[str, dict[str, dict | str]]:
-    """{labeling: {function: report dict, or why it failed}} for the first labeling (regular / stackless).
-
-    `clusterer`, made from these validation words' vectors with this seed and fit fraction, shares its work.
-    """
-    labeling = labelings_for(automaton)[0]
-    trace = trace_words(automaton, validation.letters, validation.lengths, validation.alphabet)
-    inputs = extraction_inputs(model, automaton, validation, n_test_words, seed)
+def extract_network(data: NetworkData, function_names=EXTRACTION_FUNCTIONS,
+                    fit_fraction: float = FIT_FRACTION) -> dict[str, dict[str, dict | str]]:
+    """{labeling: {function: report dict, or why it failed}} for the first labeling (regular / stackless)."""
+    labeling = data.labelings[0]
+    inputs = extraction_inputs(data)
     reports = {}
     try:
-        if clusterer is None:
-            clusterer = HiddenStateClusterer(validation_states(model, automaton, validation)[0], random_state=seed,
-                                             fit_fraction=fit_fraction, function_names=function_names)
+        clusterer = data.clusterer(fit_fraction, function_names)
         for name in function_names:
-            clustering = clusterer.cluster(name, trace.state_labels(labeling), automaton_size(automaton),
-                                           k_multiplier(labeling, automaton))
-            reports[name] = extract_automaton(inputs, clustering.cluster_labels).as_dict()
-    except (ValueError, MemoryError, ArithmeticError) as error:   # e.g. NaN/inf vectors
+            cluster_labels = data.abstraction(name, labeling, fit_fraction).fit_predict(
+                data.hidden_states, data.state_labels(labeling), clusterer)
+            reports[name] = extract_automaton(inputs, cluster_labels).as_dict()
+    except FUNCTION_FAILURES as error:   # e.g. NaN/inf vectors
         reports.update({name: failure_reason(error) for name in function_names if name not in reports})
     return {labeling: reports}
-
-
-def describe_report(function: str, report: ExtractionReport, n_test_words: int) -> str:
-    """The report in three lines, for the driver."""
-    truth = "" if report.ground_truth_states is None else f" (ground truth: {report.ground_truth_states})"
-    equivalent = {True: "yes", False: "no", None: "not checked (pushdown ground truth)"}[report.equivalent]
-    return (f"automaton of the {function} clusters: {report.states_before} states with the initial state → "
-            f"{report.states_after} after minimisation{truth}; {report.conflicts} transition conflicts, "
-            f"{report.output_conflicts} output conflicts, {report.missing_transitions} missing transitions\n"
-            f"equivalent to the ground truth: {equivalent}\n"
-            f"agreement after every prefix of {n_test_words} test words: with the ground truth "
-            f"{report.agreement_with_automaton:.4f}, with the network {report.agreement_with_network:.4f}")
-
-
-def read_extraction(directory: str | Path) -> dict | None:
-    """extraction.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
-    path = Path(directory) / EXTRACTION_FILE
-    if not path.exists():
-        return None
-    extraction = read_pickle(path)
-    fields = set(ExtractionReport.__dataclass_fields__)
-    if not isinstance(extraction, dict) or not all(
-            isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
-                                              for report in reports.values()) for reports in extraction.values()):
-        raise ResultFileError(f"result file {path} does not map result keys to {{function: extraction report}}")
-    return extraction
-
-
-def summary_lines(extraction: dict, keys_by_set: dict[str, list[str]],
-                  function_names=EXTRACTION_FUNCTIONS) -> list[str]:
-    """Per set and function: how many networks' automata are equivalent to the ground truth, mean agreements."""
-    lines = []
-    for set_name, keys in keys_by_set.items():
-        for name in function_names:
-            reports = [extraction[key][name] for key in keys if name in extraction.get(key, {})]
-            if not reports:
-                continue
-            automaton = np.mean([report["agreement_with_automaton"] for report in reports])
-            network = np.mean([report["agreement_with_network"] for report in reports])
-            decided = [report["equivalent"] for report in reports if report["equivalent"] is not None]
-            share = (f"{sum(decided)} of {len(decided)} ({sum(decided) / len(decided):.1%}) equivalent to the "
-                     "ground truth" if decided else "equivalence not checked (pushdown ground truth)")
-            lines.append(f"automaton of {name}, {set_name}: {share}; mean agreement on the test words with the "
-                         f"ground truth {automaton:.4f}, with the network {network:.4f} ({len(reports)} networks)")
-    return lines

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from ambiguity import ambiguity_from_labels
-from clustering import cluster_hidden_states
+from clustering import Abstraction
 from rnn_models import RecurrentClassifier, hidden_states, load_checkpoint, save_checkpoint
+from stateclusters.evaluation.network_data import NetworkData
 
 SNAPSHOT_NAME = re.compile(r"epoch_(\d{4,})\.pt")
 
@@ -62,16 +63,16 @@ class SnapshotStates:
     weighted_ambiguity: float    # of all rows
 
 
-def snapshot_states(folder: Path, validation, state_labels: np.ndarray, function_name: str, n_states: int,
-                    rows: np.ndarray, *, multiplier: int = 1, seed: int = 0) -> list[SnapshotStates]:
-    """Every snapshot's validation hidden states (only `rows` kept) and the function's clusters of them."""
+def snapshot_states(folder: Path, data: NetworkData, labeling: str, abstraction: Abstraction,
+                    rows: np.ndarray) -> list[SnapshotStates]:
+    """Every snapshot's hidden states of data's validation words (only `rows` kept) and the abstraction's clusters."""
+    validation, state_labels = data.validation, data.state_labels(labeling)
     snapshots = []
     for epoch, path in snapshot_files(folder):
         model, metadata = load_checkpoint(path)
         vectors = hidden_states(model, validation.letters, validation.lengths)
         try:
-            clusters = cluster_hidden_states(function_name, vectors, state_labels, n_states, k_multiplier=multiplier,
-                                             random_state=seed).cluster_labels
+            clusters = abstraction.fit_predict(vectors, state_labels)
             wamb = ambiguity_from_labels(state_labels, clusters)[1]
         except ValueError:   # e.g. an untrained relu network's NaN states: drawn without clusters
             clusters, wamb = np.zeros(len(vectors), dtype=np.int64), float("nan")

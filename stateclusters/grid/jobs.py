@@ -15,15 +15,16 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from automata import get_automaton
+from clustering import FIT_FRACTION
 from rnn_models import TrainingConfig, resolve_device
-from stateclusters.base.atomic_io import atomic_pickle
-from stateclusters.base.errors import ResultFileError
-from stateclusters.evaluation.network import evaluate_network, network_config, train_or_load, validation_words
+from stateclusters.evaluation.network import evaluate_network
+from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.evaluation.training import network_config, train_or_load
 from stateclusters.extras.extraction import extract_network
 from stateclusters.extras.length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
-from stateclusters.results.files import network_name, network_seed, read_pickle, result_key
+from stateclusters.results.files import RECORD_FORMAT, NetworkId
+from stateclusters.words.sampling import CONFORMANCE_WORDS, TRAINING_WORDS, VALIDATION_WORDS
 
-RECORD_FORMAT = 1
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 # Settings whose change makes an old job record stale (the device is left out: it should not change numbers).
 RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", "conformance_words",
@@ -44,23 +45,27 @@ class JobSpec:
     repetition: int
     functions: tuple[str, ...]
     checkpoint_dir: str        # absolute, so that remote workers on a shared filesystem find it
-    epochs: int = 200
-    training_words: int = 50_000
-    validation_words: int = 2_000
-    conformance_words: int = 10_000
-    fit_fraction: float = 0.25
+    epochs: int = TrainingConfig.epochs
+    training_words: int = TRAINING_WORDS
+    validation_words: int = VALIDATION_WORDS
+    conformance_words: int = CONFORMANCE_WORDS
+    fit_fraction: float = FIT_FRACTION
     train: bool = True         # False: use an existing checkpoint or skip the job
     device: str = "cpu"
     extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
     length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
 
     @property
+    def network(self) -> NetworkId:
+        return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
+
+    @property
     def name(self) -> str:
-        return network_name(self.language, self.rnn, self.layers, self.hidden, self.repetition)
+        return self.network.name
 
     @property
     def seed(self) -> int:
-        return network_seed(self.name)
+        return self.network.seed
 
     @property
     def checkpoint_path(self) -> Path:
@@ -117,9 +122,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
     if spec.train:   # with --no-train whatever checkpoint is there is the one the user wants evaluated
         check_checkpoint_settings(spec, training)
     evaluate_start = time.perf_counter()
-    evaluation = evaluate_network(model, automaton, spec.functions, seed=spec.seed, fit_fraction=spec.fit_fraction,
-                                  n_conformance_words=spec.conformance_words,
-                                  n_validation_words=spec.validation_words)
+    data = NetworkData(model, automaton, spec.seed, spec.validation_words, spec.conformance_words)
+    evaluation = evaluate_network(data, spec.functions, fit_fraction=spec.fit_fraction)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results,
                         training={key: value for key, value in training.items() if _is_plain(value)},
@@ -130,16 +134,11 @@ def _evaluate_job(spec: JobSpec) -> dict:
                              evaluate=round(time.perf_counter() - evaluate_start, 3))
     if spec.extract:
         extract_start = time.perf_counter()
-        record["extraction"] = extract_network(model, automaton, validation_words(automaton, spec.seed,
-                                                                                  spec.validation_words),
-                                               seed=spec.seed, n_test_words=spec.conformance_words,
-                                               fit_fraction=spec.fit_fraction, clusterer=evaluation.clusterer)
+        record["extraction"] = extract_network(data, fit_fraction=spec.fit_fraction)
         record["seconds"]["extract"] = round(time.perf_counter() - extract_start, 3)
     if spec.length_generalisation:
         length_start = time.perf_counter()
-        record["length_generalisation"] = length_generalisation(
-            model, automaton, spec.functions, seed=spec.seed, n_validation_words=spec.validation_words,
-            fit_fraction=spec.fit_fraction, clusterer=evaluation.clusterer)
+        record["length_generalisation"] = length_generalisation(data, spec.functions, fit_fraction=spec.fit_fraction)
         record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
@@ -200,27 +199,6 @@ def _is_plain(value) -> bool:
     return isinstance(value, (str, int, float, bool, type(None)))
 
 
-# ---- job files -------------------------------------------------------------------------------------------
-
-def job_path(out_dir: Path, name: str) -> Path:
-    return Path(out_dir) / "jobs" / f"{name}.pickle"
-
-
-def write_job_record(out_dir: Path, record: dict) -> None:
-    atomic_pickle(job_path(out_dir, record["name"]), record)
-
-
-def read_job_record(path: Path) -> dict:
-    """A job file's record; anything unreadable or not shaped like a record is a ResultFileError."""
-    record = read_pickle(path)
-    required = ("format", "name", "spec", "status", "settings", "accuracy", "results")
-    if not isinstance(record, dict) or any(key not in record for key in required):
-        raise ResultFileError(f"job file {path} does not hold a job record")
-    if record["name"] != Path(path).stem or record["format"] != RECORD_FORMAT:
-        raise ResultFileError(f"job file {path} holds the record of {record['name']!r} (format {record['format']})")
-    return record
-
-
 def is_finished(record: dict | None, spec: JobSpec) -> bool:
     """A job is finished when its record is done and was computed with this run's settings.
 
@@ -234,14 +212,18 @@ def is_finished(record: dict | None, spec: JobSpec) -> bool:
     return recorded == wanted
 
 
+def record_key(record: dict, labeling: str) -> str:
+    """The result key of a job record's network under one labeling."""
+    spec = record["spec"]
+    return NetworkId(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"]).key(labeling)
+
+
 def merged_results(records) -> tuple[dict, dict]:
     """SPEC §8 accuracy and ambiguity dictionaries from done records; failed functions are left out."""
     accuracy, ambiguity = {}, {}
     for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
         for labeling, scores in record["results"].items():
-            spec = record["spec"]
-            key = result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
-                             labeling)
+            key = record_key(record, labeling)
             accuracy[key] = record["accuracy"]
             ambiguity[key] = {function: values for function, values in scores.items() if isinstance(values, list)}
     return accuracy, ambiguity
@@ -254,9 +236,7 @@ def merged_extra(records, field: str) -> dict:
     """
     merged = {}
     for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
-        spec = record["spec"]
         for labeling, functions in (record.get(field) or {}).items():
-            key = result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
-                             labeling)
-            merged[key] = {function: value for function, value in functions.items() if isinstance(value, dict)}
+            merged[record_key(record, labeling)] = {function: value for function, value in functions.items()
+                                                    if isinstance(value, dict)}
     return merged

@@ -1,47 +1,109 @@
-"""Result files of SPEC §8: keys, the per-network layout, reading and writing the merged pickles."""
+"""Result keys and files (docs/contract.md, Result files): keys built and parsed here, every result file written here.
+
+A network is named `{language}_{rnn}_{layers}_{hidden}_{repetition}`; a result key adds the labeling.
+"""
 import pickle
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
+from stateclusters.base.architectures import RNN_TYPES
 from stateclusters.base.atomic_io import atomic_pickle
 from stateclusters.base.errors import ResultFileError
+from stateclusters.extras.extraction_report import ExtractionReport
+from stateclusters.words.labelings import LABELINGS
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
-SCORES_FILE = "scores.pickle"     # not in SPEC §8: {key: {function: {score name: value}}} (agreement_scores)
-LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # not SPEC §8: see length_generalisation.py
-EXTRACTION_FILE = "extraction.pickle"     # not in SPEC §8: {key: {function: report}} (cluster_automaton)
-# Job-record fields beyond SPEC §8, each merged into its own pickle beside accuracy.pickle and ambiguity.pickle.
+SCORES_FILE = "scores.pickle"     # beyond the contract: {key: {function: {score name: value}}} (agreement_scores)
+LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # see extras/length_generalisation.py
+EXTRACTION_FILE = "extraction.pickle"     # {key: {function: report}} (extras/extraction_report.py)
+RECORD_FORMAT = 1                 # of a grid job's record, OUT/jobs/{name}.pickle
+# Job-record fields beyond the contract, each merged into its own pickle beside accuracy and ambiguity.
 EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
                       "length_generalisation": LENGTH_GENERALISATION_FILE}
 
 
-def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
-    """`{language}_{rnn}_{layers}_{hidden}_{repetition}`: names a network, its checkpoint and its job."""
-    return f"{language}_{rnn}_{layers}_{hidden}_{repetition}"
+@dataclass(frozen=True)
+class NetworkId:
+    """What names one network: its checkpoint, its grid job and the first part of its result keys."""
+    language: str
+    rnn: str
+    layers: int
+    hidden: int
+    repetition: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.language}_{self.rnn}_{self.layers}_{self.hidden}_{self.repetition}"
+
+    @property
+    def seed(self) -> int:
+        """A stable seed derived from the name (Python's hash() changes between runs)."""
+        return zlib.crc32(self.name.encode("utf-8"))
+
+    def key(self, labeling: str) -> str:
+        """The result key of this network under one labeling."""
+        return f"{self.name}_{labeling}"
 
 
-def network_seed(name: str) -> int:
-    """A stable seed derived from a network's name (Python's hash() changes between runs)."""
-    return zlib.crc32(name.encode("utf-8"))
+@dataclass(frozen=True)
+class KeyParts:
+    """The fields of a result key."""
+    language: str
+    rnn: str
+    layers: int
+    hidden: int
+    repetition: int
+    labeling: str
+
+    @property
+    def network(self) -> NetworkId:
+        return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
 
 
-def result_key(language: str, rnn: str, layers: int, hidden: int, repetition: int, labeling: str) -> str:
-    """SPEC §8 key: the network's name followed by the labeling."""
-    return f"{network_name(language, rnn, layers, hidden, repetition)}_{labeling}"
+def parse_key(key: str) -> KeyParts:
+    """Split a result key; the language may hold underscores, so the fields are taken from the right.
+
+    A key that does not fit is a ValueError.
+    """
+    labeling = next((name for name in LABELINGS if key.endswith(f"_{name}")), None)
+    if labeling is None:
+        raise ValueError(f"key '{key}' does not end in a labeling ({', '.join(LABELINGS)})")
+    fields = key[:-len(labeling) - 1].rsplit("_", 4)
+    if len(fields) != 5 or not fields[0] or fields[1] not in RNN_TYPES or not all(f.isdigit() for f in fields[2:]):
+        raise ValueError(f"key '{key}' is not {{language}}_{{rnn}}_{{layers}}_{{hidden}}_{{repetition}}_{{labeling}}")
+    language, rnn, layers, hidden, repetition = fields
+    return KeyParts(language, rnn, int(layers), int(hidden), int(repetition), labeling)
 
 
-def write_results(directory: str | Path, accuracy: dict, ambiguity: dict) -> None:
-    """Write accuracy.pickle and ambiguity.pickle atomically."""
+# ---- writing ---------------------------------------------------------------------------------------------
+
+def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None) -> None:
+    """Write accuracy.pickle and ambiguity.pickle, and each extra {record field: merged dict}, atomically.
+
+    An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
+    """
     directory = Path(directory)
     atomic_pickle(directory / ACCURACY_FILE, accuracy)
     atomic_pickle(directory / AMBIGUITY_FILE, ambiguity)
+    for field, merged in (extras or {}).items():
+        path = directory / EXTRA_RESULT_FILES[field]
+        if merged:
+            atomic_pickle(path, merged)
+        else:
+            path.unlink(missing_ok=True)
 
 
-def write_scores(directory: str | Path, scores: dict) -> None:
-    """Write scores.pickle atomically, beside the SPEC §8 files."""
-    atomic_pickle(Path(directory) / SCORES_FILE, scores)
+def job_path(out_dir: Path, name: str) -> Path:
+    return Path(out_dir) / "jobs" / f"{name}.pickle"
 
+
+def write_job_record(out_dir: Path, record: dict) -> None:
+    atomic_pickle(job_path(out_dir, record["name"]), record)
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
 
 def read_pickle(path: str | Path):
     """Load a result pickle; a missing, corrupt or truncated file is a ResultFileError naming it."""
@@ -72,3 +134,28 @@ def read_scores(directory: str | Path) -> dict:
                                                for functions in scores.values()):
         raise ResultFileError(f"result file {path} does not hold {{key: {{function: {{score: value}}}}}}")
     return scores
+
+
+def read_extraction(directory: str | Path) -> dict | None:
+    """extraction.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
+    path = Path(directory) / EXTRACTION_FILE
+    if not path.exists():
+        return None
+    extraction = read_pickle(path)
+    fields = set(ExtractionReport.__dataclass_fields__)
+    if not isinstance(extraction, dict) or not all(
+            isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
+                                              for report in reports.values()) for reports in extraction.values()):
+        raise ResultFileError(f"result file {path} does not map result keys to {{function: extraction report}}")
+    return extraction
+
+
+def read_job_record(path: Path) -> dict:
+    """A job file's record; anything unreadable or not shaped like a record is a ResultFileError."""
+    record = read_pickle(path)
+    required = ("format", "name", "spec", "status", "settings", "accuracy", "results")
+    if not isinstance(record, dict) or any(key not in record for key in required):
+        raise ResultFileError(f"job file {path} does not hold a job record")
+    if record["name"] != Path(path).stem or record["format"] != RECORD_FORMAT:
+        raise ResultFileError(f"job file {path} holds the record of {record['name']!r} (format {record['format']})")
+    return record

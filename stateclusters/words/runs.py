@@ -6,10 +6,7 @@ import numpy as np
 from automata import is_context_free
 from automata.pda import ERROR_STATE_ID, STACK_BOTTOM
 from automata.tables import compile_table
-
-LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
-PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
-STACK_SIZE_CAP = 3
+from stateclusters.words.labelings import LABELINGS, PDA_LABELINGS, STACK_SIZE_CAP
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from automata import input_alphabet, is_context_free
+from stateclusters.words.labelings import MAX_TRAINING_LENGTH
 from stateclusters.words.runs import trace_words
 
-MAX_TRAINING_LENGTH = 14
 TRAINING_WORDS = 50_000
 VALIDATION_WORDS = 2_000
+CONFORMANCE_WORDS = 10_000
+CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
+# Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
+TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,18 @@ def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet
     return _labelled_word_set(automaton, blocks, alphabet, rng)
 
 
-def conformance_words(automaton, n_words: int = 10_000, min_length: int = 16, max_length: int = 30,
-                      seed: int = 0) -> WordSet:
-    """Uniformly random words with lengths uniform in [min_length, max_length] (SPEC §4)."""
+def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS) -> WordSet:
+    """Training words: the same generator as the validation words, an independent draw from the seed."""
+    return sample_words(automaton, n_words, seed=[seed, TRAINING_STREAM])
+
+
+def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS) -> WordSet:
+    return sample_words(automaton, n_words, seed=[seed, VALIDATION_STREAM])
+
+
+def conformance_words(automaton, n_words: int = CONFORMANCE_WORDS, seed: int = 0) -> WordSet:
+    """Uniformly random words with lengths uniform in CONFORMANCE_LENGTHS (docs/contract.md, Accuracy)."""
+    min_length, max_length = CONFORMANCE_LENGTHS
     rng = np.random.default_rng(seed)
     alphabet = tuple(input_alphabet(automaton))
     lengths = rng.integers(min_length, max_length + 1, size=n_words)

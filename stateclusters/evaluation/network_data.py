@@ -1,0 +1,101 @@
+"""One network's data for a job, each piece derived once: words, traces, hidden states, predictions.
+
+Evaluation, extraction and length generalisation all read the same object, so the validation words are drawn
+and traced once, their hidden states computed once, and the conformance predictions computed once.
+"""
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from automata import input_alphabet, is_context_free
+from clustering import FIT_FRACTION, FUNCTION_NAMES, Abstraction, labeling_k_multiplier, shared_clusterer
+from rnn_models import RecurrentClassifier, hidden_states, prefix_predictions
+from stateclusters.base.clusterer import HiddenStateClusterer
+from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
+from stateclusters.words.sampling import (
+    CONFORMANCE_WORDS,
+    VALIDATION_WORDS,
+    WordSet,
+    conformance_words,
+    validation_words,
+)
+
+
+def automaton_size(automaton) -> int:
+    """|Q|: number of states (PDAs: control states including err)."""
+    return automaton.size if is_context_free(automaton) else len(automaton.states)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkData:
+    """A trained network, its automaton and the words drawn from one seed; everything else derived on first use."""
+    model: RecurrentClassifier
+    automaton: object
+    seed: int = 0
+    n_validation_words: int = VALIDATION_WORDS
+    n_conformance_words: int = CONFORMANCE_WORDS
+
+    @cached_property
+    def validation(self) -> WordSet:
+        return validation_words(self.automaton, self.seed, self.n_validation_words)
+
+    @cached_property
+    def validation_trace(self) -> PrefixTrace:
+        """The automaton's output and state after every validation prefix, in hidden-state order."""
+        words = self.validation
+        return trace_words(self.automaton, words.letters, words.lengths, words.alphabet)
+
+    @cached_property
+    def hidden_states(self) -> np.ndarray:
+        """One vector per validation letter occurrence, in word order (docs/contract.md, Labelings)."""
+        return hidden_states(self.model, self.validation.letters, self.validation.lengths)
+
+    @cached_property
+    def validation_predictions(self) -> np.ndarray:
+        """The network's class index after every validation prefix (padded like the letters)."""
+        return prefix_predictions(self.model, self.validation.letters)
+
+    @cached_property
+    def conformance(self) -> WordSet:
+        return conformance_words(self.automaton, self.n_conformance_words, seed=self.seed)
+
+    @cached_property
+    def conformance_trace(self) -> PrefixTrace:
+        words = self.conformance
+        return trace_words(self.automaton, words.letters, words.lengths, words.alphabet)
+
+    @cached_property
+    def conformance_predictions(self) -> np.ndarray:
+        """The network's class index after every conformance prefix (padded like the letters)."""
+        return prefix_predictions(self.model, self.conformance.letters)
+
+    @property
+    def n_states(self) -> int:
+        return automaton_size(self.automaton)
+
+    @property
+    def labelings(self) -> tuple[str, ...]:
+        return labelings_for(self.automaton)
+
+    def state_labels(self, labeling: str) -> np.ndarray:
+        return self.validation_trace.state_labels(labeling)
+
+    def k_multiplier(self, labeling: str) -> int:
+        return labeling_k_multiplier(labeling, len(input_alphabet(self.automaton)))
+
+    def abstraction(self, name: str, labeling: str, fit_fraction: float = FIT_FRACTION) -> Abstraction:
+        """Abstraction function `name`, set up for this automaton and labeling (k from |Q| and the labeling)."""
+        return Abstraction(name, self.n_states, self.k_multiplier(labeling), random_state=self.seed,
+                           fit_fraction=fit_fraction)
+
+    def clusterer(self, fit_fraction: float = FIT_FRACTION, function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
+        """The shared clusterings of the validation hidden states (one per fit fraction); raises on NaN/inf."""
+        if fit_fraction not in self._clusterers:
+            self._clusterers[fit_fraction] = shared_clusterer(self.hidden_states, function_names,
+                                                              random_state=self.seed, fit_fraction=fit_fraction)
+        return self._clusterers[fit_fraction]
+
+    @cached_property
+    def _clusterers(self) -> dict:
+        return {}

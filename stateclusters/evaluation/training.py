@@ -1,0 +1,51 @@
+"""A network for an automaton: its configuration, and training it or loading its checkpoint."""
+from pathlib import Path
+
+import torch
+
+from automata import input_alphabet, is_context_free
+from automata.tables import compile_table
+from rnn_models import (
+    NetworkConfig,
+    RecurrentClassifier,
+    TrainingConfig,
+    load_checkpoint,
+    save_checkpoint,
+    train_network,
+)
+from stateclusters.words.sampling import TRAINING_WORDS, training_words, validation_words
+
+
+def output_classes(automaton) -> tuple[str, ...]:
+    """The network's classes, sorted by str so that index order never changes between runs."""
+    if is_context_free(automaton):
+        return ("False", "True")
+    return compile_table(automaton).output_classes
+
+
+def network_config(automaton, rnn: str, hidden_size: int, num_layers: int = 1) -> NetworkConfig:
+    return NetworkConfig(rnn=rnn, input_alphabet=tuple(input_alphabet(automaton)),
+                         output_classes=output_classes(automaton), hidden_size=hidden_size, num_layers=num_layers)
+
+
+def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton, settings: TrainingConfig,
+                  device: torch.device, train: bool = True, n_training: int = TRAINING_WORDS,
+                  progress: bool = True, metadata: dict | None = None,
+                  reuse: bool = True, epoch_callback=None) -> tuple[RecurrentClassifier, dict]:
+    """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network.
+
+    epoch_callback: see rnn_models.train_network (e.g. saving snapshots for pictures over training).
+    """
+    if reuse and checkpoint_path is not None and Path(checkpoint_path).exists():
+        return load_checkpoint(checkpoint_path, expected=config, device=device)
+    if not train:
+        raise FileNotFoundError(f"no checkpoint at {checkpoint_path} and training is off")
+    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training),
+                                   validation_words(automaton, settings.seed), settings, device, progress,
+                                   epoch_callback=epoch_callback)
+    info = dict(metadata or {}, seed=settings.seed, epochs_run=metrics.epochs_run,
+                validation_accuracy=metrics.validation_accuracy[-1] if metrics.validation_accuracy else 0.0,
+                training_seconds=round(metrics.seconds, 3))
+    if checkpoint_path is not None:
+        save_checkpoint(checkpoint_path, model, **info)
+    return model, info
