@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import ResultFileError  # noqa: E402
-from stateclusters.results.files import write_results  # noqa: E402
+from stateclusters.results.files import KeyParts, write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "statistics_computation.py"
@@ -69,7 +69,7 @@ def run_script(*arguments):
     ("tomita3_gru_1_20_1_regular", ("tomita3", "gru", 1, 20, 1, "regular")),
 ])
 def test_parse_key_reads_fields_from_the_right(key, expected):
-    assert stats.parse_key(key) == stats.KeyParts(*expected)
+    assert stats.parse_key(key) == KeyParts(*expected)
 
 
 @pytest.mark.parametrize("key", ["tomita3_gru_1_20_1", "gru_1_20_1_regular", "tomita3_cnn_1_20_1_regular",

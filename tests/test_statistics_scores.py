@@ -12,7 +12,7 @@ import stateclusters.figures.statistics as statistics_figures  # noqa: E402
 import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.evaluation.agreement_scores import SCORE_NAMES  # noqa: E402
-from stateclusters.results.files import write_results, write_scores  # noqa: E402
+from stateclusters.results.files import write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,8 +36,7 @@ SCORES = {"tomita3_gru_1_20_1_regular": {"lda": scores_entry(1.0, 1.0), "k_means
 
 @pytest.fixture
 def results_dir(tmp_path):
-    write_results(tmp_path / "results", ACCURACY, AMBIGUITY)
-    write_scores(tmp_path / "results", SCORES)
+    write_results(tmp_path / "results", ACCURACY, AMBIGUITY, {"scores": SCORES})
     return tmp_path / "results"
 
 
