@@ -4,15 +4,21 @@ Every function is one row of FUNCTIONS, and `Abstraction` applies a row in sciki
 network's hidden states (and state labels, for the probes), then label those vectors (`labels_`) or new ones
 (`predict`). `lda` and `lr` are supervised probes (their prediction is the cluster); the others cluster without
 seeing the state labels.
+
+The table imports nothing heavy, so that scripts can offer its names before scikit-learn is loaded; the
+clustering machinery (stateclusters/base/clusterer.py, scikit-learn) is imported on first fit.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.metrics import pairwise_distances_argmin, pairwise_distances_chunked
-from sklearn.neighbors import NearestNeighbors
 
-from stateclusters.base.clusterer import HiddenStateClusterer
 from stateclusters.base.errors import UserError
+
+if TYPE_CHECKING:
+    from stateclusters.base.clusterer import HiddenStateClusterer
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,11 @@ def kmeans_k(function: AbstractionFunction, n_states: int, k_multiplier: int = 1
     return max(1, int(function.k_factor * n_states + function.k_offset)) * k_multiplier
 
 
+def failure_reason(error: Exception) -> str:
+    """How a function's failure (one of FUNCTION_FAILURES) is recorded in results: its type and message."""
+    return f"{type(error).__name__}: {error}"
+
+
 def labeling_k_multiplier(labeling: str, n_letters: int) -> int:
     """The k-means k is multiplied by 3 for stack_size and by |Σ| for top_of_stack (docs/contract.md, Functions)."""
     return {"stack_size": 3, "top_of_stack": n_letters}.get(labeling, 1)
@@ -94,6 +105,7 @@ def dbscan_radii(function_names) -> tuple[float, ...]:
 def shared_clusterer(hidden_states: np.ndarray, function_names=FUNCTION_NAMES, *, random_state: int = 0,
                      fit_fraction: float = FIT_FRACTION, bandwidth: float | None = None) -> HiddenStateClusterer:
     """The cached clusterings of one network's vectors, for abstractions of these functions to share."""
+    from stateclusters.base.clusterer import HiddenStateClusterer
     return HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
                                 bandwidth=bandwidth, dbscan_radii=dbscan_radii(function_names))
 
@@ -167,14 +179,17 @@ class Abstraction:
         if family == "k_means":
             return self.model_.predict(vectors)
         if family == "mean_shift":
+            from sklearn.metrics import pairwise_distances_argmin
             return pairwise_distances_argmin(vectors, self.centres_)
         if family == "OPTICS":
+            from sklearn.neighbors import NearestNeighbors
             nearest = NearestNeighbors(n_neighbors=1).fit(self.fitted_vectors_).kneighbors(
                 vectors, return_distance=False)
             return self.fitted_labels_[nearest[:, 0]]
         return self._border_point_labels(vectors)
 
     def _border_point_labels(self, vectors: np.ndarray) -> np.ndarray:
+        from sklearn.metrics import pairwise_distances_chunked
         if len(self.core_vectors_) == 0:
             return np.full(len(vectors), -1)
         no_cluster = np.iinfo(np.int64).max

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from automata.dot_loading import load_dot_automaton
 from automata.handwritten import HANDWRITTEN_NAMES
 from stateclusters.base.errors import AutomatonError
 
@@ -73,6 +72,7 @@ def _is_context_free_name(name: str) -> bool:
 
 def get_automaton(name, automaton_type: Optional[str] = None):
     """The automaton for a registry name or a path to a .dot file (`automaton_type` only applies to .dot files)."""
+    from automata.dot_loading import load_dot_automaton  # pydot and AALpy: only when an automaton is loaded
     name = os.fspath(name)
     if name in regular_automaton_names():
         return load_dot_automaton(DOT_DIR / f'{name}.dot', automaton_type)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ambiguity import ambiguity_from_labels
-from clustering import FIT_FRACTION, FUNCTION_FAILURES, Abstraction, shared_clusterer
+from clustering import FIT_FRACTION, FUNCTION_FAILURES, Abstraction, failure_reason, shared_clusterer
 from rnn_models import class_indices
 from stateclusters.base.clusterer import HiddenStateClusterer
 from stateclusters.evaluation.agreement_scores import agreement_scores
@@ -41,11 +41,6 @@ def conformance_accuracy(data: NetworkData) -> float:
     expected[valid] = class_indices(trace.outputs[valid], data.model.config.output_classes)
     word_passes = ((data.conformance_predictions == expected) | ~valid).all(axis=1)
     return float(word_passes.mean())
-
-
-def failure_reason(error: Exception) -> str:
-    """How a function's failure is recorded in results: the exception's type and message."""
-    return f"{type(error).__name__}: {error}"
 
 
 def evaluate_functions(hidden_states: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,

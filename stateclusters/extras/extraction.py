@@ -1,15 +1,16 @@
 """Automata extracted from one network's clusters (see cluster_automaton), for the driver and the grid runner:
 the per-network inputs and one report per abstraction function (extraction_report.py holds the report).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from aalpy.automata import MooreMachine
 
 from automata import is_context_free
-from clustering import FIT_FRACTION, FUNCTION_FAILURES
-from stateclusters.evaluation.network import failure_reason
-from stateclusters.evaluation.network_data import NetworkData
+from clustering import FIT_FRACTION, FUNCTION_FAILURES, failure_reason
 from stateclusters.extras.cluster_automaton import (
     build_cluster_automaton,
     compare_with_ground_truth,
@@ -18,6 +19,9 @@ from stateclusters.extras.cluster_automaton import (
     prefix_predecessors,
 )
 from stateclusters.extras.extraction_report import EXTRACTION_FUNCTIONS, ExtractionReport
+
+if TYPE_CHECKING:   # extraction reads a NetworkData but needs none of its machinery
+    from stateclusters.evaluation.network_data import NetworkData
 
 
 @dataclass(frozen=True)

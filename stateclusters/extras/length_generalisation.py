@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ambiguity import ambiguity_from_labels
-from clustering import FIT_FRACTION, FUNCTION_FAILURES, get_function
+from clustering import FIT_FRACTION, FUNCTION_FAILURES, failure_reason, get_function
 from rnn_models import RecurrentClassifier, hidden_states
-from stateclusters.evaluation.network import failure_reason
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.words.runs import PrefixTrace, trace_words
 from stateclusters.words.sampling import LENGTH_GENERALISATION_STREAM, MAX_TRAINING_LENGTH, words_of_each_length
