@@ -7,7 +7,7 @@ import pytest
 import experiment_runner
 import stateclusters.grid.jobs as grid_jobs
 from stateclusters.evaluation.agreement_scores import SCORE_NAMES, agreement_scores
-from stateclusters.results.files import SCORES_FILE, read_results, read_scores
+from stateclusters.results.files import SCORES_FILE, read_results, read_scores, write_job_record
 
 # Six vectors: cluster 0 = {a, a}, cluster 1 = {a, b}, cluster 2 = {b, c}.
 STATES = ["a", "a", "a", "b", "b", "c"]
@@ -105,7 +105,7 @@ def test_old_records_without_scores_still_merge(grid_out, tmp_path):
     del record["scores"]
     assert grid_jobs.merged_extra([record], "scores") == {}
     out = tmp_path / "out"
-    grid_jobs.write_job_record(out, record)
+    write_job_record(out, record)
     assert experiment_runner.main(TINY + ["--out", str(out), "--no-train"]) == 0   # finished: nothing reruns
     assert set(read_results(out)[1]) == {KEY}
     assert not (out / SCORES_FILE).exists()   # no record has scores: no file, so --metric nmi says so

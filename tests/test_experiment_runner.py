@@ -151,10 +151,10 @@ def test_corrupt_job_file_outside_the_slice_is_never_merged(straight_run, tmp_pa
 def test_failing_job_is_recorded_others_finish_and_next_run_retries(reference, tmp_path, monkeypatch, capsys):
     original = grid_jobs.evaluate_network
 
-    def evaluation_failing_for_tomita5(model, automaton, *args, **kwargs):
-        if len(automaton.states) == 4:   # tomita5; tomita1 has 2 states
+    def evaluation_failing_for_tomita5(data, *args, **kwargs):
+        if data.n_states == 4:   # tomita5; tomita1 has 2 states
             raise RuntimeError("clustering exploded")
-        return original(model, automaton, *args, **kwargs)
+        return original(data, *args, **kwargs)
     monkeypatch.setattr(grid_jobs, "evaluate_network", evaluation_failing_for_tomita5)
     out = tmp_path / "out"
     assert run(out) == 1
