@@ -1,4 +1,4 @@
-"""The 19 abstraction functions of SPEC §6: hidden-state vectors in, one cluster label per vector out.
+"""The 19 abstraction functions (docs/contract.md): hidden-state vectors in, one cluster label per vector out.
 
 Every function is one row of FUNCTIONS. `lda` and `lr` are supervised probes (their
 prediction is the cluster); the others cluster without seeing the state labels.
@@ -89,13 +89,13 @@ def parse_function_names(text: str) -> list[str]:
 
 
 def kmeans_k(function: AbstractionFunction, n_states: int, k_multiplier: int = 1) -> int:
-    """k for a k-means function: from |Q|, times 3 or |Σ| for the stack labelings (SPEC §6)."""
+    """k for a k-means function: from |Q|, times 3 or |Σ| for the stack labelings (docs/contract.md, Labelings)."""
     return max(1, int(function.k_factor * n_states + function.k_offset)) * k_multiplier
 
 
 def mean_shift_bandwidth(hidden_states: np.ndarray, random_state: int = 0,
                          n_samples: int | None = None) -> float:
-    """scikit-learn's estimate_bandwidth of the vectors: of all of them (SPEC §6), or of a random sample."""
+    """scikit-learn's estimate_bandwidth of the vectors: of all of them (docs/contract.md) or of a sample."""
     if n_samples is not None and n_samples < len(hidden_states):
         return float(estimate_bandwidth(hidden_states, n_samples=n_samples, random_state=random_state))
     return estimate_bandwidth_all(distinct_vectors(hidden_states))
@@ -245,7 +245,7 @@ def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state
     the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which
     moves the centres exactly as the repeated vectors would, with the same stopping tolerance.
     """
-    # More clusters than distinct vectors cannot be formed; cap k there (documented in the README).
+    # More clusters than distinct vectors cannot be formed; cap k there (docs/contract.md, Choices).
     k = min(k, len(distinct))
     mean = hidden_states.mean(axis=0)
     centred = hidden_states - mean

@@ -1,8 +1,8 @@
-"""The full grid of SPEC §3: languages × architectures × sizes × repetitions, each network trained, tested,
+"""The full grid (docs/contract.md): languages × architectures × sizes × repetitions, each network trained, tested,
 clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
 
 Layout of --out: checkpoints/{network}.pt, jobs/{network}.pickle (one record per job, written when it
-finishes), logs/run-*.log, and the SPEC §8 accuracy.pickle / ambiguity.pickle (plus scores.pickle), rebuilt
+finishes), logs/run-*.log, and the accuracy.pickle / ambiguity.pickle (plus scores.pickle), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
 import argparse
@@ -46,7 +46,7 @@ from stateclusters.results.files import (
 )
 
 REPO = Path(__file__).resolve().parent
-# SPEC §3 sizes as (layers, factor of opt = |Σ|·|Q|); the PDAs add two wider single-layer networks.
+# Sizes (docs/contract.md, Networks) as (layers, factor of opt = |Σ|·|Q|); PDAs add two wider one-layer networks.
 SPEC_SIZES = ((1, Fraction(1)), (1, Fraction(3, 2)), (2, Fraction(1)))
 PDA_EXTRA_SIZES = ((1, Fraction(3)), (1, Fraction(5)))
 SIZE_PATTERN = re.compile(r"(\d+)x(\d+(?:\.\d+)?)")
@@ -60,7 +60,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                       "or 'all', 'regular', 'context_free'")
     grid.add_argument("--rnn", default=",".join(RNN_TYPES), help="comma-separated architectures")
     grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|) "
-                      "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
+                      "(default: the contract's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
     grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
     grid.add_argument("--length-generalisation", action="store_true",
@@ -78,7 +78,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
                      f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
                      f"OUT/{EXTRACTION_FILE}")
-    scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
+    scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
     scale.add_argument("--validation-words", type=positive_int, default=2_000,
                        help="validation words (their hidden states are clustered)")

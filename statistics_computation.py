@@ -1,4 +1,4 @@
-"""Tables and figures from result pickles (SPEC §9): per abstraction function, how ambiguous are the clusters?
+"""Tables and figures from result pickles (docs/contract.md): per abstraction function, how ambiguous are the clusters?
 
 load → filter → table rows (plain data) → print → figures. The figures live in statistics_figures.py, which
 is imported only after the backend is chosen (headless Agg unless --show).
@@ -30,7 +30,7 @@ from stateclusters.words.runs import LABELINGS, PDA_LABELINGS
 from stateclusters.words.sampling import MAX_TRAINING_LENGTH
 
 REPO = Path(__file__).resolve().parent
-METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
+METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in [amb, wamb, max, min, n_clusters]
 WAMB_INDEX = METRIC_INDEX["wamb"]
 LINEAR_PROBES = ("lda", "lr")
 SCATTER_FUNCTION = "k_means_8"  # the paper's function for ambiguity against accuracy
@@ -38,7 +38,7 @@ SCATTER_FUNCTION = "k_means_8"  # the paper's function for ambiguity against acc
 
 @dataclass(frozen=True)
 class KeyParts:
-    """The fields of a SPEC §8 result key."""
+    """The fields of a result key (docs/contract.md, Result files)."""
     language: str
     rnn: str
     layers: int
@@ -407,7 +407,7 @@ def main(argv=None) -> int:
 
 
 def report_extras(args, select, filters: str, tag: str) -> list[Path]:
-    """What the results folder holds beyond SPEC §8: the extraction summary and the length-generalisation curves."""
+    """What the results folder holds beyond the paper: the extraction summary and the length-generalisation curves."""
     extraction = read_extraction(args.results)
     if extraction is not None:   # written by experiment_runner.py --extract
         for line in extraction_summary_lines(extraction, {"regular": select("regular"),

@@ -33,7 +33,7 @@ CONFORMANCE_WORDS = 10_000
 
 @dataclass(frozen=True)
 class FunctionResult:
-    """SPEC §8 numbers of one abstraction function, or the reason it could not run.
+    """Result numbers (docs/contract.md, Result files) of one abstraction function, or the reason it could not run.
 
     `scores` holds the agreement scores (agreement_scores.SCORE_NAMES) next to the ambiguity; empty on failure.
     """
@@ -100,7 +100,7 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
 
 def conformance_accuracy(model: RecurrentClassifier, automaton, n_words: int = CONFORMANCE_WORDS,
                          seed: int = 0) -> float:
-    """Share of random long words on which the network matches the automaton after every prefix (SPEC §4)."""
+    """Share of random long words on which the network matches the automaton after every prefix (docs/contract.md)."""
     words = conformance_words(automaton, n_words, seed=seed)
     trace = trace_words(automaton, words.letters, words.lengths, words.alphabet)
     valid = trace.valid()
@@ -119,7 +119,7 @@ def validation_states(model: RecurrentClassifier, automaton, validation: WordSet
 
 
 def k_multiplier(labeling: str, automaton) -> int:
-    """SPEC §6: k-means k is multiplied by 3 for stack_size and by |Σ| for top_of_stack."""
+    """docs/contract.md, Labelings: k-means k is multiplied by 3 for stack_size and by |Σ| for top_of_stack."""
     return {"stack_size": 3, "top_of_stack": len(input_alphabet(automaton))}.get(labeling, 1)
 
 
@@ -177,7 +177,7 @@ def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed
                      labelings=None, fit_fraction: float = 0.25,
                      n_conformance_words: int = CONFORMANCE_WORDS,
                      n_validation_words: int = VALIDATION_WORDS) -> NetworkEvaluation:
-    """Everything SPEC §4–§7 asks of one network, with the validation words drawn from `seed`."""
+    """Everything docs/contract.md asks of one network, with the validation words drawn from `seed`."""
     accuracy = conformance_accuracy(model, automaton, n_conformance_words, seed=seed)
     vectors, trace = validation_states(model, automaton, validation_words(automaton, seed, n_validation_words))
     labelings = labelings or labelings_for(automaton)

@@ -1,7 +1,7 @@
 """Automata extracted from one network's clusters (see cluster_automaton), for the driver, the grid runner
 and the statistics: the per-network inputs, one report per abstraction function, and OUT/extraction.pickle.
 
-extraction.pickle maps a SPEC §8 result key (the network and its labeling: `regular`, or `stackless` for
+extraction.pickle maps a result key (docs/contract.md) (the network and its labeling: `regular`, or `stackless` for
 PDAs) to {function: ExtractionReport.as_dict()}; functions that failed on a network are left out.
 """
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ class ExtractionInputs:
     predicted_outputs: np.ndarray   # per validation vector: the network's output class there
     alphabet: tuple[str, ...]
     initial_output: str
-    test_letters: np.ndarray        # the conformance-test words (SPEC §4), padded
+    test_letters: np.ndarray        # the conformance-test words (docs/contract.md, Accuracy), padded
     test_valid: np.ndarray
     truth_outputs: np.ndarray       # the ground truth's output after every test prefix
     network_outputs: np.ndarray     # the network's output after every test prefix

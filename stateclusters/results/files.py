@@ -1,4 +1,4 @@
-"""Result files of SPEC §8: keys, the per-network layout, reading and writing the merged pickles."""
+"""Result files (docs/contract.md): keys, the per-network layout, reading and writing the merged pickles."""
 import pickle
 import zlib
 from pathlib import Path
@@ -8,10 +8,10 @@ from stateclusters.base.errors import ResultFileError
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
-SCORES_FILE = "scores.pickle"     # not in SPEC §8: {key: {function: {score name: value}}} (agreement_scores)
-LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # not SPEC §8: see length_generalisation.py
-EXTRACTION_FILE = "extraction.pickle"     # not in SPEC §8: {key: {function: report}} (cluster_automaton)
-# Job-record fields beyond SPEC §8, each merged into its own pickle beside accuracy.pickle and ambiguity.pickle.
+SCORES_FILE = "scores.pickle"     # beyond the paper: {key: {function: {score name: value}}} (agreement_scores)
+LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # beyond the paper: see length_generalisation.py
+EXTRACTION_FILE = "extraction.pickle"     # beyond the paper: {key: {function: report}} (cluster_automaton)
+# Job-record fields beyond the paper, each merged into its own pickle beside accuracy.pickle and ambiguity.pickle.
 EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
                       "length_generalisation": LENGTH_GENERALISATION_FILE}
 
@@ -27,7 +27,7 @@ def network_seed(name: str) -> int:
 
 
 def result_key(language: str, rnn: str, layers: int, hidden: int, repetition: int, labeling: str) -> str:
-    """SPEC §8 key: the network's name followed by the labeling."""
+    """Result key (docs/contract.md, Result files): the network's name followed by the labeling."""
     return f"{network_name(language, rnn, layers, hidden, repetition)}_{labeling}"
 
 
@@ -39,7 +39,7 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict) -> Non
 
 
 def write_scores(directory: str | Path, scores: dict) -> None:
-    """Write scores.pickle atomically, beside the SPEC §8 files."""
+    """Write scores.pickle atomically, beside accuracy.pickle and ambiguity.pickle."""
     atomic_pickle(Path(directory) / SCORES_FILE, scores)
 
 

@@ -1,4 +1,4 @@
-"""Seeded words and labels (SPEC §2) and the random words of the conformance test (SPEC §4)."""
+"""Seeded words and labels (docs/contract.md, Words) and the random words of the conformance test (Accuracy)."""
 import itertools
 from dataclasses import dataclass
 
@@ -98,7 +98,7 @@ def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet
 
 def conformance_words(automaton, n_words: int = 10_000, min_length: int = 16, max_length: int = 30,
                       seed: int = 0) -> WordSet:
-    """Uniformly random words with lengths uniform in [min_length, max_length] (SPEC §4)."""
+    """Uniformly random words with lengths uniform in [min_length, max_length] (docs/contract.md, Accuracy)."""
     rng = np.random.default_rng(seed)
     alphabet = tuple(input_alphabet(automaton))
     lengths = rng.integers(min_length, max_length + 1, size=n_words)
