@@ -1,4 +1,4 @@
-"""Ambiguity of a clustering with respect to automaton states (SPEC §7).
+"""Ambiguity of a clustering with respect to automaton states (docs/contract.md, Ambiguity).
 
 For each cluster c, A(c) is the entropy of the state labels inside it, with the
 logarithm taken to base |S| (the number of distinct labels overall), so A(c) is

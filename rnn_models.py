@@ -1,4 +1,4 @@
-"""Recurrent classifiers (SPEC §3): the four architectures, training, checkpoints, batched evaluation."""
+"""Recurrent classifiers (docs/contract.md): the four architectures, training, checkpoints, batched evaluation."""
 import copy
 import io
 import random
@@ -37,7 +37,7 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """Optimiser and stopping settings; defaults are SPEC §3's."""
+    """Optimiser and stopping settings; defaults are those of docs/contract.md, Networks."""
     epochs: int = 200
     batch_size: int = 128
     learning_rate: float = 5e-4

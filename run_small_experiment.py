@@ -1,7 +1,7 @@
 """The small experiment: 8 shipped GRU networks, 11 abstraction functions, ambiguity per function.
 
 Loads the pretrained networks from pretrained_models/ (trained by this project's own code; `--train`
-retrains and replaces them), prints accuracy and ambiguity, and writes SPEC §8 result pickles plus scores.pickle.
+retrains and replaces them), prints accuracy and ambiguity, writes result pickles (docs/contract.md).
 """
 import argparse
 import time
@@ -45,7 +45,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 
 
 def run_language(language: str, args, device: torch.device) -> tuple[dict, dict, dict]:
-    """Load or train one network, evaluate it, print its lines; SPEC §8 entries and agreement scores per labeling."""
+    """Load or train one network, evaluate it, print its lines; result entries and agreement scores per labeling."""
     automaton = get_automaton(language)
     hidden = small_hidden_size(automaton)
     network = NetworkId(language, RNN, LAYERS, hidden, REPETITION)

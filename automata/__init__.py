@@ -1,4 +1,4 @@
-"""The registry of benchmark languages: their names, and `get_automaton(name)` for each (SPEC §1)."""
+"""The registry of benchmark languages: their names, and `get_automaton(name)` for each (docs/contract.md)."""
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +10,7 @@ from stateclusters.base.errors import AutomatonError
 DOT_DIR = Path(__file__).resolve().parent / 'dot'
 AUTOMATON_KINDS = ('dfa', 'moore', 'mealy', 'pda')
 
-# The random grid of SPEC §1.1: sizes, input (and output) alphabet sizes, instances of each combination.
+# The random grid (docs/contract.md, Languages): sizes, input (and output) alphabet sizes, instances of each.
 DFA_SIZES, DFA_INPUT_SIZES, DFA_INSTANCES = (5, 10), (2, 4, 6), 5
 MOORE_SIZES, MOORE_INPUT_SIZES, MOORE_OUTPUT_SIZES, MOORE_INSTANCES = (8, 12), (2, 4), (3, 5), 3
 
@@ -101,5 +101,5 @@ def automaton_kind(automaton) -> str:
 
 
 def input_alphabet(automaton) -> list[str]:
-    """The input letters, sorted by str (SPEC §1: every alphabet is ordered this way)."""
+    """The input letters, sorted by str (docs/contract.md: every alphabet is ordered this way)."""
     return sorted(automaton.get_input_alphabet(), key=str)

@@ -1,4 +1,4 @@
-"""The 15 context-free benchmark languages L1–L15 of SPEC §1.2 as pushdown automata.
+"""The 15 context-free benchmark languages L1–L15 of docs/contract.md (Languages) as pushdown automata.
 
 Each language is a table of rows `(source, letters, guard, action, target)`: `letters` is a string of
 single-character letters that share the row, `guard` a string of allowed top symbols (None: any top).

@@ -1,4 +1,4 @@
-"""Write every regular automaton of SPEC §1.1 as a .dot file into automata/dot/; reruns give identical bytes.
+"""Write every regular automaton (docs/contract.md) as a .dot file into automata/dot/; reruns give identical bytes.
 
 Random automata come from AALpy's generators seeded by crc32 of their name: letters a, b, ...; Moore outputs
 o1, o2, ...; DFAs with n_states // 2 accepting states. Run as `python -m automata.generate_dot_files [--out-dir DIR]`.

@@ -1,4 +1,4 @@
-"""The hand-written regular automata of SPEC §1.1, built in code as AALpy automata (first state is initial)."""
+"""The hand-written regular automata (docs/contract.md), built in code as AALpy automata (first state is initial)."""
 from typing import Callable
 
 from aalpy.automata import Dfa, MealyMachine
@@ -27,7 +27,7 @@ def tomita1() -> Dfa:
 
 
 def tomita3() -> Dfa:
-    """No odd run of 1s followed by an odd run of 0s (5 states, as tabled in SPEC)."""
+    """No odd run of 1s followed by an odd run of 0s (5 states, as tabled in docs/contract.md, Languages)."""
     return Dfa.from_state_setup({
         's0': (True, {'0': 's0', '1': 's1'}),
         's1': (True, {'0': 's2', '1': 's0'}),
@@ -64,7 +64,7 @@ def angluin() -> Dfa:
 
 
 def regex() -> Dfa:
-    """The 7-state regular-expression DFA over 3,4,5,6 of SPEC §1.1."""
+    """The 7-state regular-expression DFA over 3,4,5,6 of docs/contract.md (Languages)."""
     others = ('4', '5', '6')
     return Dfa.from_state_setup({
         's0': (False, {'3': 's1', **_all_to('s3', others)}),
@@ -90,7 +90,7 @@ def mqtt() -> MealyMachine:
 
 
 def coffee() -> MealyMachine:
-    """The 7-state coffee machine; d and dp behave alike, SPEC keeps both (so it is not minimal)."""
+    """The 7-state coffee machine; d and dp behave alike, the contract keeps both (docs/contract.md, Choices)."""
     return MealyMachine.from_state_setup({
         'a': {'clean': ('check', 'a'), 'pod': ('check', 'b'), 'water': ('check', 'c'), 'button': ('star', 'f')},
         'b': {'clean': ('check', 'a'), 'pod': ('check', 'b'), 'water': ('check', 'd'), 'button': ('star', 'f')},

@@ -1,4 +1,4 @@
-"""Benchmark: one network's evaluation (SPEC §4–§7), our path against a naive reference, stage by stage.
+"""Benchmark: one network's evaluation (docs/contract.md), our path against a naive reference, stage by stage.
 
 For a tomita3 GRU (hidden 20) and a context-free GRU (CFG_L_14, hidden 105 = 5·|Σ|·|Q|), on the same
 validation words, it times the conformance test, hidden-state extraction, state labelling, each of the 19
@@ -164,7 +164,7 @@ def naive_cluster(name: str, vectors, labels, n_states: int, multiplier: int, se
 
 
 def naive_ambiguity(states, clusters) -> tuple:
-    """SPEC §7 with dictionaries, point by point."""
+    """The ambiguity (docs/contract.md) with dictionaries, point by point."""
     members = {}
     for state, cluster in zip(states, clusters):
         counts = members.setdefault(cluster, {})

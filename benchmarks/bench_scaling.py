@@ -4,7 +4,7 @@
    CFG_L_14 GRU 105): vectors, distinct vectors, seconds per stage group, peak memory.
 2. Hidden size 16 … 512 (CFG_L_12 GRU, briefly trained on 10,000 words): training seconds per epoch and the
    whole evaluate_network (conformance test, all 19 functions, all three PDA labelings), peak memory.
-3. The full grid of experiment_runner.py (SPEC §3) priced with those measurements: per-job training and
+3. The full grid of experiment_runner.py (docs/contract.md) priced with those measurements: per-job training and
    evaluation time, summed, then divided over 2 cores, 16 workers, or a Dask cluster.
 
 Every measurement runs in a fresh process (so its peak memory is its own), single-threaded as the grid's

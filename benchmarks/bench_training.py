@@ -1,6 +1,6 @@
 """Benchmark: training speed, length-bucketed batches (ours) against padded batches (the usual way).
 
-Both train the same network with the same data, optimiser and batch size (SPEC §3); they differ only in
+Both train the same network with the same data, optimiser and batch size (docs/contract.md); they differ only in
 how a batch is formed. Padded: 128 random words padded to the batch's longest word, the whole padded
 sequence run, the prediction read at each word's last letter. Bucketed (rnn_models.train_network): every
 batch holds words of one length, so nothing is padded and the last step is the prediction.

@@ -38,7 +38,7 @@ def test_single_label_is_unambiguous():
 
 
 def reference_ambiguity(states, clusters):
-    """SPEC §7 written out point by point, independent of the numpy implementation."""
+    """The ambiguity of docs/contract.md written out point by point, independent of the numpy implementation."""
     members = {}
     for state, cluster in zip(states, clusters):
         members.setdefault(cluster, []).append(state)

@@ -24,7 +24,7 @@ REGULAR_NAMES = regular_automaton_names()
 SPECS_BY_NAME = {spec.name: spec for spec in random_automaton_specs()}
 HANDWRITTEN_SIZES = {'tomita1': 2, 'tomita3': 5, 'tomita5': 4, 'tomita7': 5, 'angluin': 4, 'regex': 7,
                      'mqtt': 3, 'coffee': 7}
-NOT_MINIMAL = {'coffee'}  # SPEC's table keeps d and dp, which behave alike
+NOT_MINIMAL = {'coffee'}  # the contract's table keeps d and dp, which behave alike
 
 
 @functools.cache

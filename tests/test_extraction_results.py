@@ -63,7 +63,7 @@ def test_runner_extract_adds_records_and_pickle_and_keeps_spec_results(tmp_path,
     calls = record_calls(monkeypatch)
     assert experiment_runner.main(TINY_GRID + ["--out", str(out), "--extract"]) == 0
     assert sorted(calls) == ["CFG_L_1_gru_1_8_1", "tomita5_gru_1_8_1"]
-    assert read_results(out) == plain   # SPEC §8 files unchanged
+    assert read_results(out) == plain   # accuracy and ambiguity files unchanged
     extraction = read_extraction(out)
     assert set(extraction) == KEYS
     for key, reports in extraction.items():

@@ -49,7 +49,7 @@ def test_statistics_stopped_while_drawing_leaves_no_partial_figure_and_reruns(tm
                                      "networks:")
     assert_stopped_cleanly(stopped, tmp_path)
     assert statistics_computation.main(["--results", str(results), "--figures", str(figures)]) == 0
-    # Three SPEC §9 figures and the length-generalisation curves, each as PNG and PDF.
+    # Three statistics figures (docs/contract.md, Statistics) and the length-generalisation curves, each as PNG and PDF.
     assert len(list(figures.iterdir())) == 8 and leftover_temp_files(figures) == []
 
 

@@ -1,4 +1,4 @@
-"""The PDAs of SPEC §1.2 against membership checks written independently from each language's definition."""
+"""The PDAs (docs/contract.md) against membership checks written independently from each language's definition."""
 
 import random
 import re
@@ -73,7 +73,7 @@ MEMBERSHIP = {
     'CFG_L_15': lambda w: _is_token_dyck(w, _brackets(['()'], ['abc', 'd']), _PAIRS),
 }
 
-# |Q| counted by hand from the tables in SPEC §1.2, err included.
+# |Q| counted by hand from the tables in docs/contract.md (Languages), err included.
 EXPECTED_SIZES = {'CFG_L_1': 4, 'CFG_L_2': 4, 'CFG_L_3': 10, 'CFG_L_4': 7, 'CFG_L_5': 10, 'CFG_L_6': 7,
                   'CFG_L_7': 3, 'CFG_L_8': 3, 'CFG_L_9': 3, 'CFG_L_10': 11, 'CFG_L_11': 5, 'CFG_L_12': 4,
                   'CFG_L_13': 3, 'CFG_L_14': 3, 'CFG_L_15': 5}
@@ -147,7 +147,7 @@ def _mutate(rng, word, alphabet):
 
 
 def _sampler_word(pda, rng, length):
-    """SPEC §2's generator: with prob. 0.75 an enabled letter, else any letter."""
+    """The word generator of docs/contract.md (Words): with prob. 0.75 an enabled letter, else any letter."""
     pda.reset_to_initial()
     word = ''
     for _ in range(length):

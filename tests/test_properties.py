@@ -75,7 +75,7 @@ def test_one_cluster_per_state_is_unambiguous_and_one_cluster_for_all_is_the_nor
     assert ambiguity_from_labels(states, [0] * len(states)) == pytest.approx((expected,) * 4, abs=1e-12)
 
 
-# ---------------------------------------------------------------- PDAs against their definitions (SPEC §1.2)
+# ---------------------------------------------------------------- PDAs against their definitions (docs/contract.md)
 # Written without a stack: counts, string equality and repeated cancellation of adjacent pairs.
 
 

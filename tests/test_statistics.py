@@ -22,7 +22,7 @@ FAILED = [math.nan, math.nan, math.nan, math.nan, 0]  # what a function that cou
 
 
 def entry(wamb: float, n_clusters: int) -> list:
-    """SPEC §8 numbers [amb, wamb, max, min, n_clusters]; amb is wamb/2 so that the two metrics differ."""
+    """Result numbers [amb, wamb, max, min, n_clusters]; amb is wamb/2 so that the two metrics differ."""
     return [wamb / 2, wamb, wamb, 0.0, n_clusters]
 
 

@@ -186,7 +186,7 @@ def prefix_outputs(abstract: AbstractAutomaton, letters: np.ndarray) -> np.ndarr
 
 
 def word_agreement(outputs: np.ndarray, expected: np.ndarray, valid: np.ndarray) -> float:
-    """Share of words whose outputs equal the expected ones after every prefix (SPEC §4's criterion)."""
+    """Share of words whose outputs equal the expected ones after every prefix (docs/contract.md, Accuracy)."""
     return float(((outputs == expected) | ~valid).all(axis=1).mean())
 
 

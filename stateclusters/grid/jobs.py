@@ -3,7 +3,7 @@
 `run_job(JobSpec) -> dict` runs in a worker (a pool process, a Dask worker, or the driver itself). It takes
 and returns plain data, so that any backend can ship it, and it is seeded from the network's name alone,
 so that it gives the same numbers whichever backend or worker count runs it. The driver writes the record
-it returns to `OUT/jobs/{name}.pickle`; the merged SPEC §8 pickles are rebuilt from those files.
+it returns to `OUT/jobs/{name}.pickle`; the merged result pickles (docs/contract.md) are rebuilt from those files.
 """
 import time
 import traceback
@@ -219,7 +219,7 @@ def record_key(record: dict, labeling: str) -> str:
 
 
 def merged_results(records) -> tuple[dict, dict]:
-    """SPEC §8 accuracy and ambiguity dictionaries from done records; failed functions are left out."""
+    """The accuracy and ambiguity dictionaries (docs/contract.md) from done records; failed functions are left out."""
     accuracy, ambiguity = {}, {}
     for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
         for labeling, scores in record["results"].items():
@@ -230,7 +230,7 @@ def merged_results(records) -> tuple[dict, dict]:
 
 
 def merged_extra(records, field: str) -> dict:
-    """{SPEC §8 key: {function: value}} of one record field beyond SPEC §8 (see results.EXTRA_RESULT_FILES).
+    """{result key: {function: value}} of one record field beyond those two (see results.EXTRA_RESULT_FILES).
 
     From done records that have the field; a function that failed (its value is the reason, a str) is left out.
     """

@@ -1,4 +1,4 @@
-"""Run the ground-truth automaton over many words and record what it is after every prefix (SPEC §2, §5)."""
+"""Run the ground-truth automaton over many words and record what it is after every prefix (docs/contract.md)."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,7 @@ class PrefixTrace:
         return self.outputs[np.arange(len(self.lengths)), self.lengths - 1]
 
     def state_labels(self, labeling: str) -> np.ndarray:
-        """One label per letter occurrence, in word order, for a SPEC §5 labeling."""
+        """One label per letter occurrence, in word order, for a labeling of docs/contract.md (Labelings)."""
         mask = self.valid()
         states = self.states[mask]
         if labeling in ("regular", "stackless"):
