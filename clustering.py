@@ -14,6 +14,14 @@ from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.extmath import row_norms
 
+from stateclusters.base.catalogue import (  # noqa: F401  (re-exported: the table is part of this module's API)
+    FAMILIES,
+    FUNCTION_NAMES,
+    FUNCTIONS,
+    AbstractionFunction,
+    get_function,
+    parse_function_names,
+)
 from stateclusters.base.errors import UserError
 from stateclusters.base.fast_clustering import (
     DistinctVectors,
@@ -24,41 +32,6 @@ from stateclusters.base.fast_clustering import (
     optics_labels,
 )
 
-
-@dataclass(frozen=True)
-class AbstractionFunction:
-    """One abstraction function: its family and the one number that sets it."""
-    name: str
-    family: str           # linear, k_means, DBSCAN, OPTICS or mean_shift
-    k_factor: float = 0   # k-means: k = k_factor·|Q| + k_offset
-    k_offset: int = 0
-    eps: float = 0        # DBSCAN neighbourhood radius
-    bandwidth_divisor: int = 1  # mean shift: bandwidth = b / divisor
-
-
-FUNCTIONS = (
-    AbstractionFunction("lda", "linear"),
-    AbstractionFunction("lr", "linear"),
-    AbstractionFunction("k_means", "k_means", k_factor=1),
-    AbstractionFunction("k_means_dec", "k_means", k_factor=1, k_offset=-1),
-    AbstractionFunction("k_means_inc", "k_means", k_factor=1, k_offset=1),
-    AbstractionFunction("k_means_double", "k_means", k_factor=2),
-    AbstractionFunction("k_means_4", "k_means", k_factor=4),
-    AbstractionFunction("k_means_6", "k_means", k_factor=6),
-    AbstractionFunction("k_means_8", "k_means", k_factor=8),
-    AbstractionFunction("DBSCAN_half", "DBSCAN", eps=0.25),
-    AbstractionFunction("DBSCAN", "DBSCAN", eps=0.5),
-    AbstractionFunction("DBSCAN_double", "DBSCAN", eps=1.0),
-    AbstractionFunction("DBSCAN_triple", "DBSCAN", eps=1.5),
-    AbstractionFunction("DBSCAN_quad", "DBSCAN", eps=2.0),
-    AbstractionFunction("OPTICS", "OPTICS"),
-    AbstractionFunction("mean_shift", "mean_shift", bandwidth_divisor=1),
-    AbstractionFunction("mean_shift_2", "mean_shift", bandwidth_divisor=2),
-    AbstractionFunction("mean_shift_4", "mean_shift", bandwidth_divisor=4),
-    AbstractionFunction("mean_shift_8", "mean_shift", bandwidth_divisor=8),
-)
-FUNCTION_NAMES = tuple(function.name for function in FUNCTIONS)
-FAMILIES = ("linear", "k_means", "DBSCAN", "OPTICS", "mean_shift")
 DBSCAN_MIN_SAMPLES = 5
 KMEANS_TOL = 1e-4       # scikit-learn's default
 
@@ -68,24 +41,6 @@ class Clustering:
     """Cluster label of every vector; DBSCAN/OPTICS noise (-1) counts as one cluster."""
     cluster_labels: np.ndarray
     n_clusters: int
-
-
-def get_function(name: str) -> AbstractionFunction:
-    """The abstraction function called `name`, or a UserError listing the valid names."""
-    for function in FUNCTIONS:
-        if function.name == name:
-            return function
-    raise UserError(f"unknown abstraction function '{name}'; valid: {', '.join(FUNCTION_NAMES)}")
-
-
-def parse_function_names(text: str) -> list[str]:
-    """Comma-separated function names (or 'all') checked against the table."""
-    if text.strip() == "all":
-        return list(FUNCTION_NAMES)
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    for name in names:
-        get_function(name)
-    return names
 
 
 def kmeans_k(function: AbstractionFunction, n_states: int, k_multiplier: int = 1) -> int:

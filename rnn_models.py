@@ -11,9 +11,9 @@ from torch import nn
 from tqdm import tqdm
 
 from stateclusters.base.atomic_io import atomic_write
+from stateclusters.base.catalogue import RNN_TYPES, check_rnn_type  # noqa: F401  (re-exported)
 from stateclusters.base.errors import CheckpointError, UserError
 
-RNN_TYPES = ("relu", "tanh", "gru", "lstm")
 EVALUATION_CHUNK = 2048  # words per forward pass when evaluating; bounds memory for long words
 
 
@@ -52,12 +52,6 @@ class TrainingMetrics:
     validation_accuracy: list = field(default_factory=list)
     training_loss: list = field(default_factory=list)
     seconds: float = 0.0
-
-
-def check_rnn_type(rnn: str) -> str:
-    if rnn not in RNN_TYPES:
-        raise UserError(f"unknown architecture '{rnn}'; valid: {', '.join(RNN_TYPES)}")
-    return rnn
 
 
 def set_seed(seed: int) -> None:

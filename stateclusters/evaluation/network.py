@@ -24,11 +24,10 @@ from rnn_models import (
     save_checkpoint,
     train_network,
 )
+from stateclusters.base.catalogue import CONFORMANCE_WORDS
 from stateclusters.evaluation.agreement_scores import agreement_scores
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import TRAINING_WORDS, VALIDATION_WORDS, WordSet, conformance_words, sample_words
-
-CONFORMANCE_WORDS = 10_000
 
 
 @dataclass(frozen=True)

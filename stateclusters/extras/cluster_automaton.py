@@ -14,7 +14,7 @@ Everything is a Moore machine whose output after a prefix is what the network is
 a DFA's accept/reject (as "True"/"False"), a Moore machine's output, a Mealy machine's last transition output.
 """
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from aalpy.automata import MooreMachine, MooreState
@@ -22,6 +22,7 @@ from aalpy.utils import bisimilar
 
 from automata import automaton_kind
 from automata.tables import compile_table
+from stateclusters.results.extraction_file import ExtractionReport
 
 NO_DATA_OUTPUT = "<no data>"      # the sink's output: the clusters never showed what happens there
 EMPTY_WORD_OUTPUT = "<empty>"     # the initial state's output where the ground truth has none (Mealy)
@@ -41,23 +42,6 @@ class AbstractAutomaton:
     @property
     def n_states(self) -> int:
         return len(self.outputs)
-
-
-@dataclass(frozen=True)
-class ExtractionReport:
-    """How the automaton of one clustering compares with the ground truth and with the network."""
-    states_before: int               # clusters + initial state (+ sink)
-    states_after: int                # after minimising the part reachable from the initial state
-    ground_truth_states: int | None  # minimal Moore machine of the ground truth; None for PDAs
-    conflicts: int                   # transition conflicts, as AbstractAutomaton.transition_conflicts
-    output_conflicts: int
-    missing_transitions: int
-    equivalent: bool | None          # None: the ground truth is a PDA, equivalence is not checked
-    agreement_with_automaton: float  # share of test words with the ground truth's output after every prefix
-    agreement_with_network: float    # share of test words with the network's output after every prefix
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def prefix_predecessors(lengths: np.ndarray) -> np.ndarray:

@@ -5,7 +5,6 @@ extraction.pickle maps a SPEC §8 result key (the network and its labeling: `reg
 PDAs) to {function: ExtractionReport.as_dict()}; functions that failed on a network are left out.
 """
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from aalpy.automata import MooreMachine
@@ -13,7 +12,7 @@ from aalpy.automata import MooreMachine
 from automata import is_context_free
 from clustering import HiddenStateClusterer
 from rnn_models import RecurrentClassifier, prefix_predictions
-from stateclusters.base.errors import ResultFileError
+from stateclusters.base.catalogue import EXTRACTION_FUNCTIONS
 from stateclusters.evaluation.network import (
     CONFORMANCE_WORDS,
     automaton_size,
@@ -22,18 +21,19 @@ from stateclusters.evaluation.network import (
     validation_states,
 )
 from stateclusters.extras.cluster_automaton import (
-    ExtractionReport,
     build_cluster_automaton,
     compare_with_ground_truth,
     empty_word_output,
     ground_truth_machine,
     prefix_predecessors,
 )
-from stateclusters.results.files import EXTRACTION_FILE, read_pickle
+from stateclusters.results.extraction_file import (  # noqa: F401  (re-exported for callers of this module)
+    ExtractionReport,
+    read_extraction,
+    summary_lines,
+)
 from stateclusters.words.runs import labelings_for, trace_words
 from stateclusters.words.sampling import WordSet, conformance_words
-
-EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
 
 
 @dataclass(frozen=True)
@@ -109,36 +109,3 @@ def describe_report(function: str, report: ExtractionReport, n_test_words: int) 
             f"equivalent to the ground truth: {equivalent}\n"
             f"agreement after every prefix of {n_test_words} test words: with the ground truth "
             f"{report.agreement_with_automaton:.4f}, with the network {report.agreement_with_network:.4f}")
-
-
-def read_extraction(directory: str | Path) -> dict | None:
-    """extraction.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
-    path = Path(directory) / EXTRACTION_FILE
-    if not path.exists():
-        return None
-    extraction = read_pickle(path)
-    fields = set(ExtractionReport.__dataclass_fields__)
-    if not isinstance(extraction, dict) or not all(
-            isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
-                                              for report in reports.values()) for reports in extraction.values()):
-        raise ResultFileError(f"result file {path} does not map result keys to {{function: extraction report}}")
-    return extraction
-
-
-def summary_lines(extraction: dict, keys_by_set: dict[str, list[str]],
-                  function_names=EXTRACTION_FUNCTIONS) -> list[str]:
-    """Per set and function: how many networks' automata are equivalent to the ground truth, mean agreements."""
-    lines = []
-    for set_name, keys in keys_by_set.items():
-        for name in function_names:
-            reports = [extraction[key][name] for key in keys if name in extraction.get(key, {})]
-            if not reports:
-                continue
-            automaton = np.mean([report["agreement_with_automaton"] for report in reports])
-            network = np.mean([report["agreement_with_network"] for report in reports])
-            decided = [report["equivalent"] for report in reports if report["equivalent"] is not None]
-            share = (f"{sum(decided)} of {len(decided)} ({sum(decided) / len(decided):.1%}) equivalent to the "
-                     "ground truth" if decided else "equivalence not checked (pushdown ground truth)")
-            lines.append(f"automaton of {name}, {set_name}: {share}; mean agreement on the test words with the "
-                         f"ground truth {automaton:.4f}, with the network {network:.4f} ({len(reports)} networks)")
-    return lines

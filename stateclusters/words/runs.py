@@ -6,9 +6,8 @@ import numpy as np
 from automata import is_context_free
 from automata.pda import ERROR_STATE_ID, STACK_BOTTOM
 from automata.tables import compile_table
+from stateclusters.base.catalogue import LABELINGS, PDA_LABELINGS  # noqa: F401  (re-exported)
 
-LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
-PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
 STACK_SIZE_CAP = 3
 
 

@@ -5,11 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from automata import input_alphabet, is_context_free
+from stateclusters.base.catalogue import MAX_TRAINING_LENGTH, TRAINING_WORDS, VALIDATION_WORDS  # noqa: F401
 from stateclusters.words.runs import trace_words
-
-MAX_TRAINING_LENGTH = 14
-TRAINING_WORDS = 50_000
-VALIDATION_WORDS = 2_000
 
 
 @dataclass(frozen=True)
