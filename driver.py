@@ -226,7 +226,7 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
     loading = snapshots is None and checkpoint.exists() and not args.retrain
     if snapshots is None:
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
-              f"({'loading' if loading else 'training'} {checkpoint})")
+              f"({'loading' if loading else 'training'} {checkpoint.name} in {checkpoint.parent})")
     else:   # snapshots come from training; the checkpoint is neither read nor replaced
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
               f"{args.plot_epochs} epochs into {snapshots})")
@@ -245,8 +245,8 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
         check_trained_seed(checkpoint, info, args.seed)
     if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
         save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
-    print(f"{'loaded' if loading else 'trained'}: seed {info.get('seed', 'not recorded')}, "
-          f"{info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
+    print(f"{'loaded: ' if loading else ''}trained for {info.get('epochs_run')} epochs with seed "
+          f"{info.get('seed', '(not recorded)')}, validation accuracy {info.get('validation_accuracy')}")
     return model
 
 

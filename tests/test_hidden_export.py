@@ -26,7 +26,7 @@ def test_pda_export_round_trip(tmp_path, capsys):
                             "--function", "k_means", "--export-functions", "lda,DBSCAN,k_means")
     printed = capsys.readouterr().out
     automaton = get_automaton("CFG_L_1")
-    model, _ = load_checkpoint(tmp_path / "CFG_L_1_gru_1_6_0.pt")
+    model, _ = load_checkpoint(tmp_path / "CFG_L_1_gru_1_6_1.pt")
     validation = validation_words(automaton, 0, 60)
     vectors, trace = validation_states(model, automaton, validation)
     n = len(vectors)
