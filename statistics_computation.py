@@ -1,8 +1,8 @@
 """Tables and figures from result pickles (SPEC §9): per abstraction function, how ambiguous are the clusters?
 
-load → filter → table rows (plain data) → print → figures. The figures live in stateclusters/figures/statistics.py, which
-is imported only after the backend is chosen (headless Agg unless --show). Neither torch nor AALpy is imported:
-reading results needs neither.
+load → filter → table rows (plain data) → print → figures. The figures live in
+stateclusters/figures/statistics.py, which is imported only after the backend is chosen (headless Agg unless
+--show). Neither torch nor AALpy is imported: reading results needs neither.
 """
 import argparse
 import math

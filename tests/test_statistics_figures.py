@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 
 import matplotlib.text  # noqa: E402
 
-import statistics_computation as stats  # noqa: E402
 import stateclusters.figures.statistics as figures  # noqa: E402
+import statistics_computation as stats  # noqa: E402
 from stateclusters.base import catalogue  # noqa: E402
 from stateclusters.results.files import write_results  # noqa: E402
 
