@@ -16,6 +16,7 @@ VALIDATION_WORDS = 2_000
 CONFORMANCE_WORDS = 10_000
 MAX_TRAINING_LENGTH = 14
 WORDS_PER_LENGTH = 200            # length generalisation: words of each length
+LENGTH_GENERALISATION_MAX = 50    # length generalisation: the longest words
 PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
 

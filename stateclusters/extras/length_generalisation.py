@@ -24,6 +24,7 @@ from sklearn.neighbors import NearestNeighbors
 from ambiguity import ambiguity_from_labels
 from clustering import HiddenStateClusterer, get_function, kmeans_k
 from rnn_models import RecurrentClassifier, hidden_states
+from stateclusters.base.catalogue import LENGTH_GENERALISATION_MAX as MAX_LENGTH
 from stateclusters.base.catalogue import WORDS_PER_LENGTH
 from stateclusters.evaluation.network import (
     automaton_size,
@@ -35,7 +36,6 @@ from stateclusters.evaluation.network import (
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import MAX_TRAINING_LENGTH, VALIDATION_WORDS, words_of_each_length
 
-MAX_LENGTH = 50
 WORDS_SEED_STREAM = 2             # training words use stream 0 of the seed, validation words stream 1
 NON_FINITE_LABEL = "non-finite"
 DISTANCE_MEMORY_MB = 64           # bounds the distance blocks of the DBSCAN border-point rule
