@@ -2,59 +2,48 @@
 import argparse
 from pathlib import Path
 
-import numpy as np
-from tqdm import tqdm
-
-from ambiguity import ambiguity_from_labels, state_cluster_map
-from automata import get_automaton
 from clustering import FUNCTION_NAMES, get_function, parse_function_names
-from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, resolve_device
-from stateclusters.base.cli import positive_int, run_cli
-from stateclusters.base.errors import UserError
-from stateclusters.evaluation.agreement_scores import agreement_scores
-from stateclusters.evaluation.network import conformance_accuracy
-from stateclusters.evaluation.network_data import NetworkData, automaton_size
-from stateclusters.evaluation.training import network_config, train_or_load
-from stateclusters.extras.extraction import extract_automaton, extraction_inputs
-from stateclusters.extras.extraction_report import describe_report
-from stateclusters.extras.hidden_export import export_arrays, write_hidden_export
-from stateclusters.extras.length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
-from stateclusters.extras.training_snapshots import (
-    remove_snapshots,
-    save_snapshot,
-    snapshot_path,
-    snapshot_saver,
-    snapshot_states,
-)
-from stateclusters.figures.hidden_states import (
-    MAX_PLOTTED_POINTS,
+from stateclusters.base.arguments import add_device_option, parser_for, positive_int, seed_int
+from stateclusters.base.catalogue import (
+    CONFORMANCE_WORDS,
+    PDA_LABELINGS,
     PROJECTIONS,
-    plotted_rows,
-    write_epoch_pictures,
-    write_state_picture,
+    RNN_TYPES,
+    TRAINING_WORDS,
+    VALIDATION_WORDS,
+    WORDS_PER_LENGTH,
+    check_rnn_type,
 )
+from stateclusters.base.cli import run_cli
+from stateclusters.base.errors import CheckpointError, UserError
+from stateclusters.base.paths import check_input_folder, check_output_file, check_output_folder
 from stateclusters.results.files import NetworkId
-from stateclusters.words.runs import PDA_LABELINGS, labelings_for
-from stateclusters.words.sampling import CONFORMANCE_WORDS, TRAINING_WORDS, VALIDATION_WORDS
 
 REPO = Path(__file__).resolve().parent
+SHIPPED_NETWORKS = REPO / "pretrained_models"
+USER_NETWORKS = REPO / "experiment_results" / "user" / "networks"   # networks of automata from .dot files
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--automaton", default="coffee", help="automaton name (see automata.list_automata()) "
-                        "or a path to a .dot file")
+                        "or a path to a .dot file (its name is the file's stem)")
     parser.add_argument("--rnn", default="relu", help=f"architecture: {', '.join(RNN_TYPES)}")
     parser.add_argument("--hidden", type=positive_int, default=64, help="hidden units per layer")
     parser.add_argument("--layers", type=positive_int, default=1, help="recurrent layers")
     parser.add_argument("--epochs", type=positive_int, default=100, help="maximum training epochs")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, weights and clustering")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    parser.add_argument("--repetition", type=positive_int, default=1,
+                        help="which network of this size: the fifth field of its name, as in the grid")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed for data, weights and clustering; a loaded "
+                        "network must have been trained with it")
+    add_device_option(parser)
     parser.add_argument("--function", default="k_means_8", help=f"abstraction function: {', '.join(FUNCTION_NAMES)}")
     parser.add_argument("--labeling", default=None, help=f"PDA state labeling: {', '.join(PDA_LABELINGS)} "
                         "(default stackless; regular automata always use their states)")
-    parser.add_argument("--checkpoint-dir", type=Path, default=REPO / "pretrained_models",
-                        help="where a matching checkpoint is loaded from, and a newly trained one saved")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="existing folder a matching network is loaded from, and a newly trained one saved to "
+                        "(default: pretrained_models/ for registry names, experiment_results/user/networks/ for "
+                        ".dot files)")
     parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
     parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
     parser.add_argument("--validation-words", type=positive_int, default=VALIDATION_WORDS,
@@ -85,6 +74,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 
 
 def choose_labeling(automaton, requested: str | None) -> str:
+    from stateclusters.words.runs import labelings_for
     valid = labelings_for(automaton)
     if requested is None:
         return valid[0]
@@ -99,20 +89,23 @@ def exported_functions(args) -> list[str]:
         if args.export_functions:
             raise UserError("--export-functions needs --export-hidden FILE.npz")
         return []
-    if args.export_hidden.is_dir():
-        raise UserError(f"--export-hidden {args.export_hidden} is a folder; name the .npz file to write")
+    check_output_file(args.export_hidden, "--export-hidden")
     extra = parse_function_names(args.export_functions) if args.export_functions else []
     return list(dict.fromkeys([args.function, *extra]))
 
 
-def export_hidden(args, function_names, data: NetworkData, labeling: str) -> None:
+def export_hidden(args, function_names, data, labeling: str) -> None:
     """Cluster with every exported function (sharing the clusterer's work) and write the .npz file."""
-    state_labels = data.state_labels(labeling)
+    import numpy as np
+    from tqdm import tqdm
+
+    from stateclusters.extras.hidden_export import export_arrays, write_hidden_export
+
+    state_labels, validation = data.state_labels(labeling), data.validation
     function_labels = {}
     for name in tqdm(function_names, desc="export", unit="function", leave=False):
         function_labels[name] = data.abstraction(name, labeling).fit_predict(data.hidden_states, state_labels,
                                                                               data.clusterer())
-    validation = data.validation
     predicted = np.asarray(data.model.config.output_classes)[data.validation_predictions]
     metadata = {"automaton": args.automaton, "rnn": args.rnn, "hidden": args.hidden, "layers": args.layers,
                 "seed": args.seed, "labeling": labeling}
@@ -123,23 +116,40 @@ def export_hidden(args, function_names, data: NetworkData, labeling: str) -> Non
           f"to {args.export_hidden}")
 
 
-def main(argv=None) -> int:
-    args = parse_arguments(argv)
-    automaton = get_automaton(args.automaton)
+def check_request(args) -> Path:
+    """Every check that needs no heavy library, before any is imported; returns the checkpoint path."""
     check_rnn_type(args.rnn)
     get_function(args.function)
-    export_names = exported_functions(args)
-    labeling = choose_labeling(automaton, args.labeling)
+    exported_functions(args)
     check_plot_options(args)
+    return checkpoint_path(args)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    checkpoint = check_request(args)
+    from automata import get_automaton
+    automaton = get_automaton(args.automaton)
+    labeling = choose_labeling(automaton, args.labeling)
+    # Imported only now: --help and argument mistakes must not wait for torch and scikit-learn.
+    from ambiguity import ambiguity_from_labels
+    from rnn_models import resolve_device
+    from stateclusters.evaluation.agreement_scores import agreement_scores
+    from stateclusters.evaluation.network import conformance_accuracy
+    from stateclusters.evaluation.network_data import NetworkData, automaton_size
+    from stateclusters.evaluation.training import network_config
+
+    export_names = exported_functions(args)
     device = resolve_device(args.device)
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
     snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
-    model = obtain_network(args, automaton, config, device, snapshots)
+    model = obtain_network(args, checkpoint, automaton, config, device, snapshots)
     data = NetworkData(model, automaton, args.seed, args.validation_words, args.conformance_words)
     print(f"conformance accuracy: {conformance_accuracy(data):.4f}")
 
     state_labels = data.state_labels(labeling)
+    # One clusterer for the shown function and the exported ones: their shared work is done once.
     clustering = data.abstraction(args.function, labeling).fit(data.hidden_states, state_labels, data.clusterer())
     print_clustering(args.function, labeling, state_labels, clustering)
     if args.export_hidden is not None:
@@ -148,53 +158,100 @@ def main(argv=None) -> int:
     print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
     amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.labels_)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
-    if args.extract:
-        print(describe_report(args.function, extract_automaton(extraction_inputs(data), clustering.labels_),
-                              args.conformance_words))
-    if args.length_generalisation:
-        print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),
-                                  args.function))
+    print_extras(args, data, labeling, clustering)
     if args.plot:
         draw_pictures(args, snapshots, data, labeling, clustering, wamb)
     return 0
 
 
+def print_extras(args, data, labeling: str, clustering) -> None:
+    """--extract's report and --length-generalisation's table."""
+    if args.extract:
+        from stateclusters.extras.extraction import extract_automaton, extraction_inputs
+        from stateclusters.extras.extraction_report import describe_report
+        print(describe_report(args.function, extract_automaton(extraction_inputs(data), clustering.labels_),
+                              args.conformance_words))
+    if args.length_generalisation:
+        from stateclusters.extras.length_generalisation import format_length_table, length_bucket_table
+        print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),
+                                  args.function))
+
+
 def language_name(automaton: str) -> str:
     """The name checkpoints and titles use: a .dot file's stem, else the registry name."""
-    return Path(automaton).stem if automaton.endswith(".dot") else automaton
+    return Path(automaton).stem if is_dot_file(automaton) else automaton
 
 
-def obtain_network(args, automaton, config, device, snapshots: Path | None):
+def is_dot_file(automaton: str) -> bool:
+    return automaton.endswith(".dot") or Path(automaton).is_file()
+
+
+def checkpoint_path(args) -> Path:
+    """Where this network is loaded from or saved to. A folder the user named must exist; one written to is
+    checked first. Networks of .dot automata default to a folder of their own, never the shipped one."""
+    name = NetworkId(language_name(args.automaton), args.rnn, args.layers, args.hidden, args.repetition).name
+    if args.checkpoint_dir is not None:
+        folder = check_input_folder(args.checkpoint_dir, "--checkpoint-dir")
+    else:
+        folder = USER_NETWORKS if is_dot_file(args.automaton) else SHIPPED_NETWORKS
+    path = folder / f"{name}.pt"
+    if args.plot_epochs is None and (args.retrain or not path.exists()):
+        check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else "checkpoint folder")
+    return path
+
+
+def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
-    language = language_name(args.automaton)
-    checkpoint = args.checkpoint_dir / f"{NetworkId(language, args.rnn, args.layers, args.hidden, args.seed).name}.pt"
+    from rnn_models import TrainingConfig
+    from stateclusters.evaluation.training import train_or_load
+    from stateclusters.extras.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
+
+    loading = snapshots is None and checkpoint.exists() and not args.retrain
     if snapshots is None:
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
-              f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
+              f"({'loading' if loading else 'training'} {checkpoint.name} in {checkpoint.parent})")
     else:   # snapshots come from training; the checkpoint is neither read nor replaced
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
               f"{args.plot_epochs} epochs into {snapshots})")
         remove_snapshots(snapshots)
-    model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
-                                TrainingConfig(epochs=args.epochs, seed=args.seed), device,
-                                n_training=args.train_words, metadata={"language": args.automaton},
-                                reuse=not args.retrain,
-                                epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
+    try:
+        model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
+                                    TrainingConfig(epochs=args.epochs, seed=args.seed), device,
+                                    n_training=args.train_words,
+                                    metadata={"language": args.automaton, "repetition": args.repetition},
+                                    reuse=not args.retrain,
+                                    epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
+    except CheckpointError as error:
+        raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to train a new network and "
+                              "replace it") from None
+    if loading:
+        check_trained_seed(checkpoint, info, args.seed)
     if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
         save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
-    print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
+    print(f"{'loaded: ' if loading else ''}trained for {info.get('epochs_run')} epochs with seed "
+          f"{info.get('seed', '(not recorded)')}, validation accuracy {info.get('validation_accuracy')}")
     return model
 
 
+def check_trained_seed(checkpoint: Path, info: dict, seed: int) -> None:
+    """A network trained with another seed than --seed is not the one asked for; say how to get either."""
+    trained = info.get("seed")
+    if trained is not None and trained != seed:
+        raise UserError(f"{checkpoint} was trained with seed {trained}, not --seed {seed}: pass --seed {trained} to "
+                        f"use it, --retrain to replace it by one trained with seed {seed}, or another --repetition")
+
+
 def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:
+    from ambiguity import state_cluster_map
     print(f"{function} on {len(state_labels)} hidden states ({labeling} labels): {clustering.n_clusters_} clusters")
     print("state -> {cluster: count}")
     for state, counts in sorted(state_cluster_map(state_labels, clustering.labels_).items()):
         print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
 
 
-def draw_pictures(args, snapshots, data: NetworkData, labeling: str, clustering, wamb: float) -> None:
+def draw_pictures(args, snapshots, data, labeling: str, clustering, wamb: float) -> None:
     """--plot's state/cluster picture and, with --plot-epochs, the pictures of the snapshots."""
+    from stateclusters.figures.hidden_states import write_state_picture
     language = language_name(args.automaton)
     title = f"{language}: {args.rnn}, {args.layers}x{args.hidden}, seed {args.seed}, {labeling} labels"
     state_labels = data.state_labels(labeling)
@@ -213,14 +270,20 @@ def check_plot_options(args) -> None:
         raise UserError(f"--plot writes a PNG; give a file name ending in .png, not '{args.plot.name}'")
     if args.plot_epochs is not None and args.plot is None:
         raise UserError("--plot-epochs needs --plot FILE.png (the snapshots and pictures go next to it)")
+    if args.plot is not None:
+        check_output_file(args.plot, "--plot")
+    if args.plot_epochs is not None:
+        check_output_folder(snapshot_folder(args.plot), "--plot (its snapshot folder)")
 
 
 def snapshot_folder(plot: Path) -> Path:
     return plot.with_name(f"{plot.stem}_epochs")
 
 
-def write_epoch_plots(args, snapshots: Path, data: NetworkData, labeling: str, title: str) -> list[Path]:
+def write_epoch_plots(args, snapshots: Path, data, labeling: str, title: str) -> list[Path]:
     """The grid and the GIF of the snapshots' validation hidden states (the same seeded rows in every one)."""
+    from stateclusters.extras.training_snapshots import snapshot_states
+    from stateclusters.figures.hidden_states import MAX_PLOTTED_POINTS, plotted_rows, write_epoch_pictures
     state_labels = data.state_labels(labeling)
     rows = plotted_rows(len(state_labels), MAX_PLOTTED_POINTS, args.seed)
     states = snapshot_states(snapshots, data, labeling, data.abstraction(args.function, labeling), rows)

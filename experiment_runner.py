@@ -17,15 +17,20 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from automata import get_automaton, input_alphabet, is_context_free, list_automata, regular_automaton_names
 from clustering import FUNCTION_NAMES, parse_function_names
-from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
+from stateclusters.base.arguments import (
+    add_device_option,
+    comma_list,
+    fraction_of_one,
+    parse_architectures,
+    parser_for,
+    positive_int,
+)
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.cli import positive_int, run_cli
+from stateclusters.base.catalogue import EXTRACTION_FUNCTIONS, RNN_TYPES
+from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
-from stateclusters.evaluation.network_data import automaton_size
-from stateclusters.extras.extraction_report import EXTRACTION_FUNCTIONS
-from stateclusters.grid.backends import run_in_pool, run_in_process, run_on_dask
+from stateclusters.base.paths import check_output_folder
 from stateclusters.grid.jobs import (
     DONE,
     FAILED,
@@ -54,10 +59,10 @@ HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = parser_for(__doc__)
     grid = parser.add_argument_group("the slice of the grid to run")
     grid.add_argument("--languages", default="all", help="comma-separated names from automata.list_automata(), "
-                      "or 'all', 'regular', 'context_free'")
+                      "paths to own .dot files (named by the file's stem), or 'all', 'regular', 'context_free'")
     grid.add_argument("--rnn", default=",".join(RNN_TYPES), help="comma-separated architectures")
     grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|) "
                       "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
@@ -74,7 +79,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                      help="local processes or Dask distributed (default: dask if --scheduler is given)")
     run.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786 "
                      "(default: start a LocalCluster of --workers processes)")
-    run.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    add_device_option(run)
     run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
                      f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
                      f"OUT/{EXTRACTION_FILE}")
@@ -90,45 +95,33 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def fraction_of_one(text: str) -> float:
-    """argparse type: a number in (0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
-    return value
-
-
 # ---- the grid --------------------------------------------------------------------------------------------
 
-def comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def parse_languages(text: str) -> list[str]:
-    groups = {"all": list_automata(), "regular": regular_automaton_names(),
-              "context_free": [name for name in list_automata() if name not in regular_automaton_names()]}
-    languages = []
+def parse_languages(text: str) -> tuple[list[str], dict[str, str]]:
+    """The languages named, and {name: absolute .dot path} for own automata (named by the file's stem)."""
+    from automata import get_automaton, list_automata, regular_automaton_names
+    registry = list_automata()
+    groups = {"all": registry, "regular": regular_automaton_names(),
+              "context_free": [name for name in registry if name not in regular_automaton_names()]}
+    languages, files = [], {}
     for name in comma_list(text):
         if name in groups:
             languages.extend(groups[name])
-        elif name in list_automata():
+        elif name in registry:
             languages.append(name)
         else:
-            get_automaton(name)   # raises the registry's own message listing the valid names
-            raise UserError(f"'{name}' is a file, not a benchmark language; the grid runs registry names only")
+            get_automaton(name)   # raises the registry's own message, or the file's problem
+            path = Path(name).resolve()
+            if path.stem in registry:
+                raise UserError(f"{name}: its name '{path.stem}' (the file's stem) is a benchmark language's; "
+                                "rename the file")
+            if files.get(path.stem, str(path)) != str(path):
+                raise UserError(f"{name} and {files[path.stem]} have the same name '{path.stem}'; rename one")
+            files[path.stem] = str(path)
+            languages.append(path.stem)
     if not languages:
         raise UserError("--languages names no language")
-    return list(dict.fromkeys(languages))
-
-
-def parse_architectures(text: str) -> list[str]:
-    architectures = [check_rnn_type(name) for name in comma_list(text)]
-    if not architectures:
-        raise UserError("--rnn names no architecture")
-    return list(dict.fromkeys(architectures))
+    return list(dict.fromkeys(languages)), files
 
 
 def parse_sizes(text: str) -> list[tuple[int, Fraction]]:
@@ -146,6 +139,8 @@ def parse_sizes(text: str) -> list[tuple[int, Fraction]]:
 
 def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]:
     """(layers, hidden) of one language's networks, hidden = floor(factor·|Σ|·|Q|)."""
+    from automata import input_alphabet, is_context_free
+    from stateclusters.evaluation.network_data import automaton_size
     sizes = requested or SPEC_SIZES + (PDA_EXTRA_SIZES if is_context_free(automaton) else ())
     opt = len(input_alphabet(automaton)) * automaton_size(automaton)
     pairs = []
@@ -159,7 +154,8 @@ def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]
 
 def build_grid(args) -> list[JobSpec]:
     """Every job of the requested slice, language by language; user mistakes are UserErrors."""
-    languages, architectures = parse_languages(args.languages), parse_architectures(args.rnn)
+    from automata import get_automaton
+    (languages, files), architectures = parse_languages(args.languages), parse_architectures(args.rnn)
     requested_sizes = parse_sizes(args.sizes) if args.sizes is not None else None
     functions = tuple(parse_function_names(args.functions))
     if not functions:
@@ -167,7 +163,7 @@ def build_grid(args) -> list[JobSpec]:
     checkpoint_dir = str((args.out / "checkpoints").resolve())
     specs = []
     for language in languages:
-        sizes = language_sizes(language, get_automaton(language), requested_sizes)
+        sizes = language_sizes(language, get_automaton(files.get(language, language)), requested_sizes)
         for rnn in architectures:
             for layers, hidden in sizes:
                 for repetition in range(1, args.repeats + 1):
@@ -176,12 +172,13 @@ def build_grid(args) -> list[JobSpec]:
                         training_words=args.train_words, validation_words=args.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
                         train=not args.no_train, device=args.device, extract=args.extract,
-                        length_generalisation=args.length_generalisation))
+                        length_generalisation=args.length_generalisation, automaton_file=files.get(language)))
     return specs
 
 
 def choose_backend(args):
     """A generator factory: specs → (spec, record) pairs."""
+    from stateclusters.grid.backends import run_in_pool, run_in_process, run_on_dask
     backend = args.backend or ("dask" if args.scheduler else "local")
     if args.scheduler and backend != "dask":
         raise UserError("--scheduler needs --backend dask")
@@ -259,6 +256,8 @@ def job_line(record: dict) -> str:
     if record["status"] != DONE:
         return f"{record['name']}  {record['status'].upper()}: {record['error']}  ({seconds})"
     parts = [record["name"], f"accuracy {record['accuracy']:.4f}"]
+    if record.get("checkpoint_moved"):
+        parts.append(f"({record['checkpoint_moved']})")
     wambs = [(labeling, scores[HEADLINE_FUNCTION][1]) for labeling, scores in record["results"].items()
              if isinstance(scores.get(HEADLINE_FUNCTION), list)]
     if wambs:
@@ -298,8 +297,11 @@ def summary_lines(records: list[dict], seconds: float) -> list[str]:
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    check_output_folder(args.out, "--out")
+    check_output_folder(args.out / "checkpoints", "--out (its checkpoints folder)")
     specs = build_grid(args)
     backend = choose_backend(args)
+    from rnn_models import resolve_device  # here: --help and argument mistakes must not wait for torch
     resolve_device(args.device)
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

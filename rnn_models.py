@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from stateclusters.base.architectures import RNN_TYPES, check_rnn_type  # noqa: F401  (the registry)
 from stateclusters.base.atomic_io import atomic_write
+from stateclusters.base.catalogue import MAX_EPOCHS, RNN_TYPES, check_rnn_type  # noqa: F401  (re-exported)
 from stateclusters.base.errors import CheckpointError, UserError
 
 EVALUATION_CHUNK = 2048  # words per forward pass when evaluating; bounds memory for long words
@@ -38,7 +38,7 @@ class NetworkConfig:
 @dataclass(frozen=True)
 class TrainingConfig:
     """Optimiser and stopping settings; defaults are those of docs/contract.md, Networks."""
-    epochs: int = 200
+    epochs: int = MAX_EPOCHS
     batch_size: int = 128
     learning_rate: float = 5e-4
     weight_decay: float = 1e-6

@@ -1,22 +1,17 @@
 """The small experiment: 8 shipped GRU networks, 11 abstraction functions, ambiguity per function.
 
 Loads the pretrained networks from pretrained_models/ (trained by this project's own code; `--train`
-retrains and replaces them), prints accuracy and ambiguity, writes result pickles (docs/contract.md).
+retrains and replaces them; nothing is trained without it), prints accuracy and ambiguity, and writes the
+result pickles (docs/contract.md, Result files) plus scores.pickle.
 """
 import argparse
 import time
 from pathlib import Path
 
-import torch
-from tqdm import tqdm
-
-from automata import get_automaton, input_alphabet, is_context_free
-from rnn_models import TrainingConfig, resolve_device
-from stateclusters.base.cli import positive_int, run_cli
-from stateclusters.evaluation.network import evaluate_network
-from stateclusters.evaluation.network_data import NetworkData, automaton_size
-from stateclusters.evaluation.training import network_config, train_or_load
-from stateclusters.grid.jobs import single_threaded
+from stateclusters.base.arguments import add_device_option, parser_for, positive_int
+from stateclusters.base.cli import run_cli
+from stateclusters.base.errors import UserError
+from stateclusters.base.paths import check_input_folder, check_output_folder
 from stateclusters.results.files import SCORES_FILE, NetworkId, write_results
 
 REPO = Path(__file__).resolve().parent
@@ -29,30 +24,62 @@ RNN, LAYERS, REPETITION, EPOCHS = "gru", 1, 1, 50
 
 def small_hidden_size(automaton) -> int:
     """2·|Σ|·|Q|, the small experiment's width."""
+    from automata import input_alphabet
+    from stateclusters.evaluation.network_data import automaton_size
     return 2 * len(input_alphabet(automaton)) * automaton_size(automaton)
 
 
+def small_network(language: str) -> NetworkId:
+    from automata import get_automaton
+    return NetworkId(language, RNN, LAYERS, small_hidden_size(get_automaton(language)), REPETITION)
+
+
+def check_folders(args) -> None:
+    """Before any work: --out can be written, and --pretrained-dir holds every network (or, with --train, can
+    take them). A mistyped folder never turns into a silent retraining."""
+    check_output_folder(args.out, "--out")
+    if args.train:
+        check_output_folder(args.pretrained_dir, "--pretrained-dir")
+        return
+    check_input_folder(args.pretrained_dir, "--pretrained-dir")
+    missing = [f"{network.name}.pt" for network in map(small_network, SMALL_LANGUAGES)
+               if not (args.pretrained_dir / f"{network.name}.pt").is_file()]
+    if missing:
+        raise UserError(f"--pretrained-dir {args.pretrained_dir} lacks {len(missing)} of the {len(SMALL_LANGUAGES)} "
+                        f"networks: {', '.join(missing)}; name the folder that holds them, or add --train to train "
+                        "them into it")
+
+
 def parse_arguments(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--train", action="store_true", help="retrain the 8 networks and replace the shipped ones")
+    parser = parser_for(__doc__)
+    parser.add_argument("--train", action="store_true", help="train the 8 networks and save them into "
+                        "--pretrained-dir, replacing any there (without it, every network must be there)")
     parser.add_argument("--epochs", type=positive_int, default=EPOCHS, help="maximum epochs when training")
     parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "small",
                         help="folder for accuracy.pickle, ambiguity.pickle and scores.pickle")
     parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",
-                        help="folder the networks are loaded from (and saved to with --train)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+                        help="existing folder the networks are loaded from (and saved to with --train)")
+    add_device_option(parser)
     return parser.parse_args(argv)
 
 
-def run_language(language: str, args, device: torch.device) -> tuple[dict, dict, dict]:
+def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
     """Load or train one network, evaluate it, print its lines; result entries and agreement scores per labeling."""
+    from tqdm import tqdm
+
+    from automata import get_automaton, is_context_free
+    from rnn_models import TrainingConfig
+    from stateclusters.evaluation.network import evaluate_network
+    from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.evaluation.training import network_config, train_or_load
+
     automaton = get_automaton(language)
-    hidden = small_hidden_size(automaton)
-    network = NetworkId(language, RNN, LAYERS, hidden, REPETITION)
-    config = network_config(automaton, RNN, hidden, LAYERS)
+    network = small_network(language)
+    config = network_config(automaton, RNN, network.hidden, LAYERS)
     model, _ = train_or_load(args.pretrained_dir / f"{network.name}.pt", config, automaton,
                              TrainingConfig(epochs=args.epochs, seed=network.seed), device, reuse=not args.train,
-                             progress=args.train, metadata={"language": language, "repetition": REPETITION})
+                             train=args.train, progress=args.train,
+                             metadata={"language": language, "repetition": REPETITION})
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
     evaluation = evaluate_network(NetworkData(model, automaton, network.seed), SMALL_FUNCTIONS, labelings=labelings)
     tqdm.write(f"{network.name}: conformance accuracy {evaluation.accuracy:.4f}")
@@ -75,6 +102,13 @@ def run_language(language: str, args, device: torch.device) -> tuple[dict, dict,
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    check_folders(args)
+    # Imported only now: --help and argument mistakes must not wait for torch.
+    from tqdm import tqdm
+
+    from rnn_models import resolve_device
+    from stateclusters.grid.jobs import single_threaded
+
     device = resolve_device(args.device)
     start = time.perf_counter()
     accuracy, ambiguity, scores = {}, {}, {}

@@ -1,7 +1,8 @@
 """Tables and figures from result pickles (SPEC §9): per abstraction function, how ambiguous are the clusters?
 
-load → filter → table rows (plain data) → print → figures. The figures live in statistics_figures.py, which
-is imported only after the backend is chosen (headless Agg unless --show).
+load → filter → table rows (plain data) → print → figures. The figures live in
+stateclusters/figures/statistics.py, which is imported only after the backend is chosen (headless Agg unless
+--show). Neither torch nor AALpy is imported: reading results needs neither.
 """
 import argparse
 import math
@@ -9,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import pearsonr
 
 from clustering import FUNCTION_NAMES
-from stateclusters.base.architectures import RNN_TYPES, check_rnn_type
+from stateclusters.base.arguments import parse_architectures, parser_for, unit_interval
+from stateclusters.base.catalogue import LABELINGS, MAX_TRAINING_LENGTH, PDA_LABELINGS, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.base.paths import check_input_folder, check_output_folder
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
 from stateclusters.extras.extraction_report import summary_lines as extraction_summary_lines
 from stateclusters.results.files import (
@@ -27,7 +29,6 @@ from stateclusters.results.files import (
     read_results,
     read_scores,
 )
-from stateclusters.words.labelings import LABELINGS, MAX_TRAINING_LENGTH, PDA_LABELINGS
 
 REPO = Path(__file__).resolve().parent
 METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
@@ -57,12 +58,14 @@ class FunctionRow:
 
 @dataclass(frozen=True)
 class Correlation:
-    """Pearson correlation of two samples and their least-squares line y = slope·x + intercept."""
+    """Pearson and Spearman correlation of two samples, and their least-squares line y = slope·x + intercept."""
     r: float
     p: float
     slope: float
     intercept: float
     n: int
+    spearman: float
+    spearman_p: float
 
 
 
@@ -198,22 +201,26 @@ def correlation(x, y) -> Correlation | None:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
         return None
-    result = pearsonr(x, y)
+    from scipy.stats import pearsonr, spearmanr  # here: scipy.stats takes seconds to import
+    pearson, spearman = pearsonr(x, y), spearmanr(x, y)
     slope, intercept = np.polyfit(x, y, 1)
-    return Correlation(float(result.statistic), float(result.pvalue), float(slope), float(intercept), len(x))
+    return Correlation(float(pearson.statistic), float(pearson.pvalue), float(slope), float(intercept), len(x),
+                       float(spearman.statistic), float(spearman.pvalue))
 
 
 def describe_correlation(set_label: str, fit: Correlation | None, n_points: int) -> str:
     if fit is None:
-        return f"{set_label}: Pearson r undefined (n = {n_points}; needs 2 points and values that vary)"
-    return f"{set_label}: Pearson r = {fit.r:.3f} (p = {fit.p:.3g}, n = {fit.n})"
+        return f"{set_label}: correlation undefined (n = {n_points}; needs 2 points and values that vary)"
+    return (f"{set_label}: Pearson r = {fit.r:.3f} (p = {fit.p:.3g}), Spearman rho = {fit.spearman:.3f} "
+            f"(p = {fit.spearman_p:.3g}), n = {fit.n}")
 
 
 def describe_filters(rnn_types, min_accuracy: float, perfect_separability: bool) -> str:
-    """The filters in words, for titles and messages. Plain ASCII: PGF output passes it to LaTeX."""
-    rnn = "all" if rnn_types is None else ", ".join(rnn_types)
-    text = f"rnn: {rnn}; accuracy at least {min_accuracy:.2f}"
-    return text + ("; perfectly linearly separable only" if perfect_separability else "")
+    """The active filters in words, for titles and messages ('' when none). Plain ASCII: PGF passes it to LaTeX."""
+    parts = [f"rnn: {', '.join(rnn_types)}" if rnn_types is not None else "",
+             f"accuracy at least {min_accuracy:.2f}" if min_accuracy > 0 else "",
+             "perfectly linearly separable only" if perfect_separability else ""]
+    return "; ".join(part for part in parts if part)
 
 
 def filter_tag(rnn_types, min_accuracy: float, perfect_separability: bool) -> str:
@@ -230,23 +237,7 @@ def filter_tag(rnn_types, min_accuracy: float, perfect_separability: bool) -> st
 
 def parse_rnn_types(text: str) -> tuple[str, ...] | None:
     """'all' → None; otherwise the comma-separated architectures, each checked."""
-    if text.strip() == "all":
-        return None
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    if not names:
-        raise UserError("--rnn needs at least one architecture or 'all'")
-    return tuple(check_rnn_type(name) for name in names)
-
-
-def accuracy_threshold(text: str) -> float:
-    """argparse type: a number in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
-    return value
+    return parse_architectures(text, allow_all=True)
 
 
 # ---- length generalisation (experiment_runner.py --length-generalisation) ---------------------------------
@@ -302,16 +293,16 @@ def describe_length_curves(curves: dict, function: str, training_length: int) ->
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--results", type=Path, default=REPO / "experiment_results" / "reproduction",
                         help="folder with accuracy.pickle and ambiguity.pickle")
     parser.add_argument("--set", default="regular", choices=LABELINGS, help="which results: regular networks, "
                         "or PDA networks under one state labeling")
     parser.add_argument("--pda-set", default=None, choices=PDA_LABELINGS,
-                        help="PDA labeling compared with the regular set (default %(default)s: --set if it is "
-                        "a PDA labeling, else stackless)")
+                        help="PDA labeling compared with the regular set (default: --set if it is a PDA labeling, "
+                        "else stackless)")
     parser.add_argument("--rnn", default="all", help=f"comma-separated architectures ({', '.join(RNN_TYPES)}) or all")
-    parser.add_argument("--min-accuracy", type=accuracy_threshold, default=0.0,
+    parser.add_argument("--min-accuracy", type=unit_interval, default=0.0,
                         help="keep networks whose conformance accuracy is at least this")
     parser.add_argument("--perfect-separability", action="store_true",
                         help="keep only networks whose lda and lr weighted ambiguity are both 0")
@@ -319,7 +310,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="amb: mean cluster ambiguity; wamb: weighted ambiguity; size: number of clusters; "
                         + "; ".join(f"{name}: {label}" for name, label in SCORE_LABELS.items())
                         + f" (agreement scores, read from {SCORES_FILE})")
-    parser.add_argument("--figures", type=Path, default=REPO / "figures", help="folder for the figures")
+    parser.add_argument("--figures", type=Path, default=None, help="folder for the figures (default: RESULTS/figures)")
     parser.add_argument("--pgf", action="store_true", help="also write .pgf figures (needs a LaTeX installation)")
     parser.add_argument("--length-function", default=SCATTER_FUNCTION, choices=FUNCTION_NAMES, metavar="FUNCTION",
                         help="function whose weighted ambiguity vs word length is drawn, when the results folder "
@@ -344,12 +335,15 @@ def require_networks(keys, ambiguity: dict, set_name: str, filters: str, directo
         present = sorted({parse_key(key).labeling for key in ambiguity})
         raise UserError(f"results in {directory} hold no '{set_name}' networks (sets present: "
                         f"{', '.join(present) or 'none'})")
-    raise UserError(f"no network passed the filters ({filters}); {in_set} '{set_name}' networks before filtering")
+    raise UserError(f"no network passed the filters ({filters or 'none'}); {in_set} '{set_name}' networks "
+                    "before filtering")
 
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     rnn_types = parse_rnn_types(args.rnn)
+    check_input_folder(args.results, "--results")
+    args.figures = check_output_folder(args.figures or args.results / "figures", "--figures")
     pda_set = args.pda_set or (args.set if args.set in PDA_LABELINGS else "stackless")
     choose_backend(args.show)
     accuracy, ambiguity = load_results(args.results)
@@ -362,7 +356,7 @@ def main(argv=None) -> int:
     keys = select(args.set)
     require_networks(keys, ambiguity, args.set, filters, args.results)
     print(f"networks: {len(keys)} of {count_in_set(ambiguity, args.set)} '{args.set}' networks passed the filters "
-          f"({filters})")
+          f"({filters or 'none active'})")
     print(format_table(function_table(ambiguity, keys, args.metric, scores), args.metric))
 
     selections = {"regular": select("regular"), pda_set: select(pda_set)}

@@ -33,10 +33,10 @@ TRAINING_WORDS_FOR_SCALING = 10_000
 
 def measure_words(language: str, n_words: int) -> dict:
     """Our path on one benchmark network with n_words validation words, stage by stage."""
-    from bench_evaluation import NETWORKS, k_multiplier, load_network
-
     from ambiguity import ambiguity_from_labels
     from automata import get_automaton
+    from benchmarks.bench_evaluation import NETWORKS
+    from benchmarks.evaluation_paths import k_multiplier, load_network
     from clustering import FUNCTION_NAMES, Abstraction, get_function, shared_clusterer
     from rnn_models import hidden_states
     from stateclusters.evaluation.network_data import automaton_size

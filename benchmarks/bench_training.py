@@ -15,24 +15,26 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-from torch import nn
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from automata import get_automaton  # noqa: E402
-from rnn_models import RecurrentClassifier, TrainingConfig, class_indices, set_seed, train_network, validation_accuracy  # noqa: E402
-from stateclusters.evaluation.training import network_config  # noqa: E402
-from stateclusters.words.sampling import training_words, validation_words  # noqa: E402
+from stateclusters.base.arguments import comma_list, parser_for, positive_int  # noqa: E402
+from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.base.errors import UserError  # noqa: E402
 
 SETUPS = (("tomita3", "gru", 20), ("CFG_L_12", "gru", 32), ("CFG_L_1", "gru", 16), ("CFG_L_7", "gru", 24),
           ("CFG_L_13", "gru", 30))
+METHODS = ("bucketed", "padded")
 
 
-def train_padded(config, train, validation, settings: TrainingConfig):
+def train_padded(config, train, validation, settings):
     """Adam on random padded batches, prediction read at each word's last letter; same early stop."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from rnn_models import RecurrentClassifier, class_indices, set_seed, validation_accuracy
+
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
     model = RecurrentClassifier(config)
@@ -68,18 +70,37 @@ def report(method: str, accuracies: list, seconds: float) -> None:
           f"final {accuracies[-1]:.4f}", flush=True)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max-epochs", type=int, default=40)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--languages", default="tomita3,CFG_L_13", help=f"from {[s[0] for s in SETUPS]}")
-    parser.add_argument("--methods", default="bucketed,padded")
+def parse_arguments(argv=None):
+    parser = parser_for(__doc__)
+    parser.formatter_class = type("Formatter", (argparse.RawDescriptionHelpFormatter, parser.formatter_class), {})
+    parser.add_argument("--max-epochs", type=positive_int, default=40, help="most epochs each method trains")
+    parser.add_argument("--threads", type=positive_int, default=1, help="torch threads")
+    parser.add_argument("--languages", default="tomita3,CFG_L_13",
+                        help=f"comma-separated, from {', '.join(setup[0] for setup in SETUPS)}")
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help="comma-separated: bucketed (rnn_models.train_network), padded (the usual way)")
     args = parser.parse_args(argv)
+    for name, valid in ((args.languages, [setup[0] for setup in SETUPS]), (args.methods, METHODS)):
+        unknown = [item for item in comma_list(name) if item not in valid]
+        if unknown or not comma_list(name):
+            raise UserError(f"unknown or no value(s) {', '.join(unknown) or repr(name)}; valid: {', '.join(valid)}")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    import torch  # here: --help and argument mistakes must not wait for torch
+
+    from automata import get_automaton
+    from rnn_models import TrainingConfig, train_network
+    from stateclusters.evaluation.training import network_config
+    from stateclusters.words.sampling import training_words, validation_words
+
     torch.set_num_threads(args.threads)
     print(f"torch threads {torch.get_num_threads()}, at most {args.max_epochs} epochs, early stop after 3 epochs "
           f"at 100% validation accuracy")
     for language, rnn, hidden in SETUPS:
-        if language not in args.languages.split(","):
+        if language not in comma_list(args.languages):
             continue
         automaton = get_automaton(language)
         config = network_config(automaton, rnn, hidden)
@@ -88,13 +109,13 @@ def main(argv=None) -> int:
         print(f"{language} {rnn} hidden {hidden}: {len(train)} training words, mean length {train.lengths.mean():.1f}, "
               f"padded batches would carry {1 - train.lengths.sum() / (train.lengths.max() * len(train)):.0%} "
               f"padding at full length")
-        if "bucketed" in args.methods:
+        if "bucketed" in comma_list(args.methods):
             _, metrics = train_network(config, train, validation, settings, progress=False)
             report("bucketed", metrics.validation_accuracy, metrics.seconds)
-        if "padded" in args.methods:
+        if "padded" in comma_list(args.methods):
             report("padded", *train_padded(config, train, validation, settings))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)

@@ -25,10 +25,10 @@ def test_driver_trains_saves_and_then_loads(tmp_path, capsys):
                  "--checkpoint-dir", str(tmp_path)]
     assert driver.main(arguments) == 0
     first = capsys.readouterr().out
-    assert "training tomita5_lstm_1_6_0.pt" in first and (tmp_path / "tomita5_lstm_1_6_0.pt").exists()
+    assert "training tomita5_lstm_1_6_1.pt" in first and (tmp_path / "tomita5_lstm_1_6_1.pt").exists()
     assert driver.main(arguments) == 0
     second = capsys.readouterr().out
-    assert "loading tomita5_lstm_1_6_0.pt" in second
+    assert "loading tomita5_lstm_1_6_1.pt" in second
     # The same network and seed give the same numbers whether trained now or loaded.
     assert first.splitlines()[-1] == second.splitlines()[-1]
     assert second.splitlines()[-1].startswith("ambiguity: ")
@@ -89,7 +89,7 @@ def test_unusable_dot_file_exits_2_naming_file_and_problem(broken, problem, tmp_
 @pytest.mark.parametrize("damage", ["truncate", "empty", "other_network"])
 def test_unusable_checkpoint_is_refused_and_left_alone(damage, tmp_path, capsys):
     arguments = ["--automaton", "tomita5", "--rnn", "gru", *TINY, "--checkpoint-dir", str(tmp_path)]
-    path = tmp_path / "tomita5_gru_1_6_0.pt"
+    path = tmp_path / "tomita5_gru_1_6_1.pt"
     # Under tomita5's name: a network of another width, or the right one cut short or emptied.
     hidden = 7 if damage == "other_network" else 6
     save_checkpoint(path, RecurrentClassifier(network_config(get_automaton("tomita5"), "gru", hidden)))

@@ -18,6 +18,7 @@ import torch
 from script_runs import SIGTERM_MESSAGE, terminate_when_printed
 
 import experiment_runner
+import stateclusters.evaluation.network as network_evaluation
 import stateclusters.grid.backends as job_backends
 import stateclusters.grid.jobs as grid_jobs
 from clustering import Abstraction
@@ -149,13 +150,14 @@ def test_corrupt_job_file_outside_the_slice_is_never_merged(straight_run, tmp_pa
 
 
 def test_failing_job_is_recorded_others_finish_and_next_run_retries(reference, tmp_path, monkeypatch, capsys):
-    original = grid_jobs.evaluate_network
+    # The job imports evaluate_network when it runs (the runner's --help must not wait for torch): patch its home.
+    original = network_evaluation.evaluate_network
 
     def evaluation_failing_for_tomita5(data, *args, **kwargs):
         if data.n_states == 4:   # tomita5; tomita1 has 2 states
             raise RuntimeError("clustering exploded")
         return original(data, *args, **kwargs)
-    monkeypatch.setattr(grid_jobs, "evaluate_network", evaluation_failing_for_tomita5)
+    monkeypatch.setattr(network_evaluation, "evaluate_network", evaluation_failing_for_tomita5)
     out = tmp_path / "out"
     assert run(out) == 1
     record = pickle.loads((out / "jobs" / f"{NAMES[1]}.pickle").read_bytes())
@@ -167,7 +169,7 @@ def test_failing_job_is_recorded_others_finish_and_next_run_retries(reference, t
     assert f"{NAMES[1]}  FAILED: RuntimeError: clustering exploded" in err
     assert "not finished (rerun to retry):" in err and f"  {NAMES[1]}: failed: RuntimeError" in err
 
-    monkeypatch.setattr(grid_jobs, "evaluate_network", original)
+    monkeypatch.setattr(network_evaluation, "evaluate_network", original)
     calls = record_calls(monkeypatch)
     assert run(out) == 0
     assert calls == [NAMES[1]]
@@ -244,12 +246,30 @@ def test_no_train_skips_jobs_without_checkpoint_and_uses_existing_ones(straight_
     assert same_numbers(read_results(out), reference)
 
 
-def test_checkpoint_trained_with_other_settings_is_refused(straight_run, tmp_path):
+def test_checkpoint_trained_with_other_settings_is_moved_aside_and_retrained(straight_run, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(straight_run / "checkpoints", out / "checkpoints")
-    assert run(out, "--epochs", "3", "--languages", "tomita1") == 1
+    before = (out / "checkpoints" / f"{NAMES[0]}.pt").read_bytes()
+    assert run(out, "--epochs", "3", "--languages", "tomita1") == 0
     record = pickle.loads((out / "jobs" / f"{NAMES[0]}.pickle").read_bytes())
-    assert "epochs=2" in record["error"]
+    assert record["status"] == "done" and "epochs=2" in record["checkpoint_moved"]
+    moved = list((out / "checkpoints" / "quarantine").iterdir())
+    assert [path.name.split(".pt.")[0] for path in moved] == [NAMES[0]] and moved[0].read_bytes() == before
+    assert f"moved to {moved[0]} and retrained" in capsys.readouterr().err
+    assert torch.load(out / "checkpoints" / f"{NAMES[0]}.pt", weights_only=True)["metadata"]["epochs"] == 3
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty"])
+def test_corrupt_checkpoint_is_moved_aside_and_retrained(straight_run, reference, tmp_path, damage):
+    out = tmp_path / "out"
+    shutil.copytree(straight_run / "checkpoints", out / "checkpoints")
+    path = out / "checkpoints" / f"{NAMES[0]}.pt"
+    path.write_bytes(path.read_bytes()[:300] if damage == "truncate" else b"")
+    assert run(out) == 0   # never blocked: the next run does not fail the same way for ever
+    record = pickle.loads((out / "jobs" / f"{NAMES[0]}.pickle").read_bytes())
+    assert "corrupt or truncated" in record["checkpoint_moved"]
+    assert len(list((out / "checkpoints" / "quarantine").iterdir())) == 1
+    assert same_numbers(read_results(out), reference)   # retrained with the same seed: the same network
 
 
 def test_two_local_workers_give_the_same_results(straight_run, reference, tmp_path):

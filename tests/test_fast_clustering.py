@@ -4,7 +4,7 @@ import pytest
 from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
 
 import stateclusters.base.fast_clustering as fast_clustering
-from benchmarks.bench_evaluation import naive_cluster
+from benchmarks.evaluation_paths import naive_cluster
 from clustering import FUNCTION_NAMES, Abstraction, cluster_hidden_states, shared_clusterer
 from stateclusters.base.fast_clustering import (
     dbscan_labels,

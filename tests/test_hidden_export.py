@@ -25,7 +25,7 @@ def test_pda_export_round_trip(tmp_path, capsys):
                             "--function", "k_means", "--export-functions", "lda,DBSCAN,k_means")
     printed = capsys.readouterr().out
     automaton = get_automaton("CFG_L_1")
-    model, _ = load_checkpoint(tmp_path / "CFG_L_1_gru_1_6_0.pt")
+    model, _ = load_checkpoint(tmp_path / "CFG_L_1_gru_1_6_1.pt")
     data = NetworkData(model, automaton, n_validation_words=60)
     validation, vectors, trace = data.validation, data.hidden_states, data.validation_trace
     n = len(vectors)

@@ -37,7 +37,7 @@ def test_driver_stopped_while_training_leaves_no_checkpoint_and_reruns(tmp_path,
     assert_stopped_cleanly(stopped, tmp_path)
     assert list(tmp_path.iterdir()) == []   # the checkpoint is written only once training has finished
     assert driver.main([*map(str, arguments), "--epochs", "1"]) == 0
-    assert [path.name for path in tmp_path.iterdir()] == ["tomita5_relu_1_8_0.pt"]
+    assert [path.name for path in tmp_path.iterdir()] == ["tomita5_relu_1_8_1.pt"]
     assert capsys.readouterr().out.splitlines()[-1].startswith("ambiguity: ")
 
 

@@ -5,12 +5,6 @@ The state labels are the reference ("true" classes), the cluster labels the pred
 cluster, as it does for the ambiguity and the number of clusters.
 """
 import numpy as np
-from sklearn.metrics import (
-    adjusted_mutual_info_score,
-    adjusted_rand_score,
-    homogeneity_completeness_v_measure,
-    normalized_mutual_info_score,
-)
 
 from ambiguity import contingency_matrix
 
@@ -34,6 +28,14 @@ def purity_from_counts(counts: np.ndarray) -> float:
 
 def agreement_scores(state_labels, cluster_labels) -> dict[str, float]:
     """{score name: value} for two equal-length label sequences (scikit-learn's definitions, arithmetic mean)."""
+    # Here, not at the top: the score names above are read by scripts that never compute a score.
+    from sklearn.metrics import (
+        adjusted_mutual_info_score,
+        adjusted_rand_score,
+        homogeneity_completeness_v_measure,
+        normalized_mutual_info_score,
+    )
+
     state_labels, cluster_labels = np.asarray(state_labels), np.asarray(cluster_labels)
     if state_labels.shape != cluster_labels.shape or state_labels.ndim != 1:
         raise ValueError(f"state and cluster labels must be equal-length 1-d sequences, "

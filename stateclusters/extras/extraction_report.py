@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
+from stateclusters.base.catalogue import EXTRACTION_FUNCTIONS
+
 
 @dataclass(frozen=True)
 class ExtractionReport:

@@ -17,12 +17,12 @@ import numpy as np
 from ambiguity import ambiguity_from_labels
 from clustering import FIT_FRACTION, FUNCTION_FAILURES, failure_reason, get_function
 from rnn_models import RecurrentClassifier, hidden_states
+from stateclusters.base.catalogue import LENGTH_GENERALISATION_MAX as MAX_LENGTH
+from stateclusters.base.catalogue import WORDS_PER_LENGTH
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.words.runs import PrefixTrace, trace_words
 from stateclusters.words.sampling import LENGTH_GENERALISATION_STREAM, MAX_TRAINING_LENGTH, words_of_each_length
 
-MAX_LENGTH = 50
-WORDS_PER_LENGTH = 200
 LENGTH_BUCKETS = ((1, MAX_TRAINING_LENGTH), (15, 20), (21, 30), (31, 40), (41, 50))
 
 

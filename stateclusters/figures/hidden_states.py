@@ -18,8 +18,8 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from stateclusters.base.atomic_io import atomic_write
+from stateclusters.base.catalogue import PROJECTIONS
 
-PROJECTIONS = ("pca", "tsne")
 MAX_PLOTTED_POINTS = 20_000     # more are subsampled (seeded) for drawing
 MAX_TSNE_POINTS = 5_000         # t-SNE is slow: it sees at most this many
 MAX_LEGEND_ENTRIES = 19         # more labels (or clusters, plus noise) get a colour bar instead

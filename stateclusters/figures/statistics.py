@@ -4,23 +4,25 @@ Import this module only after the matplotlib backend is chosen: it imports pyplo
 """
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import cycle
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from clustering import FAMILIES, FUNCTIONS
-from rnn_models import RNN_TYPES
+from stateclusters.base import catalogue
 from stateclusters.base.atomic_io import atomic_write
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 
-FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
-FAMILY_LABELS = {"linear": "linear probes", "k_means": "k-means", "DBSCAN": "DBSCAN", "OPTICS": "OPTICS",
-                 "mean_shift": "mean shift"}
-FAMILY_COLOURS = dict(zip(FAMILIES, ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:red")))
-RNN_STYLES = dict(zip(RNN_TYPES, (("tab:blue", "o"), ("tab:orange", "s"), ("tab:green", "^"), ("tab:red", "D"))))
+# Styles are handed out in registry order (catalogue.RNN_TYPES, catalogue.FAMILIES), cycling, so that a new
+# architecture or function family appears in every figure without a change here.
+COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:red", "tab:brown", "tab:pink", "tab:olive",
+           "tab:cyan", "tab:grey")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+FAMILY_LABELS = {"linear": "linear probes", "k_means": "k-means", "mean_shift": "mean shift"}   # others: as named
+MIN_FIT_POINTS = 5   # fewer points get no least-squares line: a line through 2-4 points says nothing
 AMBIGUITY_RANGE = "(0 = pure clusters, 1 = all states mixed)"
 METRIC_AXIS_LABELS = {"amb": f"ambiguity, mean over clusters\n{AMBIGUITY_RANGE}",
                       "wamb": f"weighted ambiguity\n{AMBIGUITY_RANGE}",
@@ -51,6 +53,35 @@ class FigureData:
     scatter_function: str       # the function whose wamb is plotted against accuracy
 
 
+def _in_registry_order(registry, names) -> list[str]:
+    """The registry's names, then any other given names (sorted): every name gets a style."""
+    return list(registry) + sorted(set(names) - set(registry))
+
+
+def rnn_styles(names=()) -> dict[str, tuple[str, str]]:
+    """architecture → (colour, marker), from the registry's order."""
+    order = _in_registry_order(catalogue.RNN_TYPES, names)
+    return dict(zip(order, zip(cycle(COLOURS), cycle(MARKERS))))
+
+
+def family_colours(families=()) -> dict[str, str]:
+    """function family → colour, from the registry's order."""
+    return dict(zip(_in_registry_order(catalogue.FAMILIES, families), cycle(COLOURS)))
+
+
+def family_of(function: str) -> str:
+    return next(entry.family for entry in catalogue.FUNCTIONS if entry.name == function)
+
+
+def family_label(family: str) -> str:
+    return FAMILY_LABELS.get(family, family)
+
+
+def with_filters(title: str, filters: str) -> str:
+    """A title, with the active filters on a second line when there are any."""
+    return f"{title}\n{filters}" if filters else title
+
+
 def as_is(text: str) -> str:
     return text
 
@@ -67,8 +98,10 @@ def draw_function_boxes(ax, values: dict, metric: str, escape: Callable[[str], s
                        patch_artist=True, showmeans=True, medianprops={"color": "black"},
                        meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black",
                                   "markersize": 4})
-    for patch, name in zip(boxes["boxes"], names):
-        patch.set_facecolor(FAMILY_COLOURS[FAMILY_OF[name]])
+    families_drawn = [family_of(name) for name in names]
+    colours = family_colours(families_drawn)
+    for patch, family in zip(boxes["boxes"], families_drawn):
+        patch.set_facecolor(colours[family])
     plt.setp(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
     ax.set_ylabel(escape(METRIC_AXIS_LABELS[metric]))
     if metric == "size":
@@ -76,8 +109,8 @@ def draw_function_boxes(ax, values: dict, metric: str, escape: Callable[[str], s
     else:
         ax.set_ylim(*value_range(metric, [values]))
     ax.grid(axis="y", alpha=0.3)
-    families = [family for family in FAMILIES if any(FAMILY_OF[name] == family for name in names)]
-    return ([Patch(facecolor=FAMILY_COLOURS[family], edgecolor="black", label=escape(FAMILY_LABELS[family]))
+    families = [family for family in colours if family in families_drawn]
+    return ([Patch(facecolor=colours[family], edgecolor="black", label=escape(family_label(family)))
              for family in families]
             + [Line2D([], [], color="black", label="median"),
                Line2D([], [], marker="D", linestyle="", markerfacecolor="white", markeredgecolor="black",
@@ -93,14 +126,16 @@ def value_range(metric: str, value_sets) -> tuple[float, float]:
 def box_figure(data: FigureData, escape: Callable[[str], str]):
     fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(data.values) + 3.5), 5.5), layout="constrained")
     handles = draw_function_boxes(ax, data.values, data.metric, escape)
-    ax.set_title(escape(f"{METRIC_TITLES[data.metric]} per abstraction function\n"
-                        f"{SET_LABELS[data.set_name]}, n = {data.n_networks} networks; {data.filters}"))
+    ax.set_title(escape(with_filters(f"{METRIC_TITLES[data.metric]} per abstraction function\n"
+                                     f"{SET_LABELS[data.set_name]}, n = {data.n_networks} networks", data.filters)))
     ax.legend(handles=handles, title="family", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
 def note_no_networks(ax, escape: Callable[[str], str]) -> None:
-    ax.text(0.5, 0.5, escape("no networks passed the filters"), ha="center", va="center", transform=ax.transAxes)
+    """An empty panel: the words, and no axis that would suggest a scale."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, escape("no networks"), ha="center", va="center", transform=ax.transAxes)
 
 
 def comparison_figure(data: FigureData, escape: Callable[[str], str]):
@@ -118,32 +153,41 @@ def comparison_figure(data: FigureData, escape: Callable[[str], str]):
     axes[1].set_ylabel("")
     if data.metric != "size":   # the panels share y: make room for the lowest value of both
         axes[0].set_ylim(*value_range(data.metric, data.comparison.values()))
-    fig.suptitle(escape(f"{METRIC_TITLES[data.metric]}: regular vs context-free networks\n{data.filters}"))
+    fig.suptitle(escape(with_filters(f"{METRIC_TITLES[data.metric]}: regular vs context-free networks", data.filters)))
     fig.legend(handles=list(handles.values()), title="family", loc="outside right upper")
     return fig
 
 
 def scatter_figure(data: FigureData, escape: Callable[[str], str]):
     fig, axes = plt.subplots(1, 2, sharey=True, figsize=(12.0, 5.5), layout="constrained")
+    styles = rnn_styles(name for columns in data.scatter.values() for name in columns["rnn"])
     for ax, (set_name, columns) in zip(axes, data.scatter.items()):
         ax.set_title(escape(f"{SET_LABELS[set_name]} (n = {len(columns['wamb'])})"))
-        ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel(escape("conformance accuracy (fraction of test words, 0 to 1)"))
-        ax.grid(alpha=0.3)
         if not columns["wamb"]:
             note_no_networks(ax, escape)
             continue
-        draw_scatter_points(ax, columns)
+        ax.set_xlim(*accuracy_range(columns["accuracy"]))
+        ax.set_xlabel(escape("conformance accuracy (fraction of test words; axis fitted to the data)"))
+        ax.grid(alpha=0.3)
+        draw_scatter_points(ax, columns, styles)
         draw_fit(ax, data.fits[set_name], columns["accuracy"], escape)
         ax.legend(loc="best", fontsize="small")
     axes[0].set_ylabel(escape(f"weighted ambiguity of {data.scatter_function}\n{AMBIGUITY_RANGE}"))
-    fig.suptitle(escape(f"Weighted ambiguity of {data.scatter_function} against accuracy\n{data.filters}"))
+    fig.suptitle(escape(with_filters(f"Weighted ambiguity of {data.scatter_function} against accuracy",
+                                     data.filters)))
     return fig
 
 
-def draw_scatter_points(ax, columns: dict) -> None:
-    for rnn, (colour, marker) in RNN_STYLES.items():
+def accuracy_range(accuracies) -> tuple[float, float]:
+    """x limits around the data (at least 0.01 wide), inside 0-1 plus a margin: small differences stay visible."""
+    low, high = min(accuracies), max(accuracies)
+    margin = max(0.05 * (high - low), 0.005)
+    return max(low - margin, -0.02), min(high + margin, 1.02)
+
+
+def draw_scatter_points(ax, columns: dict, styles: dict) -> None:
+    for rnn, (colour, marker) in styles.items():
         points = [(x, y) for x, y, kind in zip(columns["accuracy"], columns["wamb"], columns["rnn"]) if kind == rnn]
         if points:
             xs, ys = zip(*points)
@@ -151,12 +195,16 @@ def draw_scatter_points(ax, columns: dict) -> None:
 
 
 def draw_fit(ax, fit, accuracies, escape: Callable[[str], str]) -> None:
+    """The correlations in the legend; the least-squares line only from MIN_FIT_POINTS points on."""
     if fit is None:
-        ax.plot([], [], linestyle="", label=escape("Pearson r undefined (too few or constant values)"))
+        ax.plot([], [], linestyle="", label=escape("correlation undefined (too few or constant values)"))
+        return
+    text = f"Pearson r = {fit.r:.2f} (p = {fit.p:.2g}), Spearman rho = {fit.spearman:.2f} (p = {fit.spearman_p:.2g})"
+    if fit.n < MIN_FIT_POINTS:
+        ax.plot([], [], linestyle="", label=escape(f"{text}; no line below n = {MIN_FIT_POINTS}"))
         return
     xs = [min(accuracies), max(accuracies)]
-    ax.plot(xs, [fit.slope * x + fit.intercept for x in xs], color="black",
-            label=escape(f"least squares; Pearson r = {fit.r:.2f} (p = {fit.p:.2g})"))
+    ax.plot(xs, [fit.slope * x + fit.intercept for x in xs], color="black", label=escape(f"least squares; {text}"))
 
 
 def build_figures(data: FigureData, tag: str, escape: Callable[[str], str]) -> list:
@@ -222,7 +270,7 @@ def length_figure(curves: dict, function: str, filters: str, training_length: in
     ax.set_ylabel(f"weighted ambiguity of {function}, mean over networks\n{AMBIGUITY_RANGE}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
-    ax.set_title(f"Length generalisation of {function} fitted on lengths 1-{training_length}\n{filters}")
+    ax.set_title(with_filters(f"Length generalisation of {function} fitted on lengths 1-{training_length}", filters))
     return fig
 
 

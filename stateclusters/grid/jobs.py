@@ -11,19 +11,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import torch
-from threadpoolctl import threadpool_limits
-
-from automata import get_automaton
 from clustering import FIT_FRACTION
-from rnn_models import TrainingConfig, resolve_device
-from stateclusters.evaluation.network import evaluate_network
-from stateclusters.evaluation.network_data import NetworkData
-from stateclusters.evaluation.training import network_config, train_or_load
-from stateclusters.extras.extraction import extract_network
-from stateclusters.extras.length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
+from stateclusters.base.catalogue import (
+    CONFORMANCE_WORDS,
+    LENGTH_GENERALISATION_MAX,
+    MAX_EPOCHS,
+    TRAINING_WORDS,
+    VALIDATION_WORDS,
+    WORDS_PER_LENGTH,
+)
+from stateclusters.base.errors import CheckpointError
+from stateclusters.grid.checkpoints import quarantine
 from stateclusters.results.files import RECORD_FORMAT, NetworkId
-from stateclusters.words.sampling import CONFORMANCE_WORDS, TRAINING_WORDS, VALIDATION_WORDS
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 # Settings whose change makes an old job record stale (the device is left out: it should not change numbers).
@@ -45,7 +44,7 @@ class JobSpec:
     repetition: int
     functions: tuple[str, ...]
     checkpoint_dir: str        # absolute, so that remote workers on a shared filesystem find it
-    epochs: int = TrainingConfig.epochs
+    epochs: int = MAX_EPOCHS
     training_words: int = TRAINING_WORDS
     validation_words: int = VALIDATION_WORDS
     conformance_words: int = CONFORMANCE_WORDS
@@ -54,6 +53,7 @@ class JobSpec:
     device: str = "cpu"
     extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
     length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
+    automaton_file: str | None = None     # an own automaton: its absolute .dot path (`language` is its stem)
 
     @property
     def network(self) -> NetworkId:
@@ -78,13 +78,15 @@ class JobSpec:
         if self.extract:
             settings["extract"] = True
         if self.length_generalisation:
-            settings["length_generalisation"] = [WORDS_PER_LENGTH, MAX_LENGTH]
+            settings["length_generalisation"] = [WORDS_PER_LENGTH, LENGTH_GENERALISATION_MAX]
         return settings
 
 
 @contextmanager
 def single_threaded():
     """One thread for torch and for BLAS/OpenMP, so that numbers do not depend on how many threads ran them."""
+    import torch
+    from threadpoolctl import threadpool_limits
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -110,17 +112,20 @@ def run_job(spec: JobSpec) -> dict:
 
 
 def _evaluate_job(spec: JobSpec) -> dict:
-    automaton = get_automaton(spec.language)
+    # Imported here, not at the top: the runner parses its arguments without torch or scikit-learn.
+    from automata import get_automaton
+    from rnn_models import resolve_device
+    from stateclusters.evaluation.network import evaluate_network
+    from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.evaluation.training import network_config
+    from stateclusters.extras.extraction import extract_network
+    from stateclusters.extras.length_generalisation import length_generalisation
+
+    automaton = get_automaton(spec.automaton_file or spec.language)
     device = resolve_device(spec.device)
     config = network_config(automaton, spec.rnn, spec.hidden, spec.layers)
-    settings = TrainingConfig(epochs=spec.epochs, seed=spec.seed)
-    metadata = {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
-                "training_words": spec.training_words, "validation_words": spec.validation_words}
     train_start = time.perf_counter()
-    model, training = train_or_load(spec.checkpoint_path, config, automaton, settings, device, train=spec.train,
-                                    n_training=spec.training_words, progress=False, metadata=metadata)
-    if spec.train:   # with --no-train whatever checkpoint is there is the one the user wants evaluated
-        check_checkpoint_settings(spec, training)
+    model, training, moved = obtain_network(spec, config, automaton, device)
     evaluate_start = time.perf_counter()
     data = NetworkData(model, automaton, spec.seed, spec.validation_words, spec.conformance_words)
     evaluation = evaluate_network(data, spec.functions, fit_fraction=spec.fit_fraction)
@@ -130,6 +135,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
                         scores={labeling: plain_agreement_scores(function_results)
                                 for labeling, function_results in evaluation.results.items()})
     record["n_vectors"] = evaluation.n_vectors
+    if moved is not None:
+        record["checkpoint_moved"] = moved
     record["seconds"].update(train=round(evaluate_start - train_start, 3),
                              evaluate=round(time.perf_counter() - evaluate_start, 3))
     if spec.extract:
@@ -145,6 +152,34 @@ def _evaluate_job(spec: JobSpec) -> dict:
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
         record.update(status=FAILED, error="every function failed: " + "; ".join(sorted(set(outcomes))))
     return record
+
+
+def obtain_network(spec: JobSpec, config, automaton, device):
+    """(model, training metadata, None) from the checkpoint, or trained. When training is on, a checkpoint that
+    cannot be used (corrupt, another network, other settings) is moved aside and the network retrained, so that
+    it never blocks the grid: then the third value says why and where the file went."""
+    from rnn_models import TrainingConfig
+    from stateclusters.evaluation.training import train_or_load
+
+    settings = TrainingConfig(epochs=spec.epochs, seed=spec.seed)
+    metadata = {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
+                "training_words": spec.training_words, "validation_words": spec.validation_words}
+
+    def load_or_train():
+        model, training = train_or_load(spec.checkpoint_path, config, automaton, settings, device, train=spec.train,
+                                        n_training=spec.training_words, progress=False, metadata=metadata)
+        if spec.train:   # with --no-train whatever checkpoint is there is the one the user wants evaluated
+            check_checkpoint_settings(spec, training)
+        return model, training
+
+    try:
+        return (*load_or_train(), None)
+    except CheckpointError as error:
+        if not spec.train:
+            raise CheckpointError(f"{error}; rerun without --no-train to move it aside and retrain") from None
+        moved = quarantine(spec.checkpoint_path)
+        model, training = load_or_train()
+        return model, training, f"{error}; moved to {moved} and retrained"
 
 
 def plain_scores(function_results: dict) -> dict:
@@ -166,8 +201,8 @@ def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
               "validation_words": spec.validation_words}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
-            raise ValueError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "
-                             f"this run asks for {wanted[name]}; use another --out or delete the checkpoint")
+            raise CheckpointError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "
+                                  f"this run asks for {wanted[name]}")
 
 
 def job_record(spec: JobSpec, status: str, *, error: str | None = None, details: str | None = None,

@@ -7,11 +7,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from stateclusters.base.architectures import RNN_TYPES
 from stateclusters.base.atomic_io import atomic_pickle
+from stateclusters.base.catalogue import LABELINGS, RNN_TYPES
 from stateclusters.base.errors import ResultFileError
 from stateclusters.extras.extraction_report import ExtractionReport
-from stateclusters.words.labelings import LABELINGS
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"

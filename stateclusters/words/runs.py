@@ -6,7 +6,9 @@ import numpy as np
 from automata import is_context_free
 from automata.pda import ERROR_STATE_ID, STACK_BOTTOM
 from automata.tables import compile_table
-from stateclusters.words.labelings import LABELINGS, PDA_LABELINGS, STACK_SIZE_CAP
+from stateclusters.base.catalogue import LABELINGS, PDA_LABELINGS  # noqa: F401  (re-exported)
+
+STACK_SIZE_CAP = 3   # stack_size labels count the stack up to this height (docs/contract.md, Labelings)
 
 
 @dataclass(frozen=True)

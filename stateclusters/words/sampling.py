@@ -5,12 +5,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from automata import input_alphabet, is_context_free
-from stateclusters.words.labelings import MAX_TRAINING_LENGTH
+from stateclusters.base.catalogue import (  # noqa: F401  (re-exported)
+    CONFORMANCE_WORDS,
+    MAX_TRAINING_LENGTH,
+    TRAINING_WORDS,
+    VALIDATION_WORDS,
+)
 from stateclusters.words.runs import trace_words
 
-TRAINING_WORDS = 50_000
-VALIDATION_WORDS = 2_000
-CONFORMANCE_WORDS = 10_000
 CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
 # Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
 TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2

@@ -1,0 +1,79 @@
+"""Argument pieces every script shares: number types, comma lists, --rnn and --device. Light: no torch."""
+import argparse
+
+from stateclusters.base.catalogue import RNN_TYPES, check_rnn_type
+from stateclusters.base.errors import UserError
+
+DEVICE_HELP = "cpu, cuda, cuda:N or auto (cuda if available)"
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults shown once: an option whose help already says its default (or has none) gets no '(default: …)'."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default is None or action.default is False \
+                or action.default == argparse.SUPPRESS:
+            return text
+        return super()._get_help_string(action)
+
+
+def parser_for(description: str) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
+
+
+def _number(text: str, kind: type):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not {'an integer' if kind is int else 'a number'}") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a seed, an integer ≥ 0 (numpy refuses negative seeds)."""
+    value = _number(text, int)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed must be at least 0, got {value}")
+    return value
+
+
+def fraction_of_one(text: str) -> float:
+    """argparse type: a number in (0, 1]."""
+    value = _number(text, float)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
+def unit_interval(text: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    value = _number(text, float)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_architectures(text: str, allow_all: bool = False) -> tuple[str, ...] | None:
+    """--rnn: comma-separated architectures, each checked, duplicates dropped; with allow_all, 'all' → None."""
+    if allow_all and text.strip() == "all":
+        return None
+    names = comma_list(text)
+    if not names:
+        raise UserError(f"--rnn names no architecture; valid: {', '.join(RNN_TYPES)}{' or all' if allow_all else ''}")
+    return tuple(dict.fromkeys(check_rnn_type(name) for name in names))
+
+
+def add_device_option(parser) -> None:
+    parser.add_argument("--device", default="cpu", help=DEVICE_HELP)

@@ -1,0 +1,26 @@
+"""The names and default sizes the scripts offer, free of heavy imports so that parsing arguments (and --help)
+never waits for torch, scikit-learn or AALpy. The cores import these from here; add an entry here first.
+"""
+from stateclusters.base.errors import UserError
+
+# Architectures, in the order figures style them (rnn_models builds each one).
+RNN_TYPES = ("relu", "tanh", "gru", "lstm")
+# State labelings (docs/contract.md "labelings"): regular automata use their states, PDAs one of the others.
+LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
+PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
+MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
+# Word counts (docs/contract.md "words"), and the longest training word.
+TRAINING_WORDS = 50_000
+VALIDATION_WORDS = 2_000
+CONFORMANCE_WORDS = 10_000
+MAX_TRAINING_LENGTH = 14
+WORDS_PER_LENGTH = 200            # length generalisation: words of each length
+LENGTH_GENERALISATION_MAX = 50    # length generalisation: the longest words
+PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
+EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
+
+
+def check_rnn_type(rnn: str) -> str:
+    if rnn not in RNN_TYPES:
+        raise UserError(f"unknown architecture '{rnn}'; valid: {', '.join(RNN_TYPES)}")
+    return rnn
