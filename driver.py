@@ -27,7 +27,7 @@ USER_NETWORKS = REPO / "experiment_results" / "user" / "networks"   # networks o
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = parser_for(__doc__)
     parser.add_argument("--automaton", default="coffee", help="automaton name (see automata.list_automata()) "
-                        "or a path to a .dot file (its name is the file's stem)")
+                        "or a path to a .dot file, named by its stem")
     parser.add_argument("--rnn", default="relu", help=f"architecture: {', '.join(RNN_TYPES)}")
     parser.add_argument("--hidden", type=positive_int, default=64, help="hidden units per layer")
     parser.add_argument("--layers", type=positive_int, default=1, help="recurrent layers")

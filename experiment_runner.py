@@ -64,8 +64,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     grid.add_argument("--languages", default="all", help="comma-separated names from automata.list_automata(), "
                       "paths to own .dot files (named by the file's stem), or 'all', 'regular', 'context_free'")
     grid.add_argument("--rnn", default=",".join(RNN_TYPES), help="comma-separated architectures")
-    grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|) "
-                      "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
+    grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|); "
+                      "default 1x1,1x1.5,2x1, PDAs adding 1x3,1x5")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
     grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
     grid.add_argument("--length-generalisation", action="store_true",
@@ -87,7 +87,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
                        help="training words per network")
     scale.add_argument("--validation-words", type=positive_int, default=JobSpec.validation_words,
-                       help="validation words (their hidden states are clustered)")
+                       help="validation words, whose hidden states are clustered")
     scale.add_argument("--conformance-words", type=positive_int, default=JobSpec.conformance_words,
                        help="conformance-test words")
     scale.add_argument("--fit-fraction", type=fraction_of_one, default=JobSpec.fit_fraction,

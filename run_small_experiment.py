@@ -58,7 +58,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "small",
                         help="folder for accuracy.pickle, ambiguity.pickle and scores.pickle")
     parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",
-                        help="existing folder the networks are loaded from (and saved to with --train)")
+                        help="existing folder the networks are loaded from, and saved to with --train")
     add_device_option(parser)
     return parser.parse_args(argv)
 

@@ -309,7 +309,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--metric", default="wamb", choices=tuple(METRIC_INDEX) + SCORE_NAMES,
                         help="amb: mean cluster ambiguity; wamb: weighted ambiguity; size: number of clusters; "
                         + "; ".join(f"{name}: {label}" for name, label in SCORE_LABELS.items())
-                        + f" (agreement scores, read from {SCORES_FILE})")
+                        + f"; the agreement scores are read from {SCORES_FILE}")
     parser.add_argument("--figures", type=Path, default=None, help="folder for the figures (default: RESULTS/figures)")
     parser.add_argument("--pgf", action="store_true", help="also write .pgf figures (needs a LaTeX installation)")
     parser.add_argument("--length-function", default=SCATTER_FUNCTION, choices=FUNCTION_NAMES, metavar="FUNCTION",

@@ -78,7 +78,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--languages", default="tomita3,CFG_L_13",
                         help=f"comma-separated, from {', '.join(setup[0] for setup in SETUPS)}")
     parser.add_argument("--methods", default=",".join(METHODS),
-                        help="comma-separated: bucketed (rnn_models.train_network), padded (the usual way)")
+                        help="comma-separated: bucketed is rnn_models.train_network, padded the usual way")
     args = parser.parse_args(argv)
     for name, valid in ((args.languages, [setup[0] for setup in SETUPS]), (args.methods, METHODS)):
         unknown = [item for item in comma_list(name) if item not in valid]

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 
 import matplotlib.text  # noqa: E402
 
+import clustering  # noqa: E402
 import stateclusters.figures.statistics as figures  # noqa: E402
 import statistics_computation as stats  # noqa: E402
 from stateclusters.base import catalogue  # noqa: E402
@@ -56,16 +57,16 @@ def test_scatter_draws_the_least_squares_line_from_five_points():
 def test_a_new_architecture_and_function_family_are_drawn_without_editing_figure_code(monkeypatch):
     # What a developer adding an architecture and a family does: extend the registries.
     monkeypatch.setattr(catalogue, "RNN_TYPES", (*catalogue.RNN_TYPES, "fake_rnn"))
-    monkeypatch.setattr(catalogue, "FAMILIES", (*catalogue.FAMILIES, "fake_family"))
-    monkeypatch.setattr(catalogue, "FUNCTIONS", (*catalogue.FUNCTIONS,
-                                                 catalogue.AbstractionFunction("fake_function", "fake_family")))
+    monkeypatch.setattr(clustering, "FAMILIES", (*clustering.FAMILIES, "fake_family"))
+    monkeypatch.setattr(clustering, "FUNCTIONS", (*clustering.FUNCTIONS,
+                                                  clustering.AbstractionFunction("fake_function", "fake_family")))
     rnns = ["relu", "tanh", "gru", "lstm", "fake_rnn"]
     values = {"k_means_8": [0.1, 0.2], "fake_function": [0.3, 0.4]}
     data = scatter_data([0.5, 0.6, 0.7, 0.8, 0.9], [0.1, 0.2, 0.3, 0.4, 0.5], rnns, values=values)
     styles = figures.rnn_styles()
     assert len(set(styles.values())) == 5 and "fake_rnn" in styles
     colours = figures.family_colours()
-    assert colours["fake_family"] not in {colours[family] for family in catalogue.FAMILIES[:-1]}
+    assert colours["fake_family"] not in {colours[family] for family in clustering.FAMILIES[:-1]}
     for _, fig in figures.build_figures(data, "", figures.as_is):
         texts = figure_texts(fig)
         if "Weighted ambiguity of k_means_8 against accuracy" in " ".join(texts):

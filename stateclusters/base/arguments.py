@@ -4,7 +4,7 @@ import argparse
 from stateclusters.base.catalogue import RNN_TYPES, check_rnn_type
 from stateclusters.base.errors import UserError
 
-DEVICE_HELP = "cpu, cuda, cuda:N or auto (cuda if available)"
+DEVICE_HELP = "cpu, cuda, cuda:N, or auto for cuda where available"
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

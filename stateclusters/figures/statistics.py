@@ -11,12 +11,13 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+import clustering
 from stateclusters.base import catalogue
 from stateclusters.base.atomic_io import atomic_write
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 
-# Styles are handed out in registry order (catalogue.RNN_TYPES, catalogue.FAMILIES), cycling, so that a new
+# Styles are handed out in registry order (catalogue.RNN_TYPES, clustering.FAMILIES), cycling, so that a new
 # architecture or function family appears in every figure without a change here.
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:red", "tab:brown", "tab:pink", "tab:olive",
            "tab:cyan", "tab:grey")
@@ -66,11 +67,11 @@ def rnn_styles(names=()) -> dict[str, tuple[str, str]]:
 
 def family_colours(families=()) -> dict[str, str]:
     """function family → colour, from the registry's order."""
-    return dict(zip(_in_registry_order(catalogue.FAMILIES, families), cycle(COLOURS)))
+    return dict(zip(_in_registry_order(clustering.FAMILIES, families), cycle(COLOURS)))
 
 
 def family_of(function: str) -> str:
-    return next(entry.family for entry in catalogue.FUNCTIONS if entry.name == function)
+    return next(entry.family for entry in clustering.FUNCTIONS if entry.name == function)
 
 
 def family_label(family: str) -> str:
