@@ -134,9 +134,11 @@ def check_request(args) -> Path:
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     checkpoint = check_request(args)
+    from automata import get_automaton
+    automaton = get_automaton(args.automaton)
+    labeling = choose_labeling(automaton, args.labeling)
     # Imported only now: --help and argument mistakes must not wait for torch and scikit-learn.
     from ambiguity import ambiguity_from_labels
-    from automata import get_automaton
     from clustering import HiddenStateClusterer, cluster_hidden_states
     from rnn_models import resolve_device
     from stateclusters.evaluation.agreement_scores import agreement_scores
@@ -149,9 +151,7 @@ def main(argv=None) -> int:
         validation_words,
     )
 
-    automaton = get_automaton(args.automaton)
     export_names = exported_functions(args)
-    labeling = choose_labeling(automaton, args.labeling)
     device = resolve_device(args.device)
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
