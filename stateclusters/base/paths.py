@@ -30,8 +30,7 @@ def check_output_folder(path: str | Path, option: str) -> Path:
     path = Path(path)
     existing = _first_existing(path.absolute())
     if not existing.is_dir():
-        what = "it is a file" if existing == path.absolute() else f"{existing} is a file"
-        raise UserError(f"{option} {path} must be a folder, but {what}")
+        raise UserError(f"{option} {path}: {existing} is a file, not a folder")
     _probe_writable(existing, option, path)
     return path
 
