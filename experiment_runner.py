@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from automata import get_automaton, input_alphabet, is_context_free, list_automata, regular_automaton_names
 from clustering import FUNCTION_NAMES, parse_function_names
-from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
+from rnn_models import RECURRENT_TYPES, RNN_TYPES, check_rnn_type, resolve_device
 from stateclusters.base.atomic_io import atomic_pickle, remove_stale_temp_files
 from stateclusters.base.cli import positive_int, run_cli
 from stateclusters.base.errors import ResultFileError, UserError
@@ -58,7 +58,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     grid = parser.add_argument_group("the slice of the grid to run")
     grid.add_argument("--languages", default="all", help="comma-separated names from automata.list_automata(), "
                       "or 'all', 'regular', 'context_free'")
-    grid.add_argument("--rnn", default=",".join(RNN_TYPES), help="comma-separated architectures")
+    grid.add_argument("--rnn", default=",".join(RECURRENT_TYPES),
+                      help=f"comma-separated architectures from: {', '.join(RNN_TYPES)}")
     grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|) "
                       "(default: SPEC's 1x1,1x1.5,2x1, PDAs adding 1x3,1x5)")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")

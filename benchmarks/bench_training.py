@@ -9,6 +9,7 @@ early stop) and the time that took.
 
     python benchmarks/bench_training.py                       # tomita3 GRU 20 and CFG_L_13 GRU 30
     python benchmarks/bench_training.py --threads 2 --max-epochs 30
+    python benchmarks/bench_training.py --rnn gru,lstm,transformer --methods bucketed   # architectures side by side
 """
 import argparse
 import sys
@@ -23,18 +24,25 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from automata import get_automaton  # noqa: E402
-from rnn_models import RecurrentClassifier, TrainingConfig, class_indices, set_seed, train_network, validation_accuracy  # noqa: E402
+from rnn_models import (  # noqa: E402
+    TrainingConfig,
+    build_network,
+    check_rnn_type,
+    class_indices,
+    set_seed,
+    train_network,
+    validation_accuracy,
+)
 from stateclusters.evaluation.network import network_config, training_words, validation_words  # noqa: E402
 
-SETUPS = (("tomita3", "gru", 20), ("CFG_L_12", "gru", 32), ("CFG_L_1", "gru", 16), ("CFG_L_7", "gru", 24),
-          ("CFG_L_13", "gru", 30))
+SETUPS = (("tomita3", 20), ("CFG_L_12", 32), ("CFG_L_1", 16), ("CFG_L_7", 24), ("CFG_L_13", 30))   # hidden sizes
 
 
 def train_padded(config, train, validation, settings: TrainingConfig):
     """Adam on random padded batches, prediction read at each word's last letter; same early stop."""
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    model = RecurrentClassifier(config)
+    model = build_network(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     loss_function = nn.CrossEntropyLoss()
     targets = torch.as_tensor(class_indices(train.labels, config.output_classes))
@@ -73,25 +81,28 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--languages", default="tomita3,CFG_L_13", help=f"from {[s[0] for s in SETUPS]}")
     parser.add_argument("--methods", default="bucketed,padded")
+    parser.add_argument("--rnn", default="gru", help="comma-separated architectures, each trained on every language")
     args = parser.parse_args(argv)
+    architectures = [check_rnn_type(name) for name in args.rnn.split(",")]
     torch.set_num_threads(args.threads)
     print(f"torch threads {torch.get_num_threads()}, at most {args.max_epochs} epochs, early stop after 3 epochs "
           f"at 100% validation accuracy")
-    for language, rnn, hidden in SETUPS:
+    for language, hidden in SETUPS:
         if language not in args.languages.split(","):
             continue
         automaton = get_automaton(language)
-        config = network_config(automaton, rnn, hidden)
         settings = TrainingConfig(epochs=args.max_epochs, seed=0)
         train, validation = training_words(automaton, settings.seed), validation_words(automaton, settings.seed)
-        print(f"{language} {rnn} hidden {hidden}: {len(train)} training words, mean length {train.lengths.mean():.1f}, "
-              f"padded batches would carry {1 - train.lengths.sum() / (train.lengths.max() * len(train)):.0%} "
-              f"padding at full length")
-        if "bucketed" in args.methods:
-            _, metrics = train_network(config, train, validation, settings, progress=False)
-            report("bucketed", metrics.validation_accuracy, metrics.seconds)
-        if "padded" in args.methods:
-            report("padded", *train_padded(config, train, validation, settings))
+        for rnn in architectures:
+            config = network_config(automaton, rnn, hidden)
+            print(f"{language} {rnn} hidden {hidden}: {len(train)} training words, mean length "
+                  f"{train.lengths.mean():.1f}, padded batches would carry "
+                  f"{1 - train.lengths.sum() / (train.lengths.max() * len(train)):.0%} padding at full length")
+            if "bucketed" in args.methods:
+                _, metrics = train_network(config, train, validation, settings, progress=False)
+                report("bucketed", metrics.validation_accuracy, metrics.seconds)
+            if "padded" in args.methods:
+                report("padded", *train_padded(config, train, validation, settings))
     return 0
 
 

@@ -20,7 +20,8 @@ FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
 FAMILY_LABELS = {"linear": "linear probes", "k_means": "k-means", "DBSCAN": "DBSCAN", "OPTICS": "OPTICS",
                  "mean_shift": "mean shift"}
 FAMILY_COLOURS = dict(zip(FAMILIES, ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:red")))
-RNN_STYLES = dict(zip(RNN_TYPES, (("tab:blue", "o"), ("tab:orange", "s"), ("tab:green", "^"), ("tab:red", "D"))))
+RNN_STYLES = dict(zip(RNN_TYPES, (("tab:blue", "o"), ("tab:orange", "s"), ("tab:green", "^"), ("tab:red", "D"),
+                                  ("tab:purple", "v")), strict=True))
 AMBIGUITY_RANGE = "(0 = pure clusters, 1 = all states mixed)"
 METRIC_AXIS_LABELS = {"amb": f"ambiguity, mean over clusters\n{AMBIGUITY_RANGE}",
                       "wamb": f"weighted ambiguity\n{AMBIGUITY_RANGE}",
