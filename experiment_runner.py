@@ -27,7 +27,7 @@ from stateclusters.base.arguments import (
     positive_int,
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.catalogue import EXTRACTION_FUNCTIONS, RNN_TYPES
+from stateclusters.base.catalogue import EXTRACTION_FUNCTIONS, RECURRENT_TYPES, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.base.paths import check_output_folder
@@ -63,7 +63,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     grid = parser.add_argument_group("the slice of the grid to run")
     grid.add_argument("--languages", default="all", help="comma-separated names from automata.list_automata(), "
                       "paths to own .dot files (named by the file's stem), or 'all', 'regular', 'context_free'")
-    grid.add_argument("--rnn", default=",".join(RNN_TYPES), help="comma-separated architectures")
+    grid.add_argument("--rnn", default=",".join(RECURRENT_TYPES),
+                      help=f"comma-separated architectures from: {', '.join(RNN_TYPES)}")
     grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|); "
                       "default 1x1,1x1.5,2x1, PDAs adding 1x3,1x5")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")

@@ -1,4 +1,6 @@
-"""Recurrent classifiers (docs/contract.md): the four architectures, training, checkpoints, batched evaluation."""
+"""The networks (docs/contract.md, Networks): the four recurrent architectures and a causal transformer, training,
+checkpoints, batched evaluation. This module builds every architecture (build_network); the transformer lives in
+stateclusters/networks/transformer.py."""
 import copy
 import io
 import random
@@ -11,8 +13,14 @@ from torch import nn
 from tqdm import tqdm
 
 from stateclusters.base.atomic_io import atomic_write
-from stateclusters.base.catalogue import MAX_EPOCHS, RNN_TYPES, check_rnn_type  # noqa: F401  (re-exported)
+from stateclusters.base.catalogue import (  # noqa: F401  (re-exported: the architectures this module builds)
+    MAX_EPOCHS,
+    RECURRENT_TYPES,
+    RNN_TYPES,
+    check_rnn_type,
+)
 from stateclusters.base.errors import CheckpointError, UserError
+from stateclusters.networks.transformer import CausalTransformerClassifier
 
 EVALUATION_CHUNK = 2048  # words per forward pass when evaluating; bounds memory for long words
 
@@ -25,14 +33,23 @@ class NetworkConfig:
     output_classes: tuple[str, ...]
     hidden_size: int
     num_layers: int = 1
+    attention_heads: int = 2       # transformer only
+    feedforward_factor: int = 4    # transformer only: feed-forward width = factor × d_model
 
     @property
     def dropout(self) -> float:
         return 0.1 if self.num_layers > 1 else 0.0
 
+    @property
+    def model_width(self) -> int:
+        """Width of a layer's output: the hidden size, for a transformer (d_model) rounded up to a multiple of heads."""
+        if self.rnn != "transformer":
+            return self.hidden_size
+        return -(-self.hidden_size // self.attention_heads) * self.attention_heads
+
     def hidden_state_size(self) -> int:
-        """Length of one hidden-state vector: all layers' h (and c for LSTM)."""
-        return self.hidden_size * self.num_layers * (2 if self.rnn == "lstm" else 1)
+        """Length of one hidden-state vector: all layers' h (and c for LSTM), or all transformer layers' outputs."""
+        return self.model_width * self.num_layers * (2 if self.rnn == "lstm" else 1)
 
 
 @dataclass(frozen=True)
@@ -83,7 +100,8 @@ class RecurrentClassifier(nn.Module):
 
     def __init__(self, config: NetworkConfig):
         super().__init__()
-        check_rnn_type(config.rnn)
+        if config.rnn not in RECURRENT_TYPES:
+            raise ValueError(f"'{config.rnn}' is not recurrent; build_network builds every architecture")
         self.config = config
         sizes = [len(config.input_alphabet)] + [config.hidden_size] * config.num_layers
         self.layers = nn.ModuleList(_recurrent_layer(config.rnn, sizes[i], sizes[i + 1])
@@ -107,9 +125,27 @@ class RecurrentClassifier(nn.Module):
             layer_input = hidden_sequence
         return outputs
 
+    def state_sequence(self, letters: torch.Tensor) -> torch.Tensor:
+        """Hidden state after every prefix: all layers' h (and the LSTM's c), concatenated."""
+        per_layer = []
+        for layer, (layer_input, hidden_sequence) in zip(self.layers, self.layer_outputs(letters)):
+            per_layer.append(hidden_sequence)
+            if isinstance(layer, nn.LSTM):
+                per_layer.append(_lstm_cell_states(layer, layer_input, hidden_sequence))
+        return torch.cat(per_layer, dim=-1)
+
     def forward(self, letters: torch.Tensor) -> torch.Tensor:
         """Class logits after every prefix: (batch, time, n_classes)."""
         return self.readout(self.layer_outputs(letters)[-1][1])
+
+
+Network = RecurrentClassifier | CausalTransformerClassifier
+
+
+def build_network(config: NetworkConfig) -> Network:
+    """A freshly initialised network of the config's architecture."""
+    check_rnn_type(config.rnn)
+    return CausalTransformerClassifier(config) if config.rnn == "transformer" else RecurrentClassifier(config)
 
 
 def _lstm_cell_states(layer: nn.LSTM, layer_input: torch.Tensor, hidden_sequence: torch.Tensor) -> torch.Tensor:
@@ -133,14 +169,14 @@ def _chunks(n_words: int):
         yield slice(start, min(start + EVALUATION_CHUNK, n_words))
 
 
-def precise_copy(model: RecurrentClassifier) -> RecurrentClassifier:
+def precise_copy(model: Network) -> Network:
     """The same network in float64, for evaluation whose rounding must not depend on how words are batched."""
     return copy.deepcopy(model).double().eval()
 
 
 @torch.inference_mode()
-def hidden_states(model: RecurrentClassifier, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """One vector per letter occurrence, in word order: all layers' h (and c for LSTM), concatenated.
+def hidden_states(model: Network, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """One vector per letter occurrence, in word order: all layers' states (Network.state_sequence), concatenated.
 
     Computed in float64 and rounded to float32, the network's precision: float32 arithmetic rounds differently
     in batched and one-letter calls (up to ~1e-6), enough to move OPTICS's clusters; float64 results differ by
@@ -151,19 +187,13 @@ def hidden_states(model: RecurrentClassifier, letters: np.ndarray, lengths: np.n
     mask = np.arange(letters.shape[1])[None, :] < lengths[:, None]
     pieces = []
     for part in _chunks(len(letters)):
-        batch = torch.as_tensor(letters[part], device=device)
-        per_layer = []
-        for layer, (layer_input, hidden_sequence) in zip(model.layers, model.layer_outputs(batch)):
-            per_layer.append(hidden_sequence)
-            if isinstance(layer, nn.LSTM):
-                per_layer.append(_lstm_cell_states(layer, layer_input, hidden_sequence))
-        states = torch.cat(per_layer, dim=-1).cpu().numpy()
+        states = model.state_sequence(torch.as_tensor(letters[part], device=device)).cpu().numpy()
         pieces.append(states[mask[part]].astype(np.float32))
     return np.concatenate(pieces).astype(np.float64)
 
 
 @torch.inference_mode()
-def prefix_predictions(model: RecurrentClassifier, letters: np.ndarray) -> np.ndarray:
+def prefix_predictions(model: Network, letters: np.ndarray) -> np.ndarray:
     """Predicted class index after every prefix: (n_words, max_length); padded positions are junk."""
     model.eval()
     device = next(model.parameters()).device
@@ -172,7 +202,7 @@ def prefix_predictions(model: RecurrentClassifier, letters: np.ndarray) -> np.nd
     return np.concatenate(predictions)
 
 
-def final_predictions(model: RecurrentClassifier, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def final_predictions(model: Network, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Predicted class index after each whole word."""
     return prefix_predictions(model, letters)[np.arange(len(lengths)), lengths - 1]
 
@@ -197,7 +227,7 @@ def length_buckets(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def validation_accuracy(model: RecurrentClassifier, validation, targets: np.ndarray) -> float:
+def validation_accuracy(model: Network, validation, targets: np.ndarray) -> float:
     predictions = final_predictions(model, validation.letters, validation.lengths)
     return float((predictions == targets).mean())
 
@@ -205,7 +235,7 @@ def validation_accuracy(model: RecurrentClassifier, validation, targets: np.ndar
 def train_network(config: NetworkConfig, training_words, validation_words, settings: TrainingConfig,
                   device: torch.device = torch.device("cpu"), progress: bool = True,
                   description: str = "training",
-                  epoch_callback=None) -> tuple[RecurrentClassifier, TrainingMetrics]:
+                  epoch_callback=None) -> tuple[Network, TrainingMetrics]:
     """Adam with early stopping once validation accuracy has been 100% for a few epochs in a row.
 
     epoch_callback(epoch, model, metrics), if given, sees the untrained network (epoch 0) and the network
@@ -213,7 +243,7 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
     """
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    model = RecurrentClassifier(config).to(device)
+    model = build_network(config).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     loss_function = nn.CrossEntropyLoss()
     targets = torch.as_tensor(class_indices(training_words.labels, config.output_classes), device=device)
@@ -249,11 +279,12 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
     return model, metrics
 
 
-def save_checkpoint(path, model: RecurrentClassifier, **metadata) -> None:
+def save_checkpoint(path, model: Network, **metadata) -> None:
     """Weights plus plain metadata (str, int, float, lists), written atomically."""
     config = asdict(model.config)
     config["input_alphabet"] = list(config["input_alphabet"])
     config["output_classes"] = list(config["output_classes"])
+    config["d_model"] = model.config.model_width   # for readers; derived from the fields above
     checkpoint = {"format": 1, "config": config, "metadata": metadata,
                   "state_dict": {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}}
     buffer = io.BytesIO()
@@ -261,18 +292,25 @@ def save_checkpoint(path, model: RecurrentClassifier, **metadata) -> None:
     atomic_write(path, lambda file: file.write(buffer.getvalue()))
 
 
+TRANSFORMER_SETTINGS = ("attention_heads", "feedforward_factor")   # absent from older checkpoints: defaults
+
+
 def _config_from_checkpoint(checkpoint, path) -> NetworkConfig:
     try:
         raw = checkpoint["config"]
-        return NetworkConfig(rnn=check_rnn_type(str(raw["rnn"])), input_alphabet=tuple(raw["input_alphabet"]),
-                             output_classes=tuple(raw["output_classes"]), hidden_size=int(raw["hidden_size"]),
-                             num_layers=int(raw["num_layers"]))
+        settings = {name: int(raw[name]) for name in TRANSFORMER_SETTINGS if name in raw}
+        config = NetworkConfig(rnn=check_rnn_type(str(raw["rnn"])), input_alphabet=tuple(raw["input_alphabet"]),
+                               output_classes=tuple(raw["output_classes"]), hidden_size=int(raw["hidden_size"]),
+                               num_layers=int(raw["num_layers"]), **settings)
     except (KeyError, TypeError, ValueError, UserError) as error:
         raise CheckpointError(f"checkpoint {path} has no valid network description ({error})") from None
+    if int(raw.get("d_model", config.model_width)) != config.model_width:
+        raise CheckpointError(f"checkpoint {path} has d_model {raw['d_model']}, its settings give {config.model_width}")
+    return config
 
 
 def load_checkpoint(path, expected: NetworkConfig | None = None,
-                    device: torch.device = torch.device("cpu")) -> tuple[RecurrentClassifier, dict]:
+                    device: torch.device = torch.device("cpu")) -> tuple[Network, dict]:
     """Rebuild the network of a checkpoint; refuse one that is corrupt or differs from `expected`."""
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
@@ -284,11 +322,11 @@ def load_checkpoint(path, expected: NetworkConfig | None = None,
         raise CheckpointError(f"checkpoint {path} is not a checkpoint of this project")
     config = _config_from_checkpoint(checkpoint, path)
     if expected is not None:
-        for name in ("rnn", "hidden_size", "num_layers", "input_alphabet", "output_classes"):
+        for name in ("rnn", "hidden_size", "num_layers", "input_alphabet", "output_classes", *TRANSFORMER_SETTINGS):
             found, wanted = getattr(config, name), getattr(expected, name)
             if found != wanted:
                 raise CheckpointError(f"checkpoint {path} does not match: {name} is {found}, expected {wanted}")
-    model = RecurrentClassifier(config)
+    model = build_network(config)
     try:
         model.load_state_dict(checkpoint["state_dict"], strict=True)
     except (RuntimeError, TypeError) as error:

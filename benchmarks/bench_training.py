@@ -9,6 +9,7 @@ early stop) and the time that took.
 
     python benchmarks/bench_training.py                       # tomita3 GRU 20 and CFG_L_13 GRU 30
     python benchmarks/bench_training.py --threads 2 --max-epochs 30
+    python benchmarks/bench_training.py --rnn gru,lstm,transformer --methods bucketed   # architectures side by side
 """
 import argparse
 import sys
@@ -18,12 +19,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stateclusters.base.arguments import comma_list, parser_for, positive_int  # noqa: E402
+from stateclusters.base.arguments import comma_list, parse_architectures, parser_for, positive_int  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
 
-SETUPS = (("tomita3", "gru", 20), ("CFG_L_12", "gru", 32), ("CFG_L_1", "gru", 16), ("CFG_L_7", "gru", 24),
-          ("CFG_L_13", "gru", 30))
+SETUPS = (("tomita3", 20), ("CFG_L_12", 32), ("CFG_L_1", 16), ("CFG_L_7", 24), ("CFG_L_13", 30))   # hidden sizes
 METHODS = ("bucketed", "padded")
 
 
@@ -33,11 +33,11 @@ def train_padded(config, train, validation, settings):
     import torch
     from torch import nn
 
-    from rnn_models import RecurrentClassifier, class_indices, set_seed, validation_accuracy
+    from rnn_models import build_network, class_indices, set_seed, validation_accuracy
 
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    model = RecurrentClassifier(config)
+    model = build_network(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     loss_function = nn.CrossEntropyLoss()
     targets = torch.as_tensor(class_indices(train.labels, config.output_classes))
@@ -79,7 +79,9 @@ def parse_arguments(argv=None):
                         help=f"comma-separated, from {', '.join(setup[0] for setup in SETUPS)}")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated: bucketed is rnn_models.train_network, padded the usual way")
+    parser.add_argument("--rnn", default="gru", help="comma-separated architectures, each trained on every language")
     args = parser.parse_args(argv)
+    args.architectures = parse_architectures(args.rnn)
     for name, valid in ((args.languages, [setup[0] for setup in SETUPS]), (args.methods, METHODS)):
         unknown = [item for item in comma_list(name) if item not in valid]
         if unknown or not comma_list(name):
@@ -99,21 +101,22 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     print(f"torch threads {torch.get_num_threads()}, at most {args.max_epochs} epochs, early stop after 3 epochs "
           f"at 100% validation accuracy")
-    for language, rnn, hidden in SETUPS:
+    for language, hidden in SETUPS:
         if language not in comma_list(args.languages):
             continue
         automaton = get_automaton(language)
-        config = network_config(automaton, rnn, hidden)
         settings = TrainingConfig(epochs=args.max_epochs, seed=0)
         train, validation = training_words(automaton, settings.seed), validation_words(automaton, settings.seed)
-        print(f"{language} {rnn} hidden {hidden}: {len(train)} training words, mean length {train.lengths.mean():.1f}, "
-              f"padded batches would carry {1 - train.lengths.sum() / (train.lengths.max() * len(train)):.0%} "
-              f"padding at full length")
-        if "bucketed" in comma_list(args.methods):
-            _, metrics = train_network(config, train, validation, settings, progress=False)
-            report("bucketed", metrics.validation_accuracy, metrics.seconds)
-        if "padded" in comma_list(args.methods):
-            report("padded", *train_padded(config, train, validation, settings))
+        for rnn in args.architectures:
+            config = network_config(automaton, rnn, hidden)
+            print(f"{language} {rnn} hidden {hidden}: {len(train)} training words, mean length "
+                  f"{train.lengths.mean():.1f}, padded batches would carry "
+                  f"{1 - train.lengths.sum() / (train.lengths.max() * len(train)):.0%} padding at full length")
+            if "bucketed" in comma_list(args.methods):
+                _, metrics = train_network(config, train, validation, settings, progress=False)
+                report("bucketed", metrics.validation_accuracy, metrics.seconds)
+            if "padded" in comma_list(args.methods):
+                report("padded", *train_padded(config, train, validation, settings))
     return 0
 
 

@@ -43,7 +43,7 @@ def test_driver_on_a_pda_with_a_stack_labeling(tmp_path, capsys):
 
 @pytest.mark.parametrize("arguments, named", [
     (["--automaton", "tomita9"], "tomita9"),
-    (["--rnn", "transformer"], "transformer"),
+    (["--rnn", "mamba"], "mamba"),
     (["--function", "kmeans"], "kmeans"),
     (["--automaton", "CFG_L_1", "--labeling", "regular"], "regular"),
     (["--automaton", "/nonexistent/file.dot"], "file.dot"),

@@ -340,7 +340,7 @@ def test_sizes_are_parsed_exactly():
 
 @pytest.mark.parametrize("option, value, message", [
     ("--languages", "tomita1,nope", "unknown automaton"),
-    ("--rnn", "gru,transformer", "unknown architecture"),
+    ("--rnn", "gru,mamba", "unknown architecture"),
     ("--functions", "k_means,k_means_3", "unknown abstraction function"),
     ("--sizes", "1x", "is not LAYERSxFACTOR"),
     ("--sizes", "0x1", "is not LAYERSxFACTOR"),

@@ -19,12 +19,7 @@ from stateclusters.extras.extraction_report import (  # noqa: E402
     summary_lines,
 )
 from stateclusters.grid.jobs import single_threaded  # noqa: E402
-from stateclusters.results.files import (  # noqa: E402
-    EXTRACTION_FILE,
-    read_extraction,  # noqa: E402
-    read_results,
-    write_results,
-)
+from stateclusters.results.files import EXTRACTION_FILE, read_extraction, read_results, write_results  # noqa: E402
 
 TINY_GRID = ["--languages", "tomita5,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",
              "--train-words", "300", "--validation-words", "100", "--conformance-words", "100",

@@ -23,16 +23,8 @@ from stateclusters.extras.length_generalisation import (  # noqa: E402
     length_generalisation,
 )
 from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402
-from stateclusters.results.files import (  # noqa: E402
-    LENGTH_GENERALISATION_FILE,
-    read_job_record,  # noqa: E402
-    write_results,
-)
-from stateclusters.words.sampling import (  # noqa: E402
-    training_words,
-    validation_words,
-    words_of_each_length,  # noqa: E402
-)
+from stateclusters.results.files import LENGTH_GENERALISATION_FILE, read_job_record, write_results  # noqa: E402
+from stateclusters.words.sampling import training_words, validation_words, words_of_each_length  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

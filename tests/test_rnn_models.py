@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from rnn_models import (
-    RNN_TYPES,
+    RECURRENT_TYPES,
     NetworkConfig,
     RecurrentClassifier,
+    build_network,
     hidden_states,
     length_buckets,
     load_checkpoint,
@@ -48,7 +49,7 @@ def stepwise_states(model: RecurrentClassifier, word) -> list[np.ndarray]:
     return vectors
 
 
-@pytest.mark.parametrize("rnn", RNN_TYPES)
+@pytest.mark.parametrize("rnn", RECURRENT_TYPES)
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_batched_extraction_equals_stepping(rnn, num_layers):
     torch.manual_seed(1)
@@ -138,8 +139,8 @@ def test_corrupt_truncated_and_empty_checkpoints_are_refused(tmp_path):
 
 
 def test_unknown_architecture_and_missing_cuda_are_user_errors():
-    with pytest.raises(UserError, match="relu, tanh, gru, lstm"):
-        RecurrentClassifier(NetworkConfig("transformer", ALPHABET, CLASSES, hidden_size=4))
+    with pytest.raises(UserError, match="relu, tanh, gru, lstm, transformer"):
+        build_network(NetworkConfig("mamba", ALPHABET, CLASSES, hidden_size=4))
     if not torch.cuda.is_available():
         with pytest.raises(UserError, match="CUDA"):
             resolve_device("cuda")

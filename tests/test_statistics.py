@@ -67,6 +67,7 @@ def run_script(*arguments):
     ("CFG_L_1_relu_1_12_2_stackless", ("CFG_L_1", "relu", 1, 12, 2, "stackless")),
     ("dfa_5_2_1_tanh_1_10_2_regular", ("dfa_5_2_1", "tanh", 1, 10, 2, "regular")),
     ("tomita3_gru_1_20_1_regular", ("tomita3", "gru", 1, 20, 1, "regular")),
+    ("CFG_L_13_transformer_2_15_1_top_of_stack", ("CFG_L_13", "transformer", 2, 15, 1, "top_of_stack")),
 ])
 def test_parse_key_reads_fields_from_the_right(key, expected):
     assert stats.parse_key(key) == KeyParts(*expected)
@@ -237,6 +238,6 @@ def test_invalid_choices_exit_2(arguments):
 
 def test_unknown_architecture_in_the_filter_exits_2_listing_the_valid_ones(results_dir, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        run_cli(lambda: stats.main(["--results", str(results_dir), "--rnn", "gru,transformer"]))
+        run_cli(lambda: stats.main(["--results", str(results_dir), "--rnn", "gru,mamba"]))
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err == "error: unknown architecture 'transformer'; valid: relu, tanh, gru, lstm\n"
+    assert capsys.readouterr().err == "error: unknown architecture 'mamba'; valid: relu, tanh, gru, lstm, transformer\n"

@@ -3,8 +3,9 @@ never waits for torch, scikit-learn or AALpy. The cores import these from here; 
 """
 from stateclusters.base.errors import UserError
 
-# Architectures, in the order figures style them (rnn_models builds each one).
-RNN_TYPES = ("relu", "tanh", "gru", "lstm")
+# Architectures, in the order figures style them (rnn_models.build_network builds each one).
+RECURRENT_TYPES = ("relu", "tanh", "gru", "lstm")    # the paper's architectures, the grid's default
+RNN_TYPES = RECURRENT_TYPES + ("transformer",)       # every architecture a network can have
 # State labelings (docs/contract.md "labelings"): regular automata use their states, PDAs one of the others.
 LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
 PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
