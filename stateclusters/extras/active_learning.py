@@ -1,0 +1,161 @@
+"""Active automata learning with the network as the system under learning (AALpy's L* and KV).
+
+The network answers membership queries: its output class after every prefix of the queried word. A DFA is
+learned for a DFA language (the network's "True"/"False" read as accept/reject), a Moore or Mealy machine for
+Moore and Mealy languages; equivalence queries are AALpy's random-word oracle with words of length 1–30 and a
+budget of words per hypothesis. The empty word has no network prediction; the ground truth's output for it is
+used, as the clusters' automaton does (cluster_automaton.empty_word_output), so equivalence with the ground
+truth is equivalence on non-empty words. The learned automaton is then compared like the clusters' automaton:
+as the Moore machine of its outputs after each prefix, minimised, bisimilar to the ground truth's, and its
+agreement after every prefix of the conformance words. Pushdown languages are handled in vpa_learning.
+"""
+import random
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from aalpy.base import SUL
+from aalpy.learning_algs import run_KV, run_Lstar
+from aalpy.oracles import RandomWordEqOracle
+from aalpy.utils import bisimilar
+
+from automata import automaton_kind
+from automata.tables import compile_table
+from rnn_models import RecurrentClassifier
+from stateclusters.extras.cluster_automaton import empty_word_output, ground_truth_machine, minimise, word_agreement
+from stateclusters.extras.extraction import ExtractionInputs
+
+LEARNING_ALGORITHMS = {"lstar": run_Lstar, "kv": run_KV}
+EQ_WORDS = 2_000                    # random words per equivalence query (per hypothesis)
+MIN_EQ_LENGTH, MAX_EQ_LENGTH = 1, 30
+MAX_ROUNDS = 25                     # learning rounds before giving up (a network far from any small automaton)
+
+
+@dataclass(frozen=True)
+class LearningReport:
+    """One learning run on one network, compared with the ground truth and with the network."""
+    algorithm: str
+    automaton_type: str              # 'dfa', 'moore', 'mealy' (or 'vpa', see vpa_learning)
+    states: int                      # states of the learned automaton as AALpy returns it
+    moore_states: int | None         # its minimal Moore machine of outputs after each prefix (None for a VPA)
+    ground_truth_states: int | None  # the ground truth's, as in ExtractionReport
+    equivalent: bool | None          # bisimilar to the ground truth; None where not checked (pushdown)
+    agreement_with_automaton: float  # share of conformance words agreeing after every prefix
+    agreement_with_network: float
+    converged: bool                  # False: MAX_ROUNDS reached (conservative: a last-round success reads False)
+    rounds: int
+    membership_queries: int          # queries that reached the network (after AALpy's cache)
+    membership_steps: int
+    equivalence_queries: int         # random words the equivalence oracle ran
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class NetworkSUL(SUL):
+    """The network as an AALpy SUL; one forward pass per new prefix, remembered for the run."""
+
+    def __init__(self, model: RecurrentClassifier, alphabet, empty_output, translate=str):
+        super().__init__()
+        self.model, self.empty_output, self.translate = model.eval(), empty_output, translate
+        self.letter_index = {letter: i for i, letter in enumerate(alphabet)}
+        self.classes = list(model.config.output_classes)
+        self.prefix: list = []
+        self.known: dict[tuple, list] = {}
+
+    def outputs(self, word: tuple) -> list:
+        """The translated output class after every prefix of the word (one batched forward pass)."""
+        if word not in self.known:
+            letters = torch.as_tensor([[self.letter_index[letter] for letter in word]])
+            with torch.no_grad():
+                predicted = self.model(letters).argmax(dim=-1)[0].tolist()
+            self.known[word] = [self.translate(self.classes[index]) for index in predicted]
+        return self.known[word]
+
+    def query(self, word: tuple) -> list:
+        self.num_queries += 1
+        self.num_steps += len(word)
+        return [self.empty_output] if len(word) == 0 else list(self.outputs(tuple(word)))
+
+    def pre(self) -> None:
+        self.prefix = []
+
+    def post(self) -> None:
+        self.prefix = []
+
+    def step(self, letter):
+        if letter is None:       # AALpy's way of asking for the empty word's output
+            return self.empty_output
+        self.prefix.append(letter)
+        return self.outputs(tuple(self.prefix))[-1]
+
+
+def learning_target(automaton) -> tuple[str, object, object]:
+    """(AALpy automaton type, translation of a network class name, output for the empty word)."""
+    kind = automaton_kind(automaton)
+    if kind == "dfa":
+        return "dfa", lambda name: name == "True", automaton.initial_state.is_accepting
+    if kind in ("moore", "mealy"):
+        return kind, str, empty_word_output(automaton)
+    raise ValueError(f"no regular automaton type to learn for a {kind}")
+
+
+@contextmanager
+def seeded_python_random(seed: int):
+    """AALpy draws from Python's `random`: seed it for the run and restore the caller's state afterwards."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def learn_automaton(model: RecurrentClassifier, automaton, algorithm: str = "lstar", seed: int = 0,
+                    eq_words: int = EQ_WORDS, max_rounds: int = MAX_ROUNDS):
+    """(learned AALpy automaton, AALpy's info dict, NetworkSUL) for a regular ground truth."""
+    automaton_type, translate, empty_output = learning_target(automaton)
+    alphabet = list(model.config.input_alphabet)
+    sul = NetworkSUL(model, alphabet, empty_output, translate)
+    with seeded_python_random(seed):
+        oracle = RandomWordEqOracle(alphabet, sul, num_walks=eq_words, min_walk_len=MIN_EQ_LENGTH,
+                                    max_walk_len=MAX_EQ_LENGTH, reset_after_cex=True)
+        learned, info = LEARNING_ALGORITHMS[algorithm](alphabet, sul, oracle, automaton_type,
+                                                       max_learning_rounds=max_rounds, return_data=True,
+                                                       print_level=0)
+    info["eq_queries_total"] = oracle.num_queries
+    return learned, info, sul
+
+
+def moore_prefix_outputs(machine, letters: np.ndarray) -> np.ndarray:
+    """A Moore machine's output after every prefix of padded letter-index words (letters sorted by str)."""
+    table = compile_table(machine)
+    state = np.full(len(letters), table.initial_state)
+    outputs = np.empty(letters.shape, dtype=object)
+    classes = np.asarray(table.output_classes, dtype=object)
+    for position in range(letters.shape[1]):
+        outputs[:, position] = classes[table.output_after[state, letters[:, position]]]
+        state = table.next_state[state, letters[:, position]]
+    return outputs.astype(str)
+
+
+def learning_report(model: RecurrentClassifier, automaton, inputs: ExtractionInputs, algorithm: str = "lstar",
+                    seed: int = 0, eq_words: int = EQ_WORDS, max_rounds: int = MAX_ROUNDS) -> LearningReport:
+    """Learn from the network and compare the result as the clusters' automaton is compared."""
+    start = time.perf_counter()
+    learned, info, sul = learn_automaton(model, automaton, algorithm, seed, eq_words, max_rounds)
+    seconds = time.perf_counter() - start
+    as_moore = minimise(ground_truth_machine(learned))
+    outputs = moore_prefix_outputs(as_moore, inputs.test_letters)
+    return LearningReport(
+        algorithm=algorithm, automaton_type=learning_target(automaton)[0], states=len(learned.states),
+        moore_states=len(as_moore.states), ground_truth_states=len(minimise(inputs.ground_truth).states),
+        equivalent=bool(bisimilar(as_moore, inputs.ground_truth)),
+        agreement_with_automaton=word_agreement(outputs, inputs.truth_outputs, inputs.test_valid),
+        agreement_with_network=word_agreement(outputs, inputs.network_outputs, inputs.test_valid),
+        converged=info["learning_rounds"] < max_rounds, rounds=int(info["learning_rounds"]),
+        membership_queries=sul.num_queries, membership_steps=sul.num_steps,
+        equivalence_queries=int(info["eq_queries_total"]), seconds=round(seconds, 3))
