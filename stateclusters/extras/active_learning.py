@@ -34,6 +34,11 @@ LEARNING_ALGORITHMS = {"lstar": run_Lstar, "kv": run_KV}
 EQ_WORDS = 2_000                    # random words per equivalence query (per hypothesis)
 MIN_EQ_LENGTH, MAX_EQ_LENGTH = 1, 30
 MAX_ROUNDS = 25                     # learning rounds before giving up (a network far from any small automaton)
+MEMBERSHIP_QUERIES = 5_000          # membership queries that reach the network before giving up
+
+
+class QueryBudgetExceeded(Exception):
+    """The learner asked the network more membership queries than the budget allows."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class LearningReport:
     equivalent: bool | None          # bisimilar to the ground truth; None where not checked (pushdown)
     agreement_with_automaton: float  # share of conformance words agreeing after every prefix
     agreement_with_network: float
-    converged: bool                  # False: MAX_ROUNDS reached (conservative: a last-round success reads False)
+    converged: bool                  # False: MAX_ROUNDS or the query budget reached (the last hypothesis is kept)
     rounds: int
     membership_queries: int          # queries that reached the network (after AALpy's cache)
     membership_steps: int
@@ -59,38 +64,54 @@ class LearningReport:
 
 
 class NetworkSUL(SUL):
-    """The network as an AALpy SUL; one forward pass per new prefix, remembered for the run."""
+    """The network as an AALpy SUL, answering from a memo of its output after each prefix.
 
-    def __init__(self, model: RecurrentClassifier, alphabet, empty_output, translate=str):
+    A prefix's output is fixed the first time a word through it is computed: a batched, padded forward pass
+    can differ from a single word's pass in the last bits, and a network whose logits are that close to a tie
+    must not give a counterexample that the membership query then contradicts (L* would retry it forever).
+    """
+
+    def __init__(self, model: RecurrentClassifier, alphabet, empty_output, translate=str,
+                 max_queries: int = MEMBERSHIP_QUERIES):
         super().__init__()
+        self.max_queries = max_queries
         self.model, self.empty_output, self.translate = model.eval(), empty_output, translate
         self.letter_index = {letter: i for i, letter in enumerate(alphabet)}
         self.classes = list(model.config.output_classes)
         self.prefix: list = []
-        self.known: dict[tuple, list] = {}
+        self.output_after: dict[tuple, object] = {}
+
+    def _known_length(self, word: tuple) -> int:
+        return next((length for length in range(len(word), 0, -1) if word[:length] in self.output_after), 0)
+
+    def _remember(self, word: tuple, predicted: list, known: int) -> None:
+        for length in range(known + 1, len(word) + 1):
+            self.output_after[word[:length]] = self.translate(self.classes[predicted[length - 1]])
 
     def outputs(self, word: tuple) -> list:
-        """The translated output class after every prefix of the word (one batched forward pass)."""
-        if word not in self.known:
+        """The translated output class after every prefix of the word."""
+        known = self._known_length(word)
+        if known < len(word):
             letters = torch.as_tensor([[self.letter_index[letter] for letter in word]])
             with torch.no_grad():
-                predicted = self.model(letters).argmax(dim=-1)[0].tolist()
-            self.known[word] = [self.translate(self.classes[index]) for index in predicted]
-        return self.known[word]
+                self._remember(word, self.model(letters).argmax(dim=-1)[0].tolist(), known)
+        return [self.output_after[word[:length]] for length in range(1, len(word) + 1)]
 
     def batch_outputs(self, words: list[tuple]) -> list[list]:
-        """outputs() of many words with one batched pass over those not seen yet."""
-        new = [word for word in dict.fromkeys(words) if word not in self.known]
+        """outputs() of many words, computing those not known yet in one batched pass."""
+        new = [word for word in dict.fromkeys(words) if self._known_length(word) < len(word)]
         if new:
             letters = np.zeros((len(new), max(map(len, new))), dtype=np.int64)
             for row, word in enumerate(new):
                 letters[row, :len(word)] = [self.letter_index[letter] for letter in word]
             for word, predicted in zip(new, prefix_predictions(self.model, letters).tolist()):
-                self.known[word] = [self.translate(self.classes[index]) for index in predicted[:len(word)]]
-        return [self.known[word] for word in words]
+                self._remember(word, predicted, self._known_length(word))
+        return [self.outputs(word) for word in words]
 
     def query(self, word: tuple) -> list:
         self.num_queries += 1
+        if self.num_queries > self.max_queries:
+            raise QueryBudgetExceeded(f"more than {self.max_queries} membership queries")
         self.num_steps += len(word)
         return [self.empty_output] if len(word) == 0 else list(self.outputs(tuple(word)))
 
@@ -117,21 +138,28 @@ def learning_target(automaton) -> tuple[str, object, object]:
     raise ValueError(f"no regular automaton type to learn for a {kind}")
 
 
-class BatchedRandomWordEqOracle(Oracle):
-    """Random words of random length; the first whose outputs differ after some prefix is the counterexample
-    (cut after that prefix). Up to `num_words` words per hypothesis, drawn in batches."""
+def uniform_words(alphabet: list, min_length: int = MIN_EQ_LENGTH, max_length: int = MAX_EQ_LENGTH):
+    """A drawer of n random words (uniform length, uniform letters) from Python's `random`, as AALpy draws."""
+    def draw(n_words: int) -> list[tuple]:
+        return [tuple(random.choice(alphabet) for _ in range(random.randint(min_length, max_length)))
+                for _ in range(n_words)]
+    return draw
 
-    def __init__(self, alphabet: list, sul: NetworkSUL, num_words: int = EQ_WORDS, min_length: int = MIN_EQ_LENGTH,
-                 max_length: int = MAX_EQ_LENGTH, batch_size: int = 500):
+
+class BatchedRandomWordEqOracle(Oracle):
+    """Random words from `draw_words`; the first whose outputs differ after some prefix is the counterexample
+    (cut after that prefix). Up to `num_words` words per hypothesis, asked of the network in batches."""
+
+    def __init__(self, alphabet: list, sul: NetworkSUL, draw_words, num_words: int = EQ_WORDS,
+                 batch_size: int = 500):
         super().__init__(alphabet, sul)
-        self.num_words, self.batch_size = num_words, batch_size
-        self.min_length, self.max_length = min_length, max_length
+        self.draw_words, self.num_words, self.batch_size = draw_words, num_words, batch_size
+        self.last_hypothesis = None
 
     def find_cex(self, hypothesis):
+        self.last_hypothesis = hypothesis
         for start in range(0, self.num_words, self.batch_size):
-            words = [tuple(random.choice(self.alphabet) for _ in range(random.randint(self.min_length,
-                                                                                        self.max_length)))
-                     for _ in range(min(self.batch_size, self.num_words - start))]
+            words = self.draw_words(min(self.batch_size, self.num_words - start))
             for word, network_outputs in zip(words, self.sul.batch_outputs(words)):
                 self.num_queries += 1
                 hypothesis.reset_to_initial()
@@ -153,19 +181,38 @@ def seeded_python_random(seed: int):
         random.setstate(state)
 
 
-def learn_automaton(model: RecurrentClassifier, automaton, algorithm: str = "lstar", seed: int = 0,
-                    eq_words: int = EQ_WORDS, max_rounds: int = MAX_ROUNDS):
-    """(learned AALpy automaton, AALpy's info dict, NetworkSUL) for a regular ground truth."""
-    automaton_type, translate, empty_output = learning_target(automaton)
-    alphabet = list(model.config.input_alphabet)
-    sul = NetworkSUL(model, alphabet, empty_output, translate)
+def run_learning(model: RecurrentClassifier, automaton_type: str, alphabet, translate, empty_output, draw_words,
+                 algorithm: str, seed: int, eq_words: int, max_rounds: int, max_queries: int = MEMBERSHIP_QUERIES):
+    """(learned AALpy automaton, AALpy's info dict with the oracle's word count, NetworkSUL).
+
+    `alphabet` is what the algorithm takes (a list, or a SevpaAlphabet for a VPA); `draw_words(n)` gives the
+    equivalence oracle's words and may use Python's `random`, which is seeded here. Past the membership query
+    budget the last hypothesis given to the oracle is returned, as not converged (rounds set to max_rounds).
+    """
+    letters = list(model.config.input_alphabet)
+    sul = NetworkSUL(model, letters, empty_output, translate, max_queries)
     with seeded_python_random(seed):
-        oracle = BatchedRandomWordEqOracle(alphabet, sul, num_words=eq_words)
-        learned, info = LEARNING_ALGORITHMS[algorithm](alphabet, sul, oracle, automaton_type,
-                                                       max_learning_rounds=max_rounds, return_data=True,
-                                                       print_level=0)
+        oracle = BatchedRandomWordEqOracle(letters, sul, draw_words, num_words=eq_words)
+        try:
+            learned, info = LEARNING_ALGORITHMS[algorithm](alphabet, sul, oracle, automaton_type,
+                                                           max_learning_rounds=max_rounds, return_data=True,
+                                                           print_level=0)
+        except QueryBudgetExceeded:
+            if oracle.last_hypothesis is None:
+                raise
+            learned, info = oracle.last_hypothesis, {"learning_rounds": max_rounds}
+            sul.num_queries = max_queries
     info["eq_queries_total"] = oracle.num_queries
     return learned, info, sul
+
+
+def learn_automaton(model: RecurrentClassifier, automaton, algorithm: str = "lstar", seed: int = 0,
+                    eq_words: int = EQ_WORDS, max_rounds: int = MAX_ROUNDS, max_queries: int = MEMBERSHIP_QUERIES):
+    """run_learning for a regular ground truth: a DFA, Moore or Mealy machine from uniform random words."""
+    automaton_type, translate, empty_output = learning_target(automaton)
+    letters = list(model.config.input_alphabet)
+    return run_learning(model, automaton_type, letters, translate, empty_output, uniform_words(letters), algorithm,
+                        seed, eq_words, max_rounds, max_queries)
 
 
 def moore_prefix_outputs(machine, letters: np.ndarray) -> np.ndarray:
@@ -181,10 +228,11 @@ def moore_prefix_outputs(machine, letters: np.ndarray) -> np.ndarray:
 
 
 def learning_report(model: RecurrentClassifier, automaton, inputs: ExtractionInputs, algorithm: str = "lstar",
-                    seed: int = 0, eq_words: int = EQ_WORDS, max_rounds: int = MAX_ROUNDS) -> LearningReport:
+                    seed: int = 0, eq_words: int = EQ_WORDS, max_rounds: int = MAX_ROUNDS,
+                    max_queries: int = MEMBERSHIP_QUERIES) -> LearningReport:
     """Learn from the network and compare the result as the clusters' automaton is compared."""
     start = time.perf_counter()
-    learned, info, sul = learn_automaton(model, automaton, algorithm, seed, eq_words, max_rounds)
+    learned, info, sul = learn_automaton(model, automaton, algorithm, seed, eq_words, max_rounds, max_queries)
     seconds = time.perf_counter() - start
     as_moore = minimise(ground_truth_machine(learned))
     outputs = moore_prefix_outputs(as_moore, inputs.test_letters)
@@ -194,6 +242,11 @@ def learning_report(model: RecurrentClassifier, automaton, inputs: ExtractionInp
         equivalent=bool(bisimilar(as_moore, inputs.ground_truth)),
         agreement_with_automaton=word_agreement(outputs, inputs.truth_outputs, inputs.test_valid),
         agreement_with_network=word_agreement(outputs, inputs.network_outputs, inputs.test_valid),
-        converged=info["learning_rounds"] < max_rounds, rounds=int(info["learning_rounds"]),
-        membership_queries=sul.num_queries, membership_steps=sul.num_steps,
-        equivalence_queries=int(info["eq_queries_total"]), seconds=round(seconds, 3))
+        **run_counts(info, sul, max_rounds, seconds))
+
+
+def run_counts(info: dict, sul: NetworkSUL, max_rounds: int, seconds: float) -> dict:
+    """The LearningReport fields that count the run's work."""
+    return dict(converged=info["learning_rounds"] < max_rounds, rounds=int(info["learning_rounds"]),
+                membership_queries=sul.num_queries, membership_steps=sul.num_steps,
+                equivalence_queries=int(info["eq_queries_total"]), seconds=round(seconds, 3))
