@@ -22,8 +22,10 @@ from stateclusters.evaluation.network import (
     validation_states,
     validation_words,
 )
+from stateclusters.extras.active_learning import EQ_WORDS, MEMBERSHIP_QUERIES
 from stateclusters.extras.extraction import describe_report, extract_automaton, extraction_inputs
 from stateclusters.extras.hidden_export import export_arrays, write_hidden_export
+from stateclusters.extras.learning_results import describe_learning, learn_network
 from stateclusters.extras.length_generalisation import WORDS_PER_LENGTH, format_length_table, length_bucket_table
 from stateclusters.extras.training_snapshots import (
     remove_snapshots,
@@ -75,6 +77,13 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         "(or 'all') whose cluster labels are exported besides --function's")
     beyond.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
                         "minimise it and compare it with the ground truth and the network (cluster_automaton.py)")
+    beyond.add_argument("--learn", action="store_true", help="also learn automata from the network with AALpy's L* "
+                        "and KV (a VPA with KV for PDAs) and print them beside the automaton of the --function "
+                        "clusters (learning_results.py)")
+    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
+                        help="with --learn: random words of length 1-30 per equivalence query")
+    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
+                        help="with --learn: membership-query budget of one learning run")
     beyond.add_argument("--length-generalisation", action="store_true",
                         help="also print the function's ambiguity on the state after words of length 1-50")
     beyond.add_argument("--length-words", type=positive_int, default=WORDS_PER_LENGTH,
@@ -160,10 +169,14 @@ def main(argv=None) -> int:
     print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
     amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
-    if args.extract:
+    if args.extract or args.learn:
         inputs = extraction_inputs(model, automaton, validation, args.conformance_words, seed=args.seed)
         print(describe_report(args.function, extract_automaton(inputs, clustering.cluster_labels),
                               args.conformance_words))
+    if args.learn:
+        reports = learn_network(model, automaton, inputs, seed=args.seed, eq_words=args.learn_words,
+                                max_queries=args.learn_queries)
+        print(describe_learning(next(iter(reports.values())), args.conformance_words))
     if args.length_generalisation:
         print(format_length_table(length_bucket_table(model, automaton, args.function, labeling, vectors, state_labels,
                                                       seed=args.seed, n_per_length=args.length_words), args.function))

@@ -23,7 +23,9 @@ from rnn_models import RNN_TYPES, check_rnn_type, resolve_device
 from stateclusters.base.atomic_io import atomic_pickle, remove_stale_temp_files
 from stateclusters.base.cli import positive_int, run_cli
 from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.evaluation.live_accuracy import LIVE_WORDS
 from stateclusters.evaluation.network import automaton_size
+from stateclusters.extras.active_learning import EQ_WORDS, MEMBERSHIP_QUERIES
 from stateclusters.extras.extraction import EXTRACTION_FUNCTIONS
 from stateclusters.grid.backends import run_in_pool, run_in_process, run_on_dask
 from stateclusters.grid.jobs import (
@@ -39,9 +41,12 @@ from stateclusters.grid.jobs import (
 )
 from stateclusters.results.files import (
     ACCURACY_FILE,
+    ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
     EXTRA_RESULT_FILES,
     EXTRACTION_FILE,
+    LEARNING_FILE,
+    result_key,
     write_results,
 )
 
@@ -78,6 +83,15 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
                      f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
                      f"OUT/{EXTRACTION_FILE}")
+    beyond = parser.add_argument_group("beyond the paper: active learning and the live conformance test")
+    beyond.add_argument("--learn", action="store_true", help="also learn automata from each network with AALpy's "
+                        f"L* and KV (a VPA with KV for PDAs) into OUT/{LEARNING_FILE}")
+    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
+                        help="random words of length 1-30 per equivalence query")
+    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
+                        help="membership-query budget of one learning run")
+    beyond.add_argument("--accuracy-live", action="store_true", help=f"also the every-prefix test on {LIVE_WORDS} "
+                        f"words drawn like the training words, into OUT/{ACCURACY_LIVE_FILE}")
     scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
     scale.add_argument("--validation-words", type=positive_int, default=2_000,
@@ -174,7 +188,9 @@ def build_grid(args) -> list[JobSpec]:
                         training_words=args.train_words, validation_words=args.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
                         train=not args.no_train, device=args.device, extract=args.extract,
-                        length_generalisation=args.length_generalisation))
+                        length_generalisation=args.length_generalisation, learn=args.learn,
+                        learn_words=args.learn_words, learn_queries=args.learn_queries,
+                        accuracy_live=args.accuracy_live))
     return specs
 
 
@@ -227,6 +243,24 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
             log.write(f"merged {len(merged)} {field} keys into {out_dir / file_name}")
         else:
             (out_dir / file_name).unlink(missing_ok=True)
+    live = merged_live_accuracy(records)
+    if live:
+        atomic_pickle(out_dir / ACCURACY_LIVE_FILE, live)
+        log.write(f"merged {len(live)} accuracy_live keys into {out_dir / ACCURACY_LIVE_FILE}")
+    else:
+        (out_dir / ACCURACY_LIVE_FILE).unlink(missing_ok=True)
+
+
+def merged_live_accuracy(records) -> dict[str, float]:
+    """{result key of every labeling: accuracy_live} from the done records that have it (see live_accuracy)."""
+    merged = {}
+    for record in sorted((r for r in records if r["status"] == DONE and "accuracy_live" in r),
+                         key=lambda r: r["name"]):
+        spec = record["spec"]
+        for labeling in record["results"]:
+            merged[result_key(spec["language"], spec["rnn"], spec["layers"], spec["hidden"], spec["repetition"],
+                              labeling)] = record["accuracy_live"]
+    return merged
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

@@ -101,7 +101,11 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
 def conformance_accuracy(model: RecurrentClassifier, automaton, n_words: int = CONFORMANCE_WORDS,
                          seed: int = 0) -> float:
     """Share of random long words on which the network matches the automaton after every prefix (SPEC §4)."""
-    words = conformance_words(automaton, n_words, seed=seed)
+    return prefix_accuracy(model, automaton, conformance_words(automaton, n_words, seed=seed))
+
+
+def prefix_accuracy(model: RecurrentClassifier, automaton, words: WordSet) -> float:
+    """Share of the words on which the network matches the automaton after every prefix."""
     trace = trace_words(automaton, words.letters, words.lengths, words.alphabet)
     valid = trace.valid()
     expected = np.zeros(words.letters.shape, dtype=np.int64)

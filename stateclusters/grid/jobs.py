@@ -18,8 +18,11 @@ from automata import get_automaton
 from rnn_models import TrainingConfig, resolve_device
 from stateclusters.base.atomic_io import atomic_pickle
 from stateclusters.base.errors import ResultFileError
+from stateclusters.evaluation.live_accuracy import LIVE_WORDS, live_accuracy
 from stateclusters.evaluation.network import evaluate_network, network_config, train_or_load, validation_words
-from stateclusters.extras.extraction import extract_network
+from stateclusters.extras.active_learning import EQ_WORDS, MEMBERSHIP_QUERIES
+from stateclusters.extras.extraction import extract_network, extraction_inputs
+from stateclusters.extras.learning_results import learn_network
 from stateclusters.extras.length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
 from stateclusters.results.files import network_name, network_seed, read_pickle, result_key
 
@@ -31,7 +34,7 @@ RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", 
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
 CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words")
 # Optional per-job results: in a record's settings only when they were on.
-OPTIONAL_SETTINGS = ("extract", "length_generalisation")
+OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class JobSpec:
     device: str = "cpu"
     extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
     length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
+    learn: bool = False        # also learn automata from the network (learning_results; record key "learning")
+    learn_words: int = EQ_WORDS                   # equivalence-oracle words per hypothesis
+    learn_queries: int = MEMBERSHIP_QUERIES       # membership-query budget
+    accuracy_live: bool = False   # also the conformance test on words drawn like the training words
 
     @property
     def name(self) -> str:
@@ -74,6 +81,10 @@ class JobSpec:
             settings["extract"] = True
         if self.length_generalisation:
             settings["length_generalisation"] = [WORDS_PER_LENGTH, MAX_LENGTH]
+        if self.learn:
+            settings["learn"] = [self.learn_words, self.learn_queries]
+        if self.accuracy_live:
+            settings["accuracy_live"] = LIVE_WORDS
         return settings
 
 
@@ -141,11 +152,27 @@ def _evaluate_job(spec: JobSpec) -> dict:
             model, automaton, spec.functions, seed=spec.seed, n_validation_words=spec.validation_words,
             fit_fraction=spec.fit_fraction, clusterer=evaluation.clusterer)
         record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
+    _issue14_extras(spec, model, automaton, record)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
         record.update(status=FAILED, error="every function failed: " + "; ".join(sorted(set(outcomes))))
     return record
+
+
+def _issue14_extras(spec: JobSpec, model, automaton, record: dict) -> None:
+    """--learn (record key "learning") and --accuracy-live (record key "accuracy_live"), each timed."""
+    if spec.learn:
+        start = time.perf_counter()
+        inputs = extraction_inputs(model, automaton, validation_words(automaton, spec.seed, spec.validation_words),
+                                   spec.conformance_words, spec.seed)
+        record["learning"] = learn_network(model, automaton, inputs, seed=spec.seed, eq_words=spec.learn_words,
+                                           max_queries=spec.learn_queries)
+        record["seconds"]["learn"] = round(time.perf_counter() - start, 3)
+    if spec.accuracy_live:
+        start = time.perf_counter()
+        record["accuracy_live"] = live_accuracy(model, automaton, seed=spec.seed)
+        record["seconds"]["accuracy_live"] = round(time.perf_counter() - start, 3)
 
 
 def plain_scores(function_results: dict) -> dict:

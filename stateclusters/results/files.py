@@ -11,9 +11,11 @@ AMBIGUITY_FILE = "ambiguity.pickle"
 SCORES_FILE = "scores.pickle"     # not in SPEC §8: {key: {function: {score name: value}}} (agreement_scores)
 LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # not SPEC §8: see length_generalisation.py
 EXTRACTION_FILE = "extraction.pickle"     # not in SPEC §8: {key: {function: report}} (cluster_automaton)
+LEARNING_FILE = "learning.pickle"         # not in SPEC §8: {key: {algorithm: report}} (learning_results)
+ACCURACY_LIVE_FILE = "accuracy_live.pickle"   # not in SPEC §8: {key: share} (live_accuracy)
 # Job-record fields beyond SPEC §8, each merged into its own pickle beside accuracy.pickle and ambiguity.pickle.
 EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
-                      "length_generalisation": LENGTH_GENERALISATION_FILE}
+                      "length_generalisation": LENGTH_GENERALISATION_FILE, "learning": LEARNING_FILE}
 
 
 def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
