@@ -16,9 +16,13 @@ from rnn_models import RNN_TYPES, check_rnn_type
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
+from stateclusters.evaluation.live_accuracy import live_summary_lines, passes_live_filter, read_accuracy_live
 from stateclusters.extras.extraction import read_extraction
 from stateclusters.extras.extraction import summary_lines as extraction_summary_lines
+from stateclusters.extras.learning_results import read_learning
+from stateclusters.extras.learning_results import summary_lines as learning_summary_lines
 from stateclusters.results.files import (
+    ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
     LENGTH_GENERALISATION_FILE,
     SCORES_FILE,
@@ -333,6 +337,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--rnn", default="all", help=f"comma-separated architectures ({', '.join(RNN_TYPES)}) or all")
     parser.add_argument("--min-accuracy", type=accuracy_threshold, default=0.0,
                         help="keep networks whose conformance accuracy is at least this")
+    parser.add_argument("--min-accuracy-live", type=accuracy_threshold, default=0.0,
+                        help=f"keep networks whose accuracy_live (words drawn like the training words, from "
+                        f"{ACCURACY_LIVE_FILE}) is at least this; networks without one fail any threshold above 0")
     parser.add_argument("--perfect-separability", action="store_true",
                         help="keep only networks whose lda and lr weighted ambiguity are both 0")
     parser.add_argument("--metric", default="wamb", choices=tuple(METRIC_INDEX) + SCORE_NAMES,
@@ -375,9 +382,17 @@ def main(argv=None) -> int:
     accuracy, ambiguity = load_results(args.results)
     scores = load_scores(args.results, args.metric)
     filters = describe_filters(rnn_types, args.min_accuracy, args.perfect_separability)
+    live = read_accuracy_live(args.results)
+    if args.min_accuracy_live > 0:
+        if live is None:
+            raise UserError(f"--min-accuracy-live needs {args.results / ACCURACY_LIVE_FILE} "
+                            "(experiment_runner.py --accuracy-live)")
+        filters += f"; accuracy_live at least {args.min_accuracy_live:.2f}"
 
     def select(set_name):
-        return select_networks(accuracy, ambiguity, set_name, rnn_types, args.min_accuracy, args.perfect_separability)
+        return [key for key in select_networks(accuracy, ambiguity, set_name, rnn_types, args.min_accuracy,
+                                               args.perfect_separability)
+                if passes_live_filter(live, key, args.min_accuracy_live)]
 
     keys = select(args.set)
     require_networks(keys, ambiguity, args.set, filters, args.results)
@@ -409,9 +424,18 @@ def main(argv=None) -> int:
 def report_extras(args, select, filters: str, tag: str) -> list[Path]:
     """What the results folder holds beyond SPEC §8: the extraction summary and the length-generalisation curves."""
     extraction = read_extraction(args.results)
+    keys_by_set = {"regular": select("regular"), "stackless": select("stackless")}
     if extraction is not None:   # written by experiment_runner.py --extract
-        for line in extraction_summary_lines(extraction, {"regular": select("regular"),
-                                                          "stackless": select("stackless")}):
+        for line in extraction_summary_lines(extraction, keys_by_set):
+            print(line)
+    learning = read_learning(args.results)
+    if learning is not None:     # written by experiment_runner.py --learn
+        for line in learning_summary_lines(learning, keys_by_set, extraction):
+            print(line)
+    live = read_accuracy_live(args.results)
+    if live is not None:         # written by experiment_runner.py --accuracy-live
+        accuracy, _ = load_results(args.results)
+        for line in live_summary_lines(accuracy, live, keys_by_set):
             print(line)
     length_results = load_length_generalisation(args.results)
     if length_results is None:   # written by experiment_runner.py --length-generalisation

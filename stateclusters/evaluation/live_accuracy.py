@@ -7,7 +7,13 @@ that the network keeps rejecting. accuracy_live draws 10,000 words of length 16â
 distribution as the contract's test, other words) and applies the same every-prefix criterion. It is
 reported beside the contract's accuracy, in job records and in OUT/accuracy_live.pickle ({result key: share}).
 """
+from pathlib import Path
+
+import numpy as np
+
+from stateclusters.base.errors import ResultFileError
 from stateclusters.evaluation.network import prefix_accuracy
+from stateclusters.results.files import ACCURACY_LIVE_FILE, read_pickle
 from stateclusters.words.sampling import live_words
 
 LIVE_WORDS = 10_000
@@ -17,3 +23,38 @@ LIVE_MIN_LENGTH, LIVE_MAX_LENGTH = 16, 30
 def live_accuracy(model, automaton, n_words: int = LIVE_WORDS, seed: int = 0) -> float:
     """Share of live words on which the network matches the automaton after every prefix."""
     return prefix_accuracy(model, automaton, live_words(automaton, n_words, LIVE_MIN_LENGTH, LIVE_MAX_LENGTH, seed))
+
+
+def read_accuracy_live(directory: str | Path) -> dict | None:
+    """accuracy_live.pickle of a results folder ({result key: share}), or None when the folder has none."""
+    path = Path(directory) / ACCURACY_LIVE_FILE
+    if not path.exists():
+        return None
+    live = read_pickle(path)
+    if not isinstance(live, dict) or not all(isinstance(value, float) for value in live.values()):
+        raise ResultFileError(f"result file {path} does not map result keys to shares")
+    return live
+
+
+def passes_live_filter(live: dict | None, key: str, min_accuracy_live: float) -> bool:
+    """Whether a network's accuracy_live reaches the threshold; without a value only a threshold of 0 passes."""
+    if min_accuracy_live <= 0:
+        return True
+    return live is not None and live.get(key, -1.0) >= min_accuracy_live
+
+
+def live_summary_lines(accuracy: dict, live: dict, keys_by_set: dict[str, list[str]]) -> list[str]:
+    """Per set and architecture: mean conformance accuracy beside mean accuracy_live, and how many pass 0.9 each."""
+    lines = []
+    for set_name, keys in keys_by_set.items():
+        by_rnn: dict[str, list[str]] = {}
+        for key in keys:
+            if key in live:
+                by_rnn.setdefault(key.split("_")[-5], []).append(key)
+        for rnn, chosen in sorted(by_rnn.items()):
+            spec = np.array([accuracy[key] for key in chosen])
+            drawn = np.array([live[key] for key in chosen])
+            lines.append(f"accuracy, {set_name}, {rnn}: conformance (uniform words) mean {spec.mean():.4f}, "
+                         f"{(spec >= 0.9).sum()} of {len(chosen)} at least 0.9; accuracy_live (words drawn like "
+                         f"the training words) mean {drawn.mean():.4f}, {(drawn >= 0.9).sum()} at least 0.9")
+    return lines
