@@ -45,6 +45,7 @@ from stateclusters.results.files import (
     AMBIGUITY_FILE,
     EXTRA_RESULT_FILES,
     EXTRACTION_FILE,
+    LAYER_AMBIGUITY_FILE,
     LEARNING_FILE,
     result_key,
     write_results,
@@ -92,6 +93,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="membership-query budget of one learning run")
     beyond.add_argument("--accuracy-live", action="store_true", help=f"also the every-prefix test on {LIVE_WORDS} "
                         f"words drawn like the training words, into OUT/{ACCURACY_LIVE_FILE}")
+    beyond.add_argument("--layer-ambiguity", action="store_true", help="also score each function on each layer's "
+                        f"state alone, for networks of 2+ layers, into OUT/{LAYER_AMBIGUITY_FILE}")
     scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
     scale.add_argument("--validation-words", type=positive_int, default=2_000,
@@ -190,7 +193,7 @@ def build_grid(args) -> list[JobSpec]:
                         train=not args.no_train, device=args.device, extract=args.extract,
                         length_generalisation=args.length_generalisation, learn=args.learn,
                         learn_words=args.learn_words, learn_queries=args.learn_queries,
-                        accuracy_live=args.accuracy_live))
+                        accuracy_live=args.accuracy_live, layer_ambiguity=args.layer_ambiguity))
     return specs
 
 

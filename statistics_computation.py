@@ -19,11 +19,13 @@ from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
 from stateclusters.evaluation.live_accuracy import live_summary_lines, passes_live_filter, read_accuracy_live
 from stateclusters.extras.extraction import read_extraction
 from stateclusters.extras.extraction import summary_lines as extraction_summary_lines
+from stateclusters.extras.layer_ambiguity import layer_table
 from stateclusters.extras.learning_results import read_learning
 from stateclusters.extras.learning_results import summary_lines as learning_summary_lines
 from stateclusters.results.files import (
     ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
+    LAYER_AMBIGUITY_FILE,
     LENGTH_GENERALISATION_FILE,
     SCORES_FILE,
     read_pickle,
@@ -433,10 +435,17 @@ def report_extras(args, select, filters: str, tag: str) -> list[Path]:
         for line in learning_summary_lines(learning, keys_by_set, extraction):
             print(line)
     live = read_accuracy_live(args.results)
+    accuracy, ambiguity = load_results(args.results)
     if live is not None:         # written by experiment_runner.py --accuracy-live
-        accuracy, _ = load_results(args.results)
         for line in live_summary_lines(accuracy, live, keys_by_set):
             print(line)
+    if (args.results / LAYER_AMBIGUITY_FILE).exists():   # written by experiment_runner.py --layer-ambiguity
+        layer_scores = read_pickle(args.results / LAYER_AMBIGUITY_FILE)
+        for set_name, keys in keys_by_set.items():
+            lines = layer_table(layer_scores, ambiguity, keys)
+            if lines:
+                print(f"weighted ambiguity of the whole state and of each layer alone, {set_name}:")
+                print("\n".join(lines))
     length_results = load_length_generalisation(args.results)
     if length_results is None:   # written by experiment_runner.py --length-generalisation
         return []

@@ -22,6 +22,7 @@ from stateclusters.evaluation.live_accuracy import LIVE_WORDS, live_accuracy
 from stateclusters.evaluation.network import evaluate_network, network_config, train_or_load, validation_words
 from stateclusters.extras.active_learning import EQ_WORDS, MEMBERSHIP_QUERIES
 from stateclusters.extras.extraction import extract_network, extraction_inputs
+from stateclusters.extras.layer_ambiguity import layer_ambiguity
 from stateclusters.extras.learning_results import learn_network
 from stateclusters.extras.length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
 from stateclusters.results.files import network_name, network_seed, read_pickle, result_key
@@ -34,7 +35,7 @@ RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", 
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
 CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words")
 # Optional per-job results: in a record's settings only when they were on.
-OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live")
+OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live", "layer_ambiguity")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class JobSpec:
     learn_words: int = EQ_WORDS                   # equivalence-oracle words per hypothesis
     learn_queries: int = MEMBERSHIP_QUERIES       # membership-query budget
     accuracy_live: bool = False   # also the conformance test on words drawn like the training words
+    layer_ambiguity: bool = False   # also score the functions on each layer alone (networks of 2+ layers)
 
     @property
     def name(self) -> str:
@@ -85,6 +87,8 @@ class JobSpec:
             settings["learn"] = [self.learn_words, self.learn_queries]
         if self.accuracy_live:
             settings["accuracy_live"] = LIVE_WORDS
+        if self.layer_ambiguity:
+            settings["layer_ambiguity"] = True
         return settings
 
 
@@ -161,7 +165,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
 
 
 def _issue14_extras(spec: JobSpec, model, automaton, record: dict) -> None:
-    """--learn (record key "learning") and --accuracy-live (record key "accuracy_live"), each timed."""
+    """--learn, --accuracy-live and --layer-ambiguity (record keys "learning", "accuracy_live",
+    "layer_ambiguity"), each timed."""
     if spec.learn:
         start = time.perf_counter()
         inputs = extraction_inputs(model, automaton, validation_words(automaton, spec.seed, spec.validation_words),
@@ -173,6 +178,12 @@ def _issue14_extras(spec: JobSpec, model, automaton, record: dict) -> None:
         start = time.perf_counter()
         record["accuracy_live"] = live_accuracy(model, automaton, seed=spec.seed)
         record["seconds"]["accuracy_live"] = round(time.perf_counter() - start, 3)
+    if spec.layer_ambiguity:
+        start = time.perf_counter()
+        record["layer_ambiguity"] = layer_ambiguity(model, automaton, spec.functions, seed=spec.seed,
+                                                    n_validation_words=spec.validation_words,
+                                                    fit_fraction=spec.fit_fraction)
+        record["seconds"]["layer_ambiguity"] = round(time.perf_counter() - start, 3)
 
 
 def plain_scores(function_results: dict) -> dict:

@@ -12,10 +12,12 @@ SCORES_FILE = "scores.pickle"     # not in SPEC §8: {key: {function: {score nam
 LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # not SPEC §8: see length_generalisation.py
 EXTRACTION_FILE = "extraction.pickle"     # not in SPEC §8: {key: {function: report}} (cluster_automaton)
 LEARNING_FILE = "learning.pickle"         # not in SPEC §8: {key: {algorithm: report}} (learning_results)
+LAYER_AMBIGUITY_FILE = "layer_ambiguity.pickle"   # not SPEC §8: {key: {function: {layer: scores}}}
 ACCURACY_LIVE_FILE = "accuracy_live.pickle"   # not in SPEC §8: {key: share} (live_accuracy)
 # Job-record fields beyond SPEC §8, each merged into its own pickle beside accuracy.pickle and ambiguity.pickle.
 EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
-                      "length_generalisation": LENGTH_GENERALISATION_FILE, "learning": LEARNING_FILE}
+                      "length_generalisation": LENGTH_GENERALISATION_FILE, "learning": LEARNING_FILE,
+                      "layer_ambiguity": LAYER_AMBIGUITY_FILE}
 
 
 def network_name(language: str, rnn: str, layers: int, hidden: int, repetition: int) -> str:
