@@ -6,6 +6,8 @@ from clustering import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.base.arguments import add_device_option, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     CONFORMANCE_WORDS,
+    EQ_WORDS,
+    MEMBERSHIP_QUERIES,
     PDA_LABELINGS,
     PROJECTIONS,
     RNN_TYPES,
@@ -58,6 +60,13 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         "(or 'all') whose cluster labels are exported besides --function's")
     beyond.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
                         "minimise it and compare it with the ground truth and the network (cluster_automaton.py)")
+    beyond.add_argument("--learn", action="store_true", help="also learn automata from the network with AALpy's L* "
+                        "and KV (a VPA with KV for PDAs) and print them beside the automaton of the --function "
+                        "clusters (learning_results.py)")
+    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
+                        help="with --learn: random words of length 1-30 per equivalence query")
+    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
+                        help="with --learn: membership-query budget of one learning run")
     beyond.add_argument("--length-generalisation", action="store_true",
                         help="also print the function's ambiguity on the state after words of length 1-50")
     beyond.add_argument("--length-words", type=positive_int, default=WORDS_PER_LENGTH,
@@ -165,12 +174,18 @@ def main(argv=None) -> int:
 
 
 def print_extras(args, data, labeling: str, clustering) -> None:
-    """--extract's report and --length-generalisation's table."""
-    if args.extract:
+    """--extract's report, --learn's learned automata beside it, and --length-generalisation's table."""
+    if args.extract or args.learn:
         from stateclusters.extras.extraction import extract_automaton, extraction_inputs
         from stateclusters.extras.extraction_report import describe_report
-        print(describe_report(args.function, extract_automaton(extraction_inputs(data), clustering.labels_),
-                              args.conformance_words))
+        inputs = extraction_inputs(data)
+        print(describe_report(args.function, extract_automaton(inputs, clustering.labels_), args.conformance_words))
+    if args.learn:
+        from stateclusters.extras.learning_report import describe_learning
+        from stateclusters.extras.learning_results import learn_network
+        reports = learn_network(data.model, data.automaton, inputs, seed=args.seed, eq_words=args.learn_words,
+                                max_queries=args.learn_queries)
+        print(describe_learning(next(iter(reports.values())), args.conformance_words))
     if args.length_generalisation:
         from stateclusters.extras.length_generalisation import format_length_table, length_bucket_table
         print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),

@@ -27,7 +27,14 @@ from stateclusters.base.arguments import (
     positive_int,
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.catalogue import EXTRACTION_FUNCTIONS, RECURRENT_TYPES, RNN_TYPES
+from stateclusters.base.catalogue import (
+    EQ_WORDS,
+    EXTRACTION_FUNCTIONS,
+    LIVE_WORDS,
+    MEMBERSHIP_QUERIES,
+    RECURRENT_TYPES,
+    RNN_TYPES,
+)
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.base.paths import check_output_folder
@@ -38,13 +45,17 @@ from stateclusters.grid.jobs import (
     JobSpec,
     is_finished,
     merged_extra,
+    merged_live_accuracy,
     merged_results,
 )
 from stateclusters.results.files import (
     ACCURACY_FILE,
+    ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
     EXTRA_RESULT_FILES,
     EXTRACTION_FILE,
+    LAYER_AMBIGUITY_FILE,
+    LEARNING_FILE,
     read_job_record,
     write_job_record,
     write_results,
@@ -84,6 +95,17 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
                      f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
                      f"OUT/{EXTRACTION_FILE}")
+    beyond = parser.add_argument_group("beyond the paper: active learning and the live conformance test")
+    beyond.add_argument("--learn", action="store_true", help="also learn automata from each network with AALpy's "
+                        f"L* and KV (a VPA with KV for PDAs) into OUT/{LEARNING_FILE}")
+    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
+                        help="random words of length 1-30 per equivalence query")
+    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
+                        help="membership-query budget of one learning run")
+    beyond.add_argument("--accuracy-live", action="store_true", help=f"also the every-prefix test on {LIVE_WORDS} "
+                        f"words drawn like the training words, into OUT/{ACCURACY_LIVE_FILE}")
+    beyond.add_argument("--layer-ambiguity", action="store_true", help="also score each function on each layer's "
+                        f"state alone, for networks of 2+ layers, into OUT/{LAYER_AMBIGUITY_FILE}")
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
                        help="training words per network")
@@ -173,7 +195,9 @@ def build_grid(args) -> list[JobSpec]:
                         training_words=args.train_words, validation_words=args.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
                         train=not args.no_train, device=args.device, extract=args.extract,
-                        length_generalisation=args.length_generalisation, automaton_file=files.get(language)))
+                        length_generalisation=args.length_generalisation, automaton_file=files.get(language),
+                        learn=args.learn, learn_words=args.learn_words, learn_queries=args.learn_queries,
+                        accuracy_live=args.accuracy_live, layer_ambiguity=args.layer_ambiguity))
     return specs
 
 
@@ -219,11 +243,14 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_results(records)
     extras = {field: merged_extra(records, field) for field in EXTRA_RESULT_FILES}
-    write_results(out_dir, accuracy, ambiguity, extras)
+    live = merged_live_accuracy(records)
+    write_results(out_dir, accuracy, ambiguity, extras, live)
     log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
     for field, merged in extras.items():
         if merged:
             log.write(f"merged {len(merged)} {field} keys into {out_dir / EXTRA_RESULT_FILES[field]}")
+    if live:
+        log.write(f"merged {len(live)} accuracy_live keys into {out_dir / ACCURACY_LIVE_FILE}")
 
 
 # ---- progress and logging --------------------------------------------------------------------------------

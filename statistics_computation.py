@@ -18,13 +18,20 @@ from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.base.paths import check_input_folder, check_output_folder
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
+from stateclusters.evaluation.live_accuracy import live_summary_lines, passes_live_filter
 from stateclusters.extras.extraction_report import summary_lines as extraction_summary_lines
+from stateclusters.extras.layer_ambiguity import layer_table
+from stateclusters.extras.learning_report import summary_lines as learning_summary_lines
 from stateclusters.results.files import (
+    ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
+    LAYER_AMBIGUITY_FILE,
     LENGTH_GENERALISATION_FILE,
     SCORES_FILE,
     parse_key,
+    read_accuracy_live,
     read_extraction,
+    read_learning,
     read_pickle,
     read_results,
     read_scores,
@@ -304,6 +311,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--rnn", default="all", help=f"comma-separated architectures ({', '.join(RNN_TYPES)}) or all")
     parser.add_argument("--min-accuracy", type=unit_interval, default=0.0,
                         help="keep networks whose conformance accuracy is at least this")
+    parser.add_argument("--min-accuracy-live", type=unit_interval, default=0.0,
+                        help=f"keep networks whose accuracy_live, on words drawn like the training words from "
+                        f"{ACCURACY_LIVE_FILE}, is at least this; networks without one fail any threshold above 0")
     parser.add_argument("--perfect-separability", action="store_true",
                         help="keep only networks whose lda and lr weighted ambiguity are both 0")
     parser.add_argument("--metric", default="wamb", choices=tuple(METRIC_INDEX) + SCORE_NAMES,
@@ -349,9 +359,17 @@ def main(argv=None) -> int:
     accuracy, ambiguity = load_results(args.results)
     scores = load_scores(args.results, args.metric)
     filters = describe_filters(rnn_types, args.min_accuracy, args.perfect_separability)
+    live = read_accuracy_live(args.results)
+    if args.min_accuracy_live > 0:
+        if live is None:
+            raise UserError(f"--min-accuracy-live needs {args.results / ACCURACY_LIVE_FILE} "
+                            "(experiment_runner.py --accuracy-live)")
+        filters += f"; accuracy_live at least {args.min_accuracy_live:.2f}"
 
     def select(set_name):
-        return select_networks(accuracy, ambiguity, set_name, rnn_types, args.min_accuracy, args.perfect_separability)
+        return [key for key in select_networks(accuracy, ambiguity, set_name, rnn_types, args.min_accuracy,
+                                               args.perfect_separability)
+                if passes_live_filter(live, key, args.min_accuracy_live)]
 
     keys = select(args.set)
     require_networks(keys, ambiguity, args.set, filters, args.results)
@@ -383,10 +401,26 @@ def main(argv=None) -> int:
 def report_extras(args, select, filters: str, tag: str) -> list[Path]:
     """What the results folder holds beyond SPEC §8: the extraction summary and the length-generalisation curves."""
     extraction = read_extraction(args.results)
+    keys_by_set = {"regular": select("regular"), "stackless": select("stackless")}
     if extraction is not None:   # written by experiment_runner.py --extract
-        for line in extraction_summary_lines(extraction, {"regular": select("regular"),
-                                                          "stackless": select("stackless")}):
+        for line in extraction_summary_lines(extraction, keys_by_set):
             print(line)
+    learning = read_learning(args.results)
+    if learning is not None:     # written by experiment_runner.py --learn
+        for line in learning_summary_lines(learning, keys_by_set, extraction):
+            print(line)
+    live = read_accuracy_live(args.results)
+    accuracy, ambiguity = load_results(args.results)
+    if live is not None:         # written by experiment_runner.py --accuracy-live
+        for line in live_summary_lines(accuracy, live, keys_by_set):
+            print(line)
+    if (args.results / LAYER_AMBIGUITY_FILE).exists():   # written by experiment_runner.py --layer-ambiguity
+        layer_scores = read_pickle(args.results / LAYER_AMBIGUITY_FILE)
+        for set_name, keys in keys_by_set.items():
+            lines = layer_table(layer_scores, ambiguity, keys)
+            if lines:
+                print(f"weighted ambiguity of the whole state and of each layer alone, {set_name}:")
+                print("\n".join(lines))
     length_results = load_length_generalisation(args.results)
     if length_results is None:   # written by experiment_runner.py --length-generalisation
         return []

@@ -17,6 +17,10 @@ CONFORMANCE_WORDS = 10_000
 MAX_TRAINING_LENGTH = 14
 WORDS_PER_LENGTH = 200            # length generalisation: words of each length
 LENGTH_GENERALISATION_MAX = 50    # length generalisation: the longest words
+# Beyond the paper: active learning's budgets, and the live conformance test's words.
+EQ_WORDS = 2_000                    # random words per equivalence query (per hypothesis)
+MEMBERSHIP_QUERIES = 5_000          # membership queries that reach the network before giving up
+LIVE_WORDS = 10_000
 PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
 

@@ -13,6 +13,7 @@ from rnn_models import class_indices
 from stateclusters.base.clusterer import HiddenStateClusterer
 from stateclusters.evaluation.agreement_scores import agreement_scores
 from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.words.runs import PrefixTrace
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,15 @@ class FunctionResult:
 
 def conformance_accuracy(data: NetworkData) -> float:
     """Share of the conformance words on which the network matches the automaton after every prefix."""
-    trace = data.conformance_trace
+    return prefix_accuracy(data.conformance_predictions, data.conformance_trace, data.model.config.output_classes)
+
+
+def prefix_accuracy(predictions: np.ndarray, trace: PrefixTrace, output_classes) -> float:
+    """Share of words whose predicted class index equals the automaton's output after every prefix."""
     valid = trace.valid()
     expected = np.zeros(valid.shape, dtype=np.int64)
-    expected[valid] = class_indices(trace.outputs[valid], data.model.config.output_classes)
-    word_passes = ((data.conformance_predictions == expected) | ~valid).all(axis=1)
-    return float(word_passes.mean())
+    expected[valid] = class_indices(trace.outputs[valid], output_classes)
+    return float(((predictions == expected) | ~valid).all(axis=1).mean())
 
 
 def evaluate_functions(hidden_states: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,

@@ -14,8 +14,11 @@ from pathlib import Path
 from clustering import FIT_FRACTION
 from stateclusters.base.catalogue import (
     CONFORMANCE_WORDS,
+    EQ_WORDS,
     LENGTH_GENERALISATION_MAX,
+    LIVE_WORDS,
     MAX_EPOCHS,
+    MEMBERSHIP_QUERIES,
     TRAINING_WORDS,
     VALIDATION_WORDS,
     WORDS_PER_LENGTH,
@@ -31,7 +34,7 @@ RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", 
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
 CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words")
 # Optional per-job results: in a record's settings only when they were on.
-OPTIONAL_SETTINGS = ("extract", "length_generalisation")
+OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live", "layer_ambiguity")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ class JobSpec:
     extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
     length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
     automaton_file: str | None = None     # an own automaton: its absolute .dot path (`language` is its stem)
+    learn: bool = False        # also learn automata from the network (learning_results; record key "learning")
+    learn_words: int = EQ_WORDS                   # equivalence-oracle words per hypothesis
+    learn_queries: int = MEMBERSHIP_QUERIES       # membership-query budget
+    accuracy_live: bool = False   # also the conformance test on words drawn like the training words
+    layer_ambiguity: bool = False   # also score the functions on each layer alone (networks of 2+ layers)
 
     @property
     def network(self) -> NetworkId:
@@ -79,6 +87,12 @@ class JobSpec:
             settings["extract"] = True
         if self.length_generalisation:
             settings["length_generalisation"] = [WORDS_PER_LENGTH, LENGTH_GENERALISATION_MAX]
+        if self.learn:
+            settings["learn"] = [self.learn_words, self.learn_queries]
+        if self.accuracy_live:
+            settings["accuracy_live"] = LIVE_WORDS
+        if self.layer_ambiguity:
+            settings["layer_ambiguity"] = True
         return settings
 
 
@@ -147,6 +161,7 @@ def _evaluate_job(spec: JobSpec) -> dict:
         length_start = time.perf_counter()
         record["length_generalisation"] = length_generalisation(data, spec.functions, fit_fraction=spec.fit_fraction)
         record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
+    _learning_extras(spec, data, record)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
@@ -180,6 +195,27 @@ def obtain_network(spec: JobSpec, config, automaton, device):
         moved = quarantine(spec.checkpoint_path)
         model, training = load_or_train()
         return model, training, f"{error}; moved to {moved} and retrained"
+def _learning_extras(spec: JobSpec, data, record: dict) -> None:
+    """--learn, --accuracy-live and --layer-ambiguity (record keys "learning", "accuracy_live",
+    "layer_ambiguity"), each timed."""
+    from stateclusters.evaluation.live_accuracy import live_accuracy
+    from stateclusters.extras.extraction import extraction_inputs
+    from stateclusters.extras.layer_ambiguity import layer_ambiguity
+    from stateclusters.extras.learning_results import learn_network
+
+    if spec.learn:
+        start = time.perf_counter()
+        record["learning"] = learn_network(data.model, data.automaton, extraction_inputs(data), seed=spec.seed,
+                                           eq_words=spec.learn_words, max_queries=spec.learn_queries)
+        record["seconds"]["learn"] = round(time.perf_counter() - start, 3)
+    if spec.accuracy_live:
+        start = time.perf_counter()
+        record["accuracy_live"] = live_accuracy(data.model, data.automaton, seed=spec.seed)
+        record["seconds"]["accuracy_live"] = round(time.perf_counter() - start, 3)
+    if spec.layer_ambiguity:
+        start = time.perf_counter()
+        record["layer_ambiguity"] = layer_ambiguity(data, spec.functions, fit_fraction=spec.fit_fraction)
+        record["seconds"]["layer_ambiguity"] = round(time.perf_counter() - start, 3)
 
 
 def plain_scores(function_results: dict) -> dict:
@@ -274,4 +310,14 @@ def merged_extra(records, field: str) -> dict:
         for labeling, functions in (record.get(field) or {}).items():
             merged[record_key(record, labeling)] = {function: value for function, value in functions.items()
                                                     if isinstance(value, dict)}
+    return merged
+
+
+def merged_live_accuracy(records) -> dict[str, float]:
+    """{result key of every labeling: accuracy_live} from the done records that have it (see live_accuracy)."""
+    merged = {}
+    for record in sorted((r for r in records if r["status"] == DONE and "accuracy_live" in r),
+                         key=lambda r: r["name"]):
+        for labeling in record["results"]:
+            merged[record_key(record, labeling)] = record["accuracy_live"]
     return merged

@@ -11,16 +11,21 @@ from stateclusters.base.atomic_io import atomic_pickle
 from stateclusters.base.catalogue import LABELINGS, RNN_TYPES
 from stateclusters.base.errors import ResultFileError
 from stateclusters.extras.extraction_report import ExtractionReport
+from stateclusters.extras.learning_report import LearningReport
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
 SCORES_FILE = "scores.pickle"     # beyond the contract: {key: {function: {score name: value}}} (agreement_scores)
 LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # see extras/length_generalisation.py
 EXTRACTION_FILE = "extraction.pickle"     # {key: {function: report}} (extras/extraction_report.py)
+LEARNING_FILE = "learning.pickle"         # {key: {algorithm: report}} (extras/learning_report.py)
+LAYER_AMBIGUITY_FILE = "layer_ambiguity.pickle"   # {key: {function: {layer: scores}}} (extras/layer_ambiguity.py)
+ACCURACY_LIVE_FILE = "accuracy_live.pickle"       # {key: share} (evaluation/live_accuracy.py)
 RECORD_FORMAT = 1                 # of a grid job's record, OUT/jobs/{name}.pickle
 # Job-record fields beyond the contract, each merged into its own pickle beside accuracy and ambiguity.
 EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
-                      "length_generalisation": LENGTH_GENERALISATION_FILE}
+                      "length_generalisation": LENGTH_GENERALISATION_FILE, "learning": LEARNING_FILE,
+                      "layer_ambiguity": LAYER_AMBIGUITY_FILE}
 
 
 @dataclass(frozen=True)
@@ -78,20 +83,23 @@ def parse_key(key: str) -> KeyParts:
 
 # ---- writing ---------------------------------------------------------------------------------------------
 
-def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None) -> None:
-    """Write accuracy.pickle and ambiguity.pickle, and each extra {record field: merged dict}, atomically.
+def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None,
+                  accuracy_live: dict | None = None) -> None:
+    """Write accuracy.pickle and ambiguity.pickle, each extra {record field: merged dict}, and accuracy_live.pickle.
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
     """
     directory = Path(directory)
     atomic_pickle(directory / ACCURACY_FILE, accuracy)
     atomic_pickle(directory / AMBIGUITY_FILE, ambiguity)
-    for field, merged in (extras or {}).items():
-        path = directory / EXTRA_RESULT_FILES[field]
+    files = {EXTRA_RESULT_FILES[field]: merged for field, merged in (extras or {}).items()}
+    if accuracy_live is not None:
+        files[ACCURACY_LIVE_FILE] = accuracy_live
+    for name, merged in files.items():
         if merged:
-            atomic_pickle(path, merged)
+            atomic_pickle(directory / name, merged)
         else:
-            path.unlink(missing_ok=True)
+            (directory / name).unlink(missing_ok=True)
 
 
 def job_path(out_dir: Path, name: str) -> Path:
@@ -158,3 +166,28 @@ def read_job_record(path: Path) -> dict:
     if record["name"] != Path(path).stem or record["format"] != RECORD_FORMAT:
         raise ResultFileError(f"job file {path} holds the record of {record['name']!r} (format {record['format']})")
     return record
+
+
+def read_learning(directory: str | Path) -> dict | None:
+    """learning.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
+    path = Path(directory) / LEARNING_FILE
+    if not path.exists():
+        return None
+    learning = read_pickle(path)
+    fields = set(LearningReport.__dataclass_fields__)
+    if not isinstance(learning, dict) or not all(
+            isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
+                                              for report in reports.values()) for reports in learning.values()):
+        raise ResultFileError(f"result file {path} does not map result keys to {{algorithm: learning report}}")
+    return learning
+
+
+def read_accuracy_live(directory: str | Path) -> dict | None:
+    """accuracy_live.pickle of a results folder ({result key: share}), or None when the folder has none."""
+    path = Path(directory) / ACCURACY_LIVE_FILE
+    if not path.exists():
+        return None
+    live = read_pickle(path)
+    if not isinstance(live, dict) or not all(isinstance(value, float) for value in live.values()):
+        raise ResultFileError(f"result file {path} does not map result keys to shares")
+    return live

@@ -123,6 +123,17 @@ def conformance_words(automaton, n_words: int = CONFORMANCE_WORDS, seed: int = 0
     return WordSet(letters, lengths, labels, alphabet)
 
 
+def live_words(automaton, n_words: int, min_length: int = 16, max_length: int = 30, seed: int = 0) -> WordSet:
+    """Words with lengths uniform in [min_length, max_length], drawn like the training words (for a PDA: 0.75
+    bias toward letters that keep it alive), labelled and in shuffled order; for regular automata uniform."""
+    rng = np.random.default_rng(seed)
+    alphabet = tuple(input_alphabet(automaton))
+    lengths, counts = np.unique(rng.integers(min_length, max_length + 1, size=n_words), return_counts=True)
+    blocks = [(int(length), _random_letters(automaton, int(count), int(length), alphabet, rng))
+              for length, count in zip(lengths, counts)]
+    return _labelled_word_set(automaton, blocks, alphabet, rng)
+
+
 def _labelled_word_set(automaton, blocks, alphabet, rng) -> WordSet:
     n_words = sum(len(words) for _, words in blocks)
     max_length = max(length for length, _ in blocks)
