@@ -12,6 +12,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms
 
 from stateclusters.base.errors import UserError
@@ -59,6 +60,7 @@ FUNCTIONS = (
 )
 FUNCTION_NAMES = tuple(function.name for function in FUNCTIONS)
 FAMILIES = ("linear", "k_means", "DBSCAN", "OPTICS", "mean_shift")
+FITTED_ON_FIRST_ROWS = ("OPTICS", "mean_shift")   # families fitted on the first fit_fraction of the vectors
 DBSCAN_MIN_SAMPLES = 5
 KMEANS_TOL = 1e-4       # scikit-learn's default
 
@@ -68,6 +70,7 @@ class Clustering:
     """Cluster label of every vector; DBSCAN/OPTICS noise (-1) counts as one cluster."""
     cluster_labels: np.ndarray
     n_clusters: int
+    scored_rows: int | None = None   # score only the first rows (the fitted ones); None: every vector
 
 
 def get_function(name: str) -> AbstractionFunction:
@@ -117,7 +120,8 @@ class HiddenStateClusterer:
     """
 
     def __init__(self, hidden_states: np.ndarray, *, random_state: int = 0, fit_fraction: float = 0.25,
-                 bandwidth: float | None = None, function_names=FUNCTION_NAMES):
+                 bandwidth: float | None = None, function_names=FUNCTION_NAMES, kmeans_n_init: int = 1,
+                 score_fitted_only: bool = False):
         check_finite(hidden_states)
         if not 0 < fit_fraction <= 1:
             raise UserError(f"fit fraction must be in (0, 1], got {fit_fraction}")
@@ -125,6 +129,9 @@ class HiddenStateClusterer:
         self.distinct = distinct_vectors(hidden_states)
         self.n_fit = max(1, int(len(hidden_states) * fit_fraction))
         self.random_state = random_state
+        self.kmeans_n_init = kmeans_n_init
+        # Protocol setting fit_scoring="fitted": OPTICS and mean shift are scored on their fitted rows only.
+        self.score_fitted_only = score_fitted_only
         self._bandwidth = bandwidth
         self._dbscan_eps = sorted({get_function(name).eps for name in function_names
                                    if get_function(name).family == "DBSCAN"})
@@ -154,6 +161,8 @@ class HiddenStateClusterer:
             if key not in self._labels:
                 self._labels[key] = self._unsupervised(function, k)
             labels = self._labels[key]
+        if self.score_fitted_only and function.family in FITTED_ON_FIRST_ROWS:
+            return Clustering(np.asarray(labels), int(len(np.unique(labels[:self.n_fit]))), self.n_fit)
         return Clustering(np.asarray(labels), int(len(np.unique(labels))))
 
     def linear_probe(self, name: str, state_labels: np.ndarray):
@@ -167,7 +176,8 @@ class HiddenStateClusterer:
     def k_means(self, k: int) -> KMeans:
         """The KMeans with k clusters of these vectors (fitted once; labels_ per distinct vector)."""
         if k not in self._k_means_models:
-            self._k_means_models[k] = k_means_model(self.hidden_states, self.distinct, k, self.random_state)
+            self._k_means_models[k] = k_means_model(self.hidden_states, self.distinct, k, self.random_state,
+                                                    self.kmeans_n_init)
         return self._k_means_models[k]
 
     def dbscan_core_points(self, name: str) -> np.ndarray:
@@ -238,8 +248,11 @@ def linear_probe_model(name: str, hidden_states, state_labels, random_state: int
         raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
 
 
-def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> KMeans:
-    """KMeans(k, k-means++, random_state) fitted to hidden_states: labels_ per distinct vector, predict for new ones.
+def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int, n_init: int = 1) -> KMeans:
+    """KMeans(k, k-means++, random_state, n_init) fitted to hidden_states: labels_ per distinct vector.
+
+    With n_init > 1 the seedings draw one after another from one RandomState, as KMeans.fit draws them, and
+    the fit of least inertia is kept.
 
     The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
     the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which
@@ -249,13 +262,19 @@ def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state
     k = min(k, len(distinct))
     mean = hidden_states.mean(axis=0)
     centred = hidden_states - mean
-    centres, _ = kmeans_plusplus(centred, k, x_squared_norms=row_norms(centred, squared=True),
-                                 random_state=random_state)
+    squared_norms = row_norms(centred, squared=True)
     # KMeans scales tol by the mean variance of the rows it is given; give it that of all vectors.
     distinct_variance = np.mean(np.var(distinct.vectors, axis=0))
     tol = KMEANS_TOL * np.mean(np.var(hidden_states, axis=0)) / distinct_variance if distinct_variance > 0 else 0
-    model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
-    return model.fit(distinct.vectors, sample_weight=distinct.counts)
+    seeding = check_random_state(random_state)
+    best = None
+    for _ in range(n_init):
+        centres, _ = kmeans_plusplus(centred, k, x_squared_norms=squared_norms, random_state=seeding)
+        model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
+        model.fit(distinct.vectors, sample_weight=distinct.counts)
+        if best is None or model.inertia_ < best.inertia_:
+            best = model
+    return best
 
 
 def _optics(fitted, fit: DistinctVectors, distinct: DistinctVectors) -> np.ndarray:

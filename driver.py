@@ -8,7 +8,7 @@ from tqdm import tqdm
 from ambiguity import ambiguity_from_labels, state_cluster_map
 from automata import get_automaton
 from clustering import FUNCTION_NAMES, HiddenStateClusterer, cluster_hidden_states, get_function, parse_function_names
-from rnn_models import RNN_TYPES, TrainingConfig, check_rnn_type, prefix_predictions, resolve_device
+from rnn_models import RNN_TYPES, check_rnn_type, prefix_predictions, resolve_device
 from stateclusters.base.cli import positive_int, run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.agreement_scores import agreement_scores
@@ -39,6 +39,7 @@ from stateclusters.figures.hidden_states import (
     write_epoch_pictures,
     write_state_picture,
 )
+from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import network_name
 from stateclusters.words.runs import PDA_LABELINGS, labelings_for
 from stateclusters.words.sampling import TRAINING_WORDS, VALIDATION_WORDS
@@ -63,8 +64,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="where a matching checkpoint is loaded from, and a newly trained one saved")
     parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
     parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
-    parser.add_argument("--validation-words", type=positive_int, default=VALIDATION_WORDS,
-                        help="validation words whose hidden states are clustered")
+    parser.add_argument("--validation-words", type=positive_int, default=None,
+                        help=f"validation words whose hidden states are clustered (default: the protocol's, "
+                        f"{VALIDATION_WORDS} for spec)")
+    add_protocol_arguments(parser)
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
     beyond = parser.add_argument_group("beyond the paper")
@@ -131,6 +134,10 @@ def export_hidden(args, function_names, model, automaton, validation, vectors, t
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    protocol = protocol_from_arguments(args)
+    if args.validation_words is not None:
+        protocol = protocol.with_settings([f"validation_words={args.validation_words}"])
+    args.protocol_settings = protocol
     automaton = get_automaton(args.automaton)
     check_rnn_type(args.rnn)
     get_function(args.function)
@@ -145,20 +152,23 @@ def main(argv=None) -> int:
     accuracy = conformance_accuracy(model, automaton, args.conformance_words, seed=args.seed)
     print(f"conformance accuracy: {accuracy:.4f}")
 
-    validation = validation_words(automaton, args.seed, args.validation_words)
+    validation = validation_words(automaton, args.seed, protocol.validation_words, protocol)
     vectors, trace = validation_states(model, automaton, validation)
     state_labels = trace.state_labels(labeling)
     # One clusterer for the shown function and the exported ones: their shared work is done once.
-    clusterer = HiddenStateClusterer(vectors, random_state=args.seed, function_names=[args.function, *export_names])
+    clusterer = HiddenStateClusterer(vectors, random_state=args.seed, function_names=[args.function, *export_names],
+                                     kmeans_n_init=protocol.kmeans_n_init,
+                                     score_fitted_only=protocol.fit_scoring == "fitted")
     clustering = cluster_hidden_states(args.function, vectors, state_labels, automaton_size(automaton),
                                        k_multiplier=k_multiplier(labeling, automaton), random_state=args.seed,
                                        clusterer=clusterer)
     print_clustering(args.function, labeling, state_labels, clustering)
     if args.export_hidden is not None:
         export_hidden(args, export_names, model, automaton, validation, vectors, trace, labeling, clusterer)
-    scores = agreement_scores(state_labels, clustering.cluster_labels)
+    scored = slice(clustering.scored_rows)   # every vector, or the fitted ones (protocol fit_scoring)
+    scores = agreement_scores(state_labels[scored], clustering.cluster_labels[scored])
     print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
-    amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.cluster_labels)
+    amb, wamb, _, _ = ambiguity_from_labels(state_labels[scored], clustering.cluster_labels[scored])
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
     if args.extract:
         inputs = extraction_inputs(model, automaton, validation, args.conformance_words, seed=args.seed)
@@ -180,7 +190,9 @@ def language_name(automaton: str) -> str:
 def obtain_network(args, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
     language = language_name(args.automaton)
-    checkpoint = args.checkpoint_dir / f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}.pt"
+    protocol = args.protocol_settings
+    checkpoint = args.checkpoint_dir / (f"{network_name(language, args.rnn, args.layers, args.hidden, args.seed)}"
+                                        f"{checkpoint_suffix(protocol)}.pt")
     if snapshots is None:
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
               f"({'loading' if checkpoint.exists() and not args.retrain else 'training'} {checkpoint.name})")
@@ -189,14 +201,22 @@ def obtain_network(args, automaton, config, device, snapshots: Path | None):
               f"{args.plot_epochs} epochs into {snapshots})")
         remove_snapshots(snapshots)
     model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
-                                TrainingConfig(epochs=args.epochs, seed=args.seed), device,
-                                n_training=args.train_words, metadata={"language": args.automaton},
+                                protocol.training_config(args.epochs, args.seed), device,
+                                n_training=args.train_words,
+                                metadata={"language": args.automaton, **protocol.training_settings()},
+                                protocol=protocol,
                                 reuse=not args.retrain,
                                 epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
     if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
         save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
     print(f"trained for {info.get('epochs_run')} epochs, validation accuracy {info.get('validation_accuracy')}")
     return model
+
+
+def checkpoint_suffix(protocol: Protocol) -> str:
+    """'' for networks trained as spec trains them; else the differing training settings, e.g. '_early_stop-False'."""
+    spec = Protocol.spec().training_settings()
+    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
 
 
 def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:

@@ -37,6 +37,7 @@ from stateclusters.grid.jobs import (
     read_job_record,
     write_job_record,
 )
+from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import (
     ACCURACY_FILE,
     AMBIGUITY_FILE,
@@ -80,11 +81,13 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                      f"OUT/{EXTRACTION_FILE}")
     scale = parser.add_argument_group("data sizes (SPEC defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=50_000, help="training words per network")
-    scale.add_argument("--validation-words", type=positive_int, default=2_000,
-                       help="validation words (their hidden states are clustered)")
+    scale.add_argument("--validation-words", type=positive_int, default=None,
+                       help="validation words (their hidden states are clustered; default: the protocol's, "
+                       "2000 for spec)")
     scale.add_argument("--conformance-words", type=positive_int, default=10_000, help="conformance-test words")
     scale.add_argument("--fit-fraction", type=fraction_of_one, default=0.25,
                        help="share of the vectors OPTICS and mean shift are fitted on")
+    add_protocol_arguments(parser.add_argument_group("protocol"))
     return parser.parse_args(argv)
 
 
@@ -163,6 +166,9 @@ def build_grid(args) -> list[JobSpec]:
     if not functions:
         raise UserError("--functions names no function")
     checkpoint_dir = str((args.out / "checkpoints").resolve())
+    protocol = protocol_from_arguments(args)
+    if args.validation_words is not None:
+        protocol = protocol.with_settings([f"validation_words={args.validation_words}"])
     specs = []
     for language in languages:
         sizes = language_sizes(language, get_automaton(language), requested_sizes)
@@ -171,10 +177,11 @@ def build_grid(args) -> list[JobSpec]:
                 for repetition in range(1, args.repeats + 1):
                     specs.append(JobSpec(
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
-                        training_words=args.train_words, validation_words=args.validation_words,
+                        training_words=args.train_words, validation_words=protocol.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
                         train=not args.no_train, device=args.device, extract=args.extract,
-                        length_generalisation=args.length_generalisation))
+                        length_generalisation=args.length_generalisation,
+                        protocol=JobSpec.protocol_pairs(protocol)))
     return specs
 
 

@@ -11,10 +11,11 @@ import torch
 from tqdm import tqdm
 
 from automata import get_automaton, input_alphabet, is_context_free
-from rnn_models import TrainingConfig, resolve_device
+from rnn_models import resolve_device
 from stateclusters.base.cli import positive_int, run_cli
 from stateclusters.evaluation.network import automaton_size, evaluate_network, network_config, train_or_load
 from stateclusters.grid.jobs import single_threaded
+from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import SCORES_FILE, network_name, network_seed, result_key, write_results, write_scores
 
 REPO = Path(__file__).resolve().parent
@@ -39,6 +40,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",
                         help="folder the networks are loaded from (and saved to with --train)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    add_protocol_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -49,11 +51,15 @@ def run_language(language: str, args, device: torch.device) -> tuple[dict, dict,
     name = network_name(language, RNN, LAYERS, hidden, REPETITION)
     seed = network_seed(name)
     config = network_config(automaton, RNN, hidden, LAYERS)
+    protocol = args.protocol_settings
     model, _ = train_or_load(args.pretrained_dir / f"{name}.pt", config, automaton,
-                             TrainingConfig(epochs=args.epochs, seed=seed), device, reuse=not args.train,
-                             progress=args.train, metadata={"language": language, "repetition": REPETITION})
+                             protocol.training_config(args.epochs, seed), device, reuse=not args.train,
+                             progress=args.train, protocol=protocol,
+                             metadata={"language": language, "repetition": REPETITION,
+                                       **protocol.training_settings()})
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
-    evaluation = evaluate_network(model, automaton, SMALL_FUNCTIONS, seed=seed, labelings=labelings)
+    evaluation = evaluate_network(model, automaton, SMALL_FUNCTIONS, seed=seed, labelings=labelings,
+                                  n_validation_words=protocol.validation_words, protocol=protocol)
     tqdm.write(f"{name}: conformance accuracy {evaluation.accuracy:.4f}")
     accuracy, ambiguity, scores = {}, {}, {}
     for labeling, function_results in evaluation.results.items():
@@ -74,6 +80,7 @@ def run_language(language: str, args, device: torch.device) -> tuple[dict, dict,
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    args.protocol_settings = protocol_from_arguments(args)
     device = resolve_device(args.device)
     start = time.perf_counter()
     accuracy, ambiguity, scores = {}, {}, {}

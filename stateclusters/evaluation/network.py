@@ -25,6 +25,7 @@ from rnn_models import (
     train_network,
 )
 from stateclusters.evaluation.agreement_scores import agreement_scores
+from stateclusters.protocol import Protocol
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import TRAINING_WORDS, VALIDATION_WORDS, WordSet, conformance_words, sample_words
 
@@ -66,19 +67,26 @@ def network_config(automaton, rnn: str, hidden_size: int, num_layers: int = 1) -
                          output_classes=output_classes(automaton), hidden_size=hidden_size, num_layers=num_layers)
 
 
-def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS) -> WordSet:
+SPEC_PROTOCOL = Protocol.spec()
+
+
+def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS, protocol: Protocol = SPEC_PROTOCOL) -> WordSet:
     """Training words: the same generator as the validation words, an independent draw from the seed."""
-    return sample_words(automaton, n_words, seed=[seed, 0])
+    return sample_words(automaton, n_words, seed=[seed, 0], counts=protocol.word_counts)
 
 
-def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS) -> WordSet:
-    return sample_words(automaton, n_words, seed=[seed, 1])
+def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS,
+                     protocol: Protocol = SPEC_PROTOCOL) -> WordSet:
+    """Validation words: their count, per-length rule and order follow the protocol's settings."""
+    return sample_words(automaton, n_words, seed=[seed, 1], counts=protocol.word_counts,
+                        order=protocol.validation_order)
 
 
 def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton, settings: TrainingConfig,
                   device: torch.device, train: bool = True, n_training: int = TRAINING_WORDS,
                   progress: bool = True, metadata: dict | None = None,
-                  reuse: bool = True, epoch_callback=None) -> tuple[RecurrentClassifier, dict]:
+                  reuse: bool = True, epoch_callback=None,
+                  protocol: Protocol = SPEC_PROTOCOL) -> tuple[RecurrentClassifier, dict]:
     """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network.
 
     epoch_callback: see rnn_models.train_network (e.g. saving snapshots for pictures over training).
@@ -87,9 +95,9 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
         return load_checkpoint(checkpoint_path, expected=config, device=device)
     if not train:
         raise FileNotFoundError(f"no checkpoint at {checkpoint_path} and training is off")
-    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training),
-                                   validation_words(automaton, settings.seed), settings, device, progress,
-                                   epoch_callback=epoch_callback)
+    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training, protocol),
+                                   validation_words(automaton, settings.seed, protocol=protocol), settings, device,
+                                   progress, epoch_callback=epoch_callback)
     info = dict(metadata or {}, seed=settings.seed, epochs_run=metrics.epochs_run,
                 validation_accuracy=metrics.validation_accuracy[-1] if metrics.validation_accuracy else 0.0,
                 training_seconds=round(metrics.seconds, 3))
@@ -142,9 +150,11 @@ def evaluate_functions(vectors: np.ndarray, state_labels: np.ndarray, function_n
         try:
             clustering = cluster_hidden_states(name, vectors, state_labels, n_states, k_multiplier=multiplier,
                                                random_state=seed, fit_fraction=fit_fraction, clusterer=clusterer)
-            amb, wamb, worst, best = ambiguity_from_labels(state_labels, clustering.cluster_labels)
+            scored = slice(clustering.scored_rows)   # all rows, or the fitted ones (protocol fit_scoring)
+            amb, wamb, worst, best = ambiguity_from_labels(state_labels[scored], clustering.cluster_labels[scored])
             results[name] = FunctionResult(amb, wamb, worst, best, clustering.n_clusters,
-                                           scores=agreement_scores(state_labels, clustering.cluster_labels))
+                                           scores=agreement_scores(state_labels[scored],
+                                                                   clustering.cluster_labels[scored]))
         except (ValueError, MemoryError, ArithmeticError) as error:
             results[name] = _failed([name], error)[name]
     return results
@@ -176,14 +186,21 @@ class NetworkEvaluation:
 def evaluate_network(model: RecurrentClassifier, automaton, function_names, seed: int = 0,
                      labelings=None, fit_fraction: float = 0.25,
                      n_conformance_words: int = CONFORMANCE_WORDS,
-                     n_validation_words: int = VALIDATION_WORDS) -> NetworkEvaluation:
-    """Everything SPEC §4–§7 asks of one network, with the validation words drawn from `seed`."""
+                     n_validation_words: int = VALIDATION_WORDS,
+                     protocol: Protocol = SPEC_PROTOCOL) -> NetworkEvaluation:
+    """Everything SPEC §4–§7 asks of one network, with the validation words drawn from `seed`.
+
+    The protocol sets the validation words' per-length rule and order, k-means's n_init and the rows OPTICS
+    and mean shift are scored on; the number of validation words is n_validation_words.
+    """
     accuracy = conformance_accuracy(model, automaton, n_conformance_words, seed=seed)
-    vectors, trace = validation_states(model, automaton, validation_words(automaton, seed, n_validation_words))
+    vectors, trace = validation_states(model, automaton,
+                                       validation_words(automaton, seed, n_validation_words, protocol))
     labelings = labelings or labelings_for(automaton)
     try:
         clusterer = HiddenStateClusterer(vectors, random_state=seed, fit_fraction=fit_fraction,
-                                         function_names=function_names)
+                                         function_names=function_names, kmeans_n_init=protocol.kmeans_n_init,
+                                         score_fitted_only=protocol.fit_scoring == "fitted")
     except (ValueError, MemoryError, ArithmeticError) as error:   # e.g. NaN/inf vectors: every function fails
         return NetworkEvaluation(accuracy, {labeling: _failed(function_names, error) for labeling in labelings},
                                  len(vectors))

@@ -15,12 +15,13 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from automata import get_automaton
-from rnn_models import TrainingConfig, resolve_device
+from rnn_models import resolve_device
 from stateclusters.base.atomic_io import atomic_pickle
 from stateclusters.base.errors import ResultFileError
 from stateclusters.evaluation.network import evaluate_network, network_config, train_or_load, validation_words
 from stateclusters.extras.extraction import extract_network
 from stateclusters.extras.length_generalisation import MAX_LENGTH, WORDS_PER_LENGTH, length_generalisation
+from stateclusters.protocol import Protocol
 from stateclusters.results.files import network_name, network_seed, read_pickle, result_key
 
 RECORD_FORMAT = 1
@@ -29,7 +30,7 @@ DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", "conformance_words",
                    "fit_fraction")
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
-CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words")
+CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words", "early_stop", "word_counts")
 # Optional per-job results: in a record's settings only when they were on.
 OPTIONAL_SETTINGS = ("extract", "length_generalisation")
 
@@ -53,6 +54,19 @@ class JobSpec:
     device: str = "cpu"
     extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
     length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
+    # ---- protocol (issue 11): the settings that differ from Protocol.spec(), as (name, value) pairs; the
+    # validation size is validation_words above. In a record's settings only when not empty, so records
+    # from before equal spec.
+    protocol: tuple = ()
+
+    @classmethod
+    def protocol_pairs(cls, protocol: Protocol) -> tuple:
+        return tuple((name, value) for name, value in protocol.differences().items() if name != "validation_words")
+
+    @property
+    def protocol_settings(self) -> Protocol:
+        return Protocol(**dict(self.protocol), validation_words=self.validation_words)
+    # ---- end protocol
 
     @property
     def name(self) -> str:
@@ -74,6 +88,8 @@ class JobSpec:
             settings["extract"] = True
         if self.length_generalisation:
             settings["length_generalisation"] = [WORDS_PER_LENGTH, MAX_LENGTH]
+        if self.protocol:
+            settings["protocol"] = dict(self.protocol)
         return settings
 
 
@@ -108,18 +124,21 @@ def _evaluate_job(spec: JobSpec) -> dict:
     automaton = get_automaton(spec.language)
     device = resolve_device(spec.device)
     config = network_config(automaton, spec.rnn, spec.hidden, spec.layers)
-    settings = TrainingConfig(epochs=spec.epochs, seed=spec.seed)
+    protocol = spec.protocol_settings
+    settings = protocol.training_config(spec.epochs, spec.seed)
     metadata = {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
-                "training_words": spec.training_words, "validation_words": spec.validation_words}
+                "training_words": spec.training_words, "validation_words": spec.validation_words,
+                **protocol.training_settings()}
     train_start = time.perf_counter()
     model, training = train_or_load(spec.checkpoint_path, config, automaton, settings, device, train=spec.train,
-                                    n_training=spec.training_words, progress=False, metadata=metadata)
+                                    n_training=spec.training_words, progress=False, metadata=metadata,
+                                    protocol=protocol)
     if spec.train:   # with --no-train whatever checkpoint is there is the one the user wants evaluated
         check_checkpoint_settings(spec, training)
     evaluate_start = time.perf_counter()
     evaluation = evaluate_network(model, automaton, spec.functions, seed=spec.seed, fit_fraction=spec.fit_fraction,
                                   n_conformance_words=spec.conformance_words,
-                                  n_validation_words=spec.validation_words)
+                                  n_validation_words=spec.validation_words, protocol=protocol)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results,
                         training={key: value for key, value in training.items() if _is_plain(value)},
@@ -131,7 +150,7 @@ def _evaluate_job(spec: JobSpec) -> dict:
     if spec.extract:
         extract_start = time.perf_counter()
         record["extraction"] = extract_network(model, automaton, validation_words(automaton, spec.seed,
-                                                                                  spec.validation_words),
+                                                                                  spec.validation_words, protocol),
                                                seed=spec.seed, n_test_words=spec.conformance_words,
                                                fit_fraction=spec.fit_fraction, clusterer=evaluation.clusterer)
         record["seconds"]["extract"] = round(time.perf_counter() - extract_start, 3)
@@ -164,7 +183,7 @@ def plain_agreement_scores(function_results: dict) -> dict:
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
     wanted = {"seed": spec.seed, "epochs": spec.epochs, "training_words": spec.training_words,
-              "validation_words": spec.validation_words}
+              "validation_words": spec.validation_words, **spec.protocol_settings.training_settings()}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
             raise ValueError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "
