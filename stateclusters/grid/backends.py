@@ -20,10 +20,14 @@ from stateclusters.grid.jobs import JobSpec, failed_record, one_line, run_job
 WORKER_DIED = "the worker process died (a crash or out of memory)"
 
 
-def run_in_process(specs: Sequence[JobSpec]) -> Iterator[tuple[JobSpec, dict]]:
-    """One job after another in the driver itself (--workers 1): no start-up cost, easy to debug."""
+def run_in_process(specs: Sequence[JobSpec], job=run_job) -> Iterator[tuple[JobSpec, dict]]:
+    """One job after another in the driver itself (--workers 1): no start-up cost, easy to debug.
+
+    `job` (here and in the other backends): the picklable function that turns a spec into its record;
+    run_job for the grid, another for other jobs shaped like it (e.g. the paper's published networks).
+    """
     for spec in specs:
-        yield spec, run_job(spec)
+        yield spec, job(spec)
 
 
 def _ignore_interrupts() -> None:
@@ -62,7 +66,7 @@ def _process_pool(workers: int):
     pool.shutdown(wait=True)
 
 
-def run_in_pool(specs: Sequence[JobSpec], workers: int) -> Iterator[tuple[JobSpec, dict]]:
+def run_in_pool(specs: Sequence[JobSpec], workers: int, job=run_job) -> Iterator[tuple[JobSpec, dict]]:
     """Up to `workers` jobs at a time in local processes; a dead worker fails only the job that killed it."""
     pending = deque(specs)
     while pending:
@@ -72,7 +76,7 @@ def run_in_pool(specs: Sequence[JobSpec], workers: int) -> Iterator[tuple[JobSpe
             while (pending or in_flight) and not crashed:
                 while pending and len(in_flight) < workers:
                     spec = pending.popleft()
-                    in_flight[pool.submit(run_job, spec)] = spec
+                    in_flight[pool.submit(job, spec)] = spec
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
                     spec = in_flight.pop(future)
@@ -83,12 +87,12 @@ def run_in_pool(specs: Sequence[JobSpec], workers: int) -> Iterator[tuple[JobSpe
             # A broken pool fails every job in flight; which one crashed it is found by rerunning each alone.
             crashed.extend(in_flight.values())
         for spec in crashed:
-            yield spec, _run_alone(spec)
+            yield spec, _run_alone(spec, job)
 
 
-def _run_alone(spec: JobSpec) -> dict:
+def _run_alone(spec: JobSpec, job=run_job) -> dict:
     with _process_pool(1) as pool:
-        future = pool.submit(run_job, spec)
+        future = pool.submit(job, spec)
         wait([future])
         if isinstance(future.exception(), BrokenProcessPool):
             return failed_record(spec, WORKER_DIED)
@@ -118,7 +122,7 @@ def _dask_client(workers: int, scheduler: str | None):
         yield client
 
 
-def run_on_dask(specs: Sequence[JobSpec], workers: int, scheduler: str | None = None
+def run_on_dask(specs: Sequence[JobSpec], workers: int, scheduler: str | None = None, job=run_job
                 ) -> Iterator[tuple[JobSpec, dict]]:
     """Submit every job to Dask (earlier jobs first) and collect them as they complete."""
     from dask.distributed import as_completed
@@ -127,7 +131,7 @@ def run_on_dask(specs: Sequence[JobSpec], workers: int, scheduler: str | None = 
         spec_of = {}
         futures = []
         for index, spec in enumerate(specs):
-            future = client.submit(run_job, spec, key=f"{spec.name}-{run_token}", priority=-index)
+            future = client.submit(job, spec, key=f"{spec.name}-{run_token}", priority=-index)
             spec_of[future.key] = spec
             futures.append(future)
         try:
