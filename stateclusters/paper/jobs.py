@@ -69,7 +69,9 @@ def _evaluate(spec: PaperJobSpec) -> dict:
     raw = paper_network(state, network.rnn, network.layers, network.hidden, paper.letter_convention,
                         paper.class_convention or _placeholders(state, classes))
     orders = recover_orders(raw, paper.automaton, alphabet, classes, paper.letter_convention, paper.class_convention)
-    model = reordered(reordered(raw, orders.letters, orders.classes), alphabet, classes)
+    # The recovered orders name the network's columns and rows; then they are put in our order.
+    named = paper_network(state, network.rnn, network.layers, network.hidden, orders.letters, orders.classes)
+    model = reordered(named, alphabet, classes)
     protocol = spec.protocol_settings
     evaluate_start = time.perf_counter()
     evaluation = evaluate_network(model, paper.automaton, spec.functions, seed=spec.network_seed,
