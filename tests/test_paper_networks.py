@@ -40,14 +40,21 @@ def committed():
         return accuracy, pickle.load(file)
 
 
-@pytest.mark.parametrize("labeling", ["regular", "stackless"])
-def test_committed_results_agree_with_the_papers_files(labeling):
+def test_committed_function_means_agree_with_the_papers_files():
+    """Each network once (regular or stackless keys): per-function means within 0.04, mean |Δ wamb| ≤ 0.10."""
     accuracy, ambiguity = committed()
-    comparison = compare(accuracy, ambiguity, read_expected(PAPER), (labeling,))
-    assert len(comparison.keys) >= 8
+    comparison = compare(accuracy, ambiguity, read_expected(PAPER), ("regular", "stackless"))
+    assert len(comparison.keys) >= 20
     for function in comparison.mean_ours:
         assert abs(comparison.mean_ours[function] - comparison.mean_paper[function]) <= 0.04, function
     assert comparison.mean_absolute_difference <= 0.10
+
+
+@pytest.mark.parametrize("labeling", ["regular", "stackless"])
+def test_committed_results_rank_the_functions_like_the_papers_files(labeling):
+    accuracy, ambiguity = committed()
+    comparison = compare(accuracy, ambiguity, read_expected(PAPER), (labeling,))
+    assert len(comparison.keys) >= 4
     assert comparison.spearman >= 0.95
 
 
