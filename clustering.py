@@ -58,6 +58,7 @@ FAMILIES = ("linear", "k_means", "DBSCAN", "OPTICS", "mean_shift")
 FIT_FRACTION = 0.25   # OPTICS and mean shift are fitted on the first quarter of the vectors (their cost)
 # How an abstraction function can fail on one network's vectors: recorded as that function's result, not raised.
 FUNCTION_FAILURES = (ValueError, MemoryError, ArithmeticError)
+FITTED_ON_FIRST_ROWS = ("OPTICS", "mean_shift")   # families fitted on the first fit_fraction of the vectors
 NON_FINITE_LABEL = "non-finite"   # the one cluster of new vectors that no distance can place
 DISTANCE_MEMORY_MB = 64           # bounds the distance blocks when labelling new vectors by DBSCAN's border rule
 
@@ -103,11 +104,16 @@ def dbscan_radii(function_names) -> tuple[float, ...]:
 
 
 def shared_clusterer(hidden_states: np.ndarray, function_names=FUNCTION_NAMES, *, random_state: int = 0,
-                     fit_fraction: float = FIT_FRACTION, bandwidth: float | None = None) -> HiddenStateClusterer:
-    """The cached clusterings of one network's vectors, for abstractions of these functions to share."""
+                     fit_fraction: float = FIT_FRACTION, bandwidth: float | None = None, kmeans_n_init: int = 1,
+                     score_fitted_only: bool = False) -> HiddenStateClusterer:
+    """The cached clusterings of one network's vectors, for abstractions of these functions to share.
+
+    kmeans_n_init and score_fitted_only are protocol settings (docs/paper_protocol.md).
+    """
     from stateclusters.base.clusterer import HiddenStateClusterer
     return HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
-                                bandwidth=bandwidth, dbscan_radii=dbscan_radii(function_names))
+                                bandwidth=bandwidth, dbscan_radii=dbscan_radii(function_names),
+                                kmeans_n_init=kmeans_n_init, score_fitted_only=score_fitted_only)
 
 
 class Abstraction:
@@ -154,7 +160,10 @@ class Abstraction:
             self.centres_ = clusterer.mean_shift_centres(self.function_.bandwidth_divisor)
             labels = clusterer.mean_shift_labels(self.function_.bandwidth_divisor)
         self.labels_ = np.asarray(labels)
-        self.n_clusters_ = int(len(np.unique(self.labels_)))
+        # Under the paper's protocol OPTICS and mean shift are scored on the rows they were fitted on only.
+        fitted_only = clusterer.score_fitted_only and family in FITTED_ON_FIRST_ROWS
+        self.scored_rows_ = slice(clusterer.n_fit if fitted_only else None)
+        self.n_clusters_ = int(len(np.unique(self.labels_[self.scored_rows_])))
         return self
 
     def fit_predict(self, hidden_states: np.ndarray, state_labels=None, clusterer=None) -> np.ndarray:

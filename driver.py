@@ -19,6 +19,7 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import CheckpointError, UserError
 from stateclusters.base.paths import check_input_folder, check_output_file, check_output_folder
+from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import NetworkId
 
 REPO = Path(__file__).resolve().parent
@@ -48,8 +49,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         ".dot files)")
     parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
     parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
-    parser.add_argument("--validation-words", type=positive_int, default=VALIDATION_WORDS,
-                        help="validation words whose hidden states are clustered")
+    parser.add_argument("--validation-words", type=positive_int, default=None,
+                        help=f"validation words whose hidden states are clustered (default: the protocol's, "
+                        f"{VALIDATION_WORDS} for spec)")
+    add_protocol_arguments(parser)
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
     beyond = parser.add_argument_group("beyond the paper")
@@ -127,6 +130,9 @@ def export_hidden(args, function_names, data, labeling: str) -> None:
 
 def check_request(args) -> Path:
     """Every check that needs no heavy library, before any is imported; returns the checkpoint path."""
+    args.protocol_settings = protocol_from_arguments(args)
+    if args.validation_words is not None:
+        args.protocol_settings = args.protocol_settings.with_settings([f"validation_words={args.validation_words}"])
     check_rnn_type(args.rnn)
     get_function(args.function)
     exported_functions(args)
@@ -154,7 +160,8 @@ def main(argv=None) -> int:
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
     snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
     model = obtain_network(args, checkpoint, automaton, config, device, snapshots)
-    data = NetworkData(model, automaton, args.seed, args.validation_words, args.conformance_words)
+    protocol = args.protocol_settings
+    data = NetworkData(model, automaton, args.seed, protocol.validation_words, args.conformance_words, protocol)
     print(f"conformance accuracy: {conformance_accuracy(data):.4f}")
 
     state_labels = data.state_labels(labeling)
@@ -163,9 +170,10 @@ def main(argv=None) -> int:
     print_clustering(args.function, labeling, state_labels, clustering)
     if args.export_hidden is not None:
         export_hidden(args, export_names, data, labeling)
-    scores = agreement_scores(state_labels, clustering.labels_)
+    scored = clustering.scored_rows_   # every vector, or the fitted ones (protocol fit_scoring)
+    scores = agreement_scores(state_labels[scored], clustering.labels_[scored])
     print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
-    amb, wamb, _, _ = ambiguity_from_labels(state_labels, clustering.labels_)
+    amb, wamb, _, _ = ambiguity_from_labels(state_labels[scored], clustering.labels_[scored])
     print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
     print_extras(args, data, labeling, clustering)
     if args.plot:
@@ -204,7 +212,8 @@ def is_dot_file(automaton: str) -> bool:
 def checkpoint_path(args) -> Path:
     """Where this network is loaded from or saved to. A folder the user named must exist; one written to is
     checked first. Networks of .dot automata default to a folder of their own, never the shipped one."""
-    name = NetworkId(language_name(args.automaton), args.rnn, args.layers, args.hidden, args.repetition).name
+    name = (NetworkId(language_name(args.automaton), args.rnn, args.layers, args.hidden, args.repetition).name
+            + checkpoint_suffix(args.protocol_settings))
     if args.checkpoint_dir is not None:
         folder = check_input_folder(args.checkpoint_dir, "--checkpoint-dir")
     else:
@@ -217,7 +226,6 @@ def checkpoint_path(args) -> Path:
 
 def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
-    from rnn_models import TrainingConfig
     from stateclusters.evaluation.training import train_or_load
     from stateclusters.extras.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
 
@@ -229,11 +237,13 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
               f"{args.plot_epochs} epochs into {snapshots})")
         remove_snapshots(snapshots)
+    protocol = args.protocol_settings
     try:
         model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
-                                    TrainingConfig(epochs=args.epochs, seed=args.seed), device,
-                                    n_training=args.train_words,
-                                    metadata={"language": args.automaton, "repetition": args.repetition},
+                                    protocol.training_config(args.epochs, args.seed), device,
+                                    n_training=args.train_words, protocol=protocol,
+                                    metadata={"language": args.automaton, "repetition": args.repetition,
+                                              **protocol.training_settings()},
                                     reuse=not args.retrain,
                                     epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
     except CheckpointError as error:
@@ -246,6 +256,12 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
     print(f"{'loaded: ' if loading else ''}trained for {info.get('epochs_run')} epochs with seed "
           f"{info.get('seed', '(not recorded)')}, validation accuracy {info.get('validation_accuracy')}")
     return model
+
+
+def checkpoint_suffix(protocol: Protocol) -> str:
+    """'' for networks trained as spec trains them; else the differing training settings, e.g. '_early_stop-False'."""
+    spec = Protocol.spec().training_settings()
+    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
 
 
 def check_trained_seed(checkpoint: Path, info: dict, seed: int) -> None:

@@ -48,6 +48,7 @@ from stateclusters.grid.jobs import (
     merged_live_accuracy,
     merged_results,
 )
+from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import (
     ACCURACY_FILE,
     ACCURACY_LIVE_FILE,
@@ -109,12 +110,14 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
                        help="training words per network")
-    scale.add_argument("--validation-words", type=positive_int, default=JobSpec.validation_words,
-                       help="validation words, whose hidden states are clustered")
+    scale.add_argument("--validation-words", type=positive_int, default=None,
+                       help=f"validation words, whose hidden states are clustered; default the protocol's, "
+                       f"{JobSpec.validation_words} for spec")
     scale.add_argument("--conformance-words", type=positive_int, default=JobSpec.conformance_words,
                        help="conformance-test words")
     scale.add_argument("--fit-fraction", type=fraction_of_one, default=JobSpec.fit_fraction,
                        help="share of the vectors OPTICS and mean shift are fitted on")
+    add_protocol_arguments(parser.add_argument_group("protocol"))
     return parser.parse_args(argv)
 
 
@@ -184,6 +187,9 @@ def build_grid(args) -> list[JobSpec]:
     if not functions:
         raise UserError("--functions names no function")
     checkpoint_dir = str((args.out / "checkpoints").resolve())
+    protocol = protocol_from_arguments(args)
+    if args.validation_words is not None:
+        protocol = protocol.with_settings([f"validation_words={args.validation_words}"])
     specs = []
     for language in languages:
         sizes = language_sizes(language, get_automaton(files.get(language, language)), requested_sizes)
@@ -192,12 +198,13 @@ def build_grid(args) -> list[JobSpec]:
                 for repetition in range(1, args.repeats + 1):
                     specs.append(JobSpec(
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
-                        training_words=args.train_words, validation_words=args.validation_words,
+                        training_words=args.train_words, validation_words=protocol.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
                         train=not args.no_train, device=args.device, extract=args.extract,
                         length_generalisation=args.length_generalisation, automaton_file=files.get(language),
                         learn=args.learn, learn_words=args.learn_words, learn_queries=args.learn_queries,
-                        accuracy_live=args.accuracy_live, layer_ambiguity=args.layer_ambiguity))
+                        accuracy_live=args.accuracy_live, layer_ambiguity=args.layer_ambiguity,
+                        protocol=JobSpec.protocol_pairs(protocol)))
     return specs
 
 

@@ -59,7 +59,7 @@ class TrainingConfig:
     batch_size: int = 128
     learning_rate: float = 5e-4
     weight_decay: float = 1e-6
-    perfect_epochs_to_stop: int = 3   # early stop after this many epochs at 100% validation accuracy
+    perfect_epochs_to_stop: int | None = 3   # early stop after this many epochs at 100% accuracy; None: never
     seed: int = 0
 
 
@@ -273,7 +273,7 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
         if epoch_callback is not None:
             epoch_callback(metrics.epochs_run, model, metrics)
         perfect_streak = perfect_streak + 1 if accuracy == 1.0 else 0
-        if perfect_streak >= settings.perfect_epochs_to_stop:
+        if settings.perfect_epochs_to_stop is not None and perfect_streak >= settings.perfect_epochs_to_stop:
             break
     metrics.seconds = time.perf_counter() - start
     return model, metrics

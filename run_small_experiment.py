@@ -12,6 +12,7 @@ from stateclusters.base.arguments import add_device_option, parser_for, positive
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_input_folder, check_output_folder
+from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import SCORES_FILE, NetworkId, write_results
 
 REPO = Path(__file__).resolve().parent
@@ -60,6 +61,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",
                         help="existing folder the networks are loaded from, and saved to with --train")
     add_device_option(parser)
+    add_protocol_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -68,7 +70,6 @@ def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
     from tqdm import tqdm
 
     from automata import get_automaton, is_context_free
-    from rnn_models import TrainingConfig
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.evaluation.training import network_config, train_or_load
@@ -76,12 +77,15 @@ def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
     automaton = get_automaton(language)
     network = small_network(language)
     config = network_config(automaton, RNN, network.hidden, LAYERS)
+    protocol = args.protocol_settings
     model, _ = train_or_load(args.pretrained_dir / f"{network.name}.pt", config, automaton,
-                             TrainingConfig(epochs=args.epochs, seed=network.seed), device, reuse=not args.train,
-                             train=args.train, progress=args.train,
-                             metadata={"language": language, "repetition": REPETITION})
+                             protocol.training_config(args.epochs, network.seed), device, reuse=not args.train,
+                             train=args.train, progress=args.train, protocol=protocol,
+                             metadata={"language": language, "repetition": REPETITION,
+                                       **protocol.training_settings()})
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
-    evaluation = evaluate_network(NetworkData(model, automaton, network.seed), SMALL_FUNCTIONS, labelings=labelings)
+    data = NetworkData(model, automaton, network.seed, protocol.validation_words, protocol=protocol)
+    evaluation = evaluate_network(data, SMALL_FUNCTIONS, labelings=labelings)
     tqdm.write(f"{network.name}: conformance accuracy {evaluation.accuracy:.4f}")
     accuracy, ambiguity, scores = {}, {}, {}
     for labeling, function_results in evaluation.results.items():
@@ -102,6 +106,7 @@ def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    args.protocol_settings = protocol_from_arguments(args)
     check_folders(args)
     # Imported only now: --help and argument mistakes must not wait for torch.
     from tqdm import tqdm

@@ -13,6 +13,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms
 
 from stateclusters.base.errors import UserError
@@ -40,10 +41,13 @@ class HiddenStateClusterer:
 
     fit_fraction: OPTICS and mean shift are fitted on the first ⌊n·fit_fraction⌋ vectors.
     dbscan_radii: the radii to compute together in the first DBSCAN pass.
+    kmeans_n_init: k-means runs, the one of least inertia kept (the paper's protocol: 10).
+    score_fitted_only: OPTICS and mean shift are scored on their fitted rows only (the paper's protocol).
     """
 
     def __init__(self, hidden_states: np.ndarray, *, random_state: int = 0, fit_fraction: float,
-                 bandwidth: float | None = None, dbscan_radii=()):
+                 bandwidth: float | None = None, dbscan_radii=(), kmeans_n_init: int = 1,
+                 score_fitted_only: bool = False):
         check_finite(hidden_states)
         if not 0 < fit_fraction <= 1:
             raise UserError(f"fit fraction must be in (0, 1], got {fit_fraction}")
@@ -52,6 +56,8 @@ class HiddenStateClusterer:
         self.n_fit = max(1, int(len(hidden_states) * fit_fraction))
         self.random_state = random_state
         self.fit_fraction = fit_fraction
+        self.kmeans_n_init = kmeans_n_init
+        self.score_fitted_only = score_fitted_only
         self._bandwidth = bandwidth
         self._dbscan_radii = tuple(sorted(set(dbscan_radii)))
         self._dbscan = {}             # eps -> (label of every distinct vector, whether each is a core point)
@@ -77,7 +83,8 @@ class HiddenStateClusterer:
     def k_means(self, k: int) -> KMeans:
         """The KMeans with k clusters of these vectors (fitted once; labels_ per distinct vector)."""
         if k not in self._k_means_models:
-            self._k_means_models[k] = k_means_model(self.hidden_states, self.distinct, k, self.random_state)
+            self._k_means_models[k] = k_means_model(self.hidden_states, self.distinct, k, self.random_state,
+                                                    self.kmeans_n_init)
         return self._k_means_models[k]
 
     def dbscan(self, eps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +140,11 @@ def linear_probe_model(name: str, hidden_states, state_labels, random_state: int
         raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
 
 
-def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int) -> KMeans:
-    """KMeans(k, k-means++, random_state) fitted to hidden_states: labels_ per distinct vector, predict for new ones.
+def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int, n_init: int = 1) -> KMeans:
+    """KMeans(k, k-means++, random_state, n_init) fitted to hidden_states: labels_ per distinct vector.
+
+    With n_init > 1 the seedings draw one after another from one RandomState, as KMeans.fit draws them, and
+    the fit of least inertia is kept.
 
     The k-means++ seeding runs on all vectors, exactly as KMeans.fit runs it (the same random draws over
     the same rows); the Lloyd iterations then run on the distinct vectors weighted by their counts, which
@@ -144,10 +154,16 @@ def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state
     k = min(k, len(distinct))
     mean = hidden_states.mean(axis=0)
     centred = hidden_states - mean
-    centres, _ = kmeans_plusplus(centred, k, x_squared_norms=row_norms(centred, squared=True),
-                                 random_state=random_state)
+    squared_norms = row_norms(centred, squared=True)
     # KMeans scales tol by the mean variance of the rows it is given; give it that of all vectors.
     distinct_variance = np.mean(np.var(distinct.vectors, axis=0))
     tol = KMEANS_TOL * np.mean(np.var(hidden_states, axis=0)) / distinct_variance if distinct_variance > 0 else 0
-    model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
-    return model.fit(distinct.vectors, sample_weight=distinct.counts)
+    seeding = check_random_state(random_state)
+    best = None
+    for _ in range(n_init):
+        centres, _ = kmeans_plusplus(centred, k, x_squared_norms=squared_norms, random_state=seeding)
+        model = KMeans(n_clusters=k, init=centres + mean, n_init=1, tol=tol, random_state=random_state)
+        model.fit(distinct.vectors, sample_weight=distinct.counts)
+        if best is None or model.inertia_ < best.inertia_:
+            best = model
+    return best

@@ -63,10 +63,12 @@ def evaluate_functions(hidden_states: np.ndarray, state_labels: np.ndarray, func
     for name in function_names:
         try:
             abstraction = Abstraction(name, n_states, k_multiplier, random_state=seed, fit_fraction=fit_fraction)
-            cluster_labels = abstraction.fit_predict(hidden_states, state_labels, clusterer)
-            amb, wamb, worst, best = ambiguity_from_labels(state_labels, cluster_labels)
-            results[name] = FunctionResult(amb, wamb, worst, best, int(len(np.unique(cluster_labels))),
-                                           scores=agreement_scores(state_labels, cluster_labels))
+            abstraction.fit(hidden_states, state_labels, clusterer)
+            scored = abstraction.scored_rows_   # every vector, or the fitted ones (protocol fit_scoring)
+            states, clusters = state_labels[scored], abstraction.labels_[scored]
+            amb, wamb, worst, best = ambiguity_from_labels(states, clusters)
+            results[name] = FunctionResult(amb, wamb, worst, best, abstraction.n_clusters_,
+                                           scores=agreement_scores(states, clusters))
         except FUNCTION_FAILURES as error:
             results[name] = FunctionResult(error=failure_reason(error))
     return results

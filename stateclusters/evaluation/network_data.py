@@ -12,9 +12,11 @@ from automata import input_alphabet, is_context_free
 from clustering import FIT_FRACTION, FUNCTION_NAMES, Abstraction, labeling_k_multiplier, shared_clusterer
 from rnn_models import RecurrentClassifier, hidden_states, prefix_predictions
 from stateclusters.base.clusterer import HiddenStateClusterer
+from stateclusters.protocol import Protocol
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import (
     CONFORMANCE_WORDS,
+    SPEC,
     VALIDATION_WORDS,
     WordSet,
     conformance_words,
@@ -35,10 +37,11 @@ class NetworkData:
     seed: int = 0
     n_validation_words: int = VALIDATION_WORDS
     n_conformance_words: int = CONFORMANCE_WORDS
+    protocol: Protocol = SPEC   # the validation words' rule and order, and how the functions fit and score
 
     @cached_property
     def validation(self) -> WordSet:
-        return validation_words(self.automaton, self.seed, self.n_validation_words)
+        return validation_words(self.automaton, self.seed, self.n_validation_words, self.protocol)
 
     @cached_property
     def validation_trace(self) -> PrefixTrace:
@@ -92,8 +95,9 @@ class NetworkData:
     def clusterer(self, fit_fraction: float = FIT_FRACTION, function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
         """The shared clusterings of the validation hidden states (one per fit fraction); raises on NaN/inf."""
         if fit_fraction not in self._clusterers:
-            self._clusterers[fit_fraction] = shared_clusterer(self.hidden_states, function_names,
-                                                              random_state=self.seed, fit_fraction=fit_fraction)
+            self._clusterers[fit_fraction] = shared_clusterer(
+                self.hidden_states, function_names, random_state=self.seed, fit_fraction=fit_fraction,
+                kmeans_n_init=self.protocol.kmeans_n_init, score_fitted_only=self.protocol.fit_scoring == "fitted")
         return self._clusterers[fit_fraction]
 
     @cached_property

@@ -13,7 +13,8 @@ from rnn_models import (
     save_checkpoint,
     train_network,
 )
-from stateclusters.words.sampling import TRAINING_WORDS, training_words, validation_words
+from stateclusters.protocol import Protocol
+from stateclusters.words.sampling import SPEC, TRAINING_WORDS, training_words, validation_words
 
 
 def output_classes(automaton) -> tuple[str, ...]:
@@ -31,18 +32,20 @@ def network_config(automaton, rnn: str, hidden_size: int, num_layers: int = 1) -
 def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton, settings: TrainingConfig,
                   device: torch.device, train: bool = True, n_training: int = TRAINING_WORDS,
                   progress: bool = True, metadata: dict | None = None,
-                  reuse: bool = True, epoch_callback=None) -> tuple[RecurrentClassifier, dict]:
+                  reuse: bool = True, epoch_callback=None,
+                  protocol: Protocol = SPEC) -> tuple[RecurrentClassifier, dict]:
     """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network.
 
     epoch_callback: see rnn_models.train_network (e.g. saving snapshots for pictures over training).
+    protocol: the training words' per-length rule (settings' early stop follows protocol.training_config).
     """
     if reuse and checkpoint_path is not None and Path(checkpoint_path).exists():
         return load_checkpoint(checkpoint_path, expected=config, device=device)
     if not train:
         raise FileNotFoundError(f"no checkpoint at {checkpoint_path} and training is off")
-    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training),
-                                   validation_words(automaton, settings.seed), settings, device, progress,
-                                   epoch_callback=epoch_callback)
+    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training, protocol),
+                                   validation_words(automaton, settings.seed, protocol=protocol), settings, device,
+                                   progress, epoch_callback=epoch_callback)
     info = dict(metadata or {}, seed=settings.seed, epochs_run=metrics.epochs_run,
                 validation_accuracy=metrics.validation_accuracy[-1] if metrics.validation_accuracy else 0.0,
                 training_seconds=round(metrics.seconds, 3))

@@ -1,6 +1,6 @@
 """Hidden-state export: one network's vectors with everything known about each of them, in one .npz file.
 
-One row per vector (per letter occurrence of the validation words, in word order, as evaluation.validation_states
+One row per vector (per letter occurrence of the validation words, in word order, as NetworkData.hidden_states
 gives them). Readable by numpy alone (`np.load(path)`; no pickled objects); load_hidden_export wraps it.
 """
 from dataclasses import dataclass

@@ -20,10 +20,15 @@ from stateclusters.grid.jobs import JobSpec, failed_record, one_line, run_job
 WORKER_DIED = "the worker process died (a crash or out of memory)"
 
 
-def run_in_process(specs: Sequence[JobSpec]) -> Iterator[tuple[JobSpec, dict]]:
-    """One job after another in the driver itself (--workers 1): no start-up cost, easy to debug."""
+def run_in_process(specs: Sequence[JobSpec], job=None) -> Iterator[tuple[JobSpec, dict]]:
+    """One job after another in the driver itself (--workers 1): no start-up cost, easy to debug.
+
+    `job` (here and in the other backends): the picklable function that turns a spec into its record;
+    run_job for the grid, another for other jobs shaped like it (e.g. the paper's published networks).
+    """
+    job = job or run_job   # looked up at call time, so that a replaced run_job is the one used
     for spec in specs:
-        yield spec, run_job(spec)
+        yield spec, job(spec)
 
 
 def _ignore_interrupts() -> None:
@@ -62,8 +67,9 @@ def _process_pool(workers: int):
     pool.shutdown(wait=True)
 
 
-def run_in_pool(specs: Sequence[JobSpec], workers: int) -> Iterator[tuple[JobSpec, dict]]:
+def run_in_pool(specs: Sequence[JobSpec], workers: int, job=None) -> Iterator[tuple[JobSpec, dict]]:
     """Up to `workers` jobs at a time in local processes; a dead worker fails only the job that killed it."""
+    job = job or run_job
     pending = deque(specs)
     while pending:
         crashed = []
@@ -72,7 +78,7 @@ def run_in_pool(specs: Sequence[JobSpec], workers: int) -> Iterator[tuple[JobSpe
             while (pending or in_flight) and not crashed:
                 while pending and len(in_flight) < workers:
                     spec = pending.popleft()
-                    in_flight[pool.submit(run_job, spec)] = spec
+                    in_flight[pool.submit(job, spec)] = spec
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in done:
                     spec = in_flight.pop(future)
@@ -83,12 +89,12 @@ def run_in_pool(specs: Sequence[JobSpec], workers: int) -> Iterator[tuple[JobSpe
             # A broken pool fails every job in flight; which one crashed it is found by rerunning each alone.
             crashed.extend(in_flight.values())
         for spec in crashed:
-            yield spec, _run_alone(spec)
+            yield spec, _run_alone(spec, job)
 
 
-def _run_alone(spec: JobSpec) -> dict:
+def _run_alone(spec: JobSpec, job=None) -> dict:
     with _process_pool(1) as pool:
-        future = pool.submit(run_job, spec)
+        future = pool.submit(job or run_job, spec)
         wait([future])
         if isinstance(future.exception(), BrokenProcessPool):
             return failed_record(spec, WORKER_DIED)
@@ -118,16 +124,17 @@ def _dask_client(workers: int, scheduler: str | None):
         yield client
 
 
-def run_on_dask(specs: Sequence[JobSpec], workers: int, scheduler: str | None = None
+def run_on_dask(specs: Sequence[JobSpec], workers: int, scheduler: str | None = None, job=None
                 ) -> Iterator[tuple[JobSpec, dict]]:
     """Submit every job to Dask (earlier jobs first) and collect them as they complete."""
     from dask.distributed import as_completed
+    job = job or run_job
     run_token = uuid.uuid4().hex[:8]   # keys must be unique on a scheduler that outlives this run
     with _dask_client(workers, scheduler) as client:
         spec_of = {}
         futures = []
         for index, spec in enumerate(specs):
-            future = client.submit(run_job, spec, key=f"{spec.name}-{run_token}", priority=-index)
+            future = client.submit(job, spec, key=f"{spec.name}-{run_token}", priority=-index)
             spec_of[future.key] = spec
             futures.append(future)
         try:

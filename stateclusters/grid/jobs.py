@@ -25,6 +25,7 @@ from stateclusters.base.catalogue import (
 )
 from stateclusters.base.errors import CheckpointError
 from stateclusters.grid.checkpoints import quarantine
+from stateclusters.protocol import Protocol
 from stateclusters.results.files import RECORD_FORMAT, NetworkId
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
@@ -32,7 +33,7 @@ DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", "conformance_words",
                    "fit_fraction")
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
-CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words")
+CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words", "early_stop", "word_counts")
 # Optional per-job results: in a record's settings only when they were on.
 OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live", "layer_ambiguity")
 
@@ -62,10 +63,21 @@ class JobSpec:
     learn_queries: int = MEMBERSHIP_QUERIES       # membership-query budget
     accuracy_live: bool = False   # also the conformance test on words drawn like the training words
     layer_ambiguity: bool = False   # also score the functions on each layer alone (networks of 2+ layers)
+    # The protocol settings that differ from Protocol.spec(), as (name, value) pairs; the validation size is
+    # validation_words above. In a record's settings only when not empty, so records without it equal spec.
+    protocol: tuple = ()
 
     @property
     def network(self) -> NetworkId:
         return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
+
+    @classmethod
+    def protocol_pairs(cls, protocol: Protocol) -> tuple:
+        return tuple((name, value) for name, value in protocol.differences().items() if name != "validation_words")
+
+    @property
+    def protocol_settings(self) -> Protocol:
+        return Protocol(**dict(self.protocol), validation_words=self.validation_words)
 
     @property
     def name(self) -> str:
@@ -93,6 +105,8 @@ class JobSpec:
             settings["accuracy_live"] = LIVE_WORDS
         if self.layer_ambiguity:
             settings["layer_ambiguity"] = True
+        if self.protocol:
+            settings["protocol"] = dict(self.protocol)
         return settings
 
 
@@ -141,7 +155,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
     train_start = time.perf_counter()
     model, training, moved = obtain_network(spec, config, automaton, device)
     evaluate_start = time.perf_counter()
-    data = NetworkData(model, automaton, spec.seed, spec.validation_words, spec.conformance_words)
+    data = NetworkData(model, automaton, spec.seed, spec.validation_words, spec.conformance_words,
+                       spec.protocol_settings)
     evaluation = evaluate_network(data, spec.functions, fit_fraction=spec.fit_fraction)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results,
@@ -173,16 +188,18 @@ def obtain_network(spec: JobSpec, config, automaton, device):
     """(model, training metadata, None) from the checkpoint, or trained. When training is on, a checkpoint that
     cannot be used (corrupt, another network, other settings) is moved aside and the network retrained, so that
     it never blocks the grid: then the third value says why and where the file went."""
-    from rnn_models import TrainingConfig
     from stateclusters.evaluation.training import train_or_load
 
-    settings = TrainingConfig(epochs=spec.epochs, seed=spec.seed)
+    protocol = spec.protocol_settings
+    settings = protocol.training_config(spec.epochs, spec.seed)
     metadata = {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
-                "training_words": spec.training_words, "validation_words": spec.validation_words}
+                "training_words": spec.training_words, "validation_words": spec.validation_words,
+                **protocol.training_settings()}
 
     def load_or_train():
         model, training = train_or_load(spec.checkpoint_path, config, automaton, settings, device, train=spec.train,
-                                        n_training=spec.training_words, progress=False, metadata=metadata)
+                                        n_training=spec.training_words, progress=False, metadata=metadata,
+                                        protocol=protocol)
         if spec.train:   # with --no-train whatever checkpoint is there is the one the user wants evaluated
             check_checkpoint_settings(spec, training)
         return model, training
@@ -234,7 +251,7 @@ def plain_agreement_scores(function_results: dict) -> dict:
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
     wanted = {"seed": spec.seed, "epochs": spec.epochs, "training_words": spec.training_words,
-              "validation_words": spec.validation_words}
+              "validation_words": spec.validation_words, **spec.protocol_settings.training_settings()}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
             raise CheckpointError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "

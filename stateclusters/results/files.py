@@ -28,6 +28,11 @@ EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
                       "layer_ambiguity": LAYER_AMBIGUITY_FILE}
 
 
+def name_seed(name: str) -> int:
+    """A stable seed derived from a network's name (Python's hash() changes between runs)."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class NetworkId:
     """What names one network: its checkpoint, its grid job and the first part of its result keys."""
@@ -43,8 +48,7 @@ class NetworkId:
 
     @property
     def seed(self) -> int:
-        """A stable seed derived from the name (Python's hash() changes between runs)."""
-        return zlib.crc32(self.name.encode("utf-8"))
+        return name_seed(self.name)
 
     def key(self, labeling: str) -> str:
         """The result key of this network under one labeling."""

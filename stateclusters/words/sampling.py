@@ -11,11 +11,13 @@ from stateclusters.base.catalogue import (  # noqa: F401  (re-exported)
     TRAINING_WORDS,
     VALIDATION_WORDS,
 )
+from stateclusters.protocol import Protocol
 from stateclusters.words.runs import trace_words
 
 CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
 # Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
 TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2
+SPEC = Protocol.spec()
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,18 @@ class WordSet:
         return tuple(self.alphabet[letter] for letter in self.letters[i, :self.lengths[i]])
 
 
-def words_per_length(n_words: int, alphabet_size: int, max_length: int = MAX_TRAINING_LENGTH) -> dict[int, int]:
-    """Length l gets ⌊N·l/Σl⌋+1 words, capped at |Σ|^l with the surplus spread over the other lengths."""
+def words_per_length(n_words: int, alphabet_size: int, max_length: int = MAX_TRAINING_LENGTH,
+                     rule: str = "distinct") -> dict[int, int]:
+    """Length l gets ⌊N·l/Σl⌋+1 words, capped at |Σ|^l with the surplus spread over the other lengths.
+
+    rule "distinct" spreads until every length fits (no length gets more words than it has); rule "paper"
+    spreads the surplus once, evenly over the lengths that had room, which may then hold duplicates.
+    """
     total_weight = max_length * (max_length + 1) // 2
     counts = {length: n_words * length // total_weight + 1 for length in range(1, max_length + 1)}
     capacity = {length: alphabet_size ** length for length in counts}
+    if rule == "paper":
+        return _paper_words_per_length(counts, capacity)
     surplus = 0
     while True:
         for length in counts:
@@ -52,6 +61,15 @@ def words_per_length(n_words: int, alphabet_size: int, max_length: int = MAX_TRA
         for rank, length in enumerate(reversed(open_lengths)):
             counts[length] += share + (1 if rank < remainder else 0)
         surplus = 0
+
+
+def _paper_words_per_length(counts: dict[int, int], capacity: dict[int, int]) -> dict[int, int]:
+    # The paper's rule; the remainder of an uneven share is dropped (binary alphabets divide evenly).
+    full = [length for length in counts if counts[length] >= capacity[length]]
+    open_lengths = [length for length in counts if length not in full]
+    surplus = sum(counts[length] - capacity[length] for length in full)
+    share = surplus // len(open_lengths) if open_lengths else 0
+    return {length: capacity[length] if length in full else counts[length] + share for length in counts}
 
 
 def _random_letters(automaton, n_words: int, length: int, alphabet: tuple, rng) -> np.ndarray:
@@ -76,17 +94,21 @@ def _all_words(alphabet_size: int, length: int) -> np.ndarray:
     return np.array(list(itertools.product(range(alphabet_size), repeat=length)), dtype=np.int64).reshape(-1, length)
 
 
-def sample_words(automaton, n_words: int, seed: int, max_length: int = MAX_TRAINING_LENGTH) -> WordSet:
-    """N labelled words of lengths 1..max_length in shuffled order, reproducible from the seed."""
+def sample_words(automaton, n_words: int, seed: int, max_length: int = MAX_TRAINING_LENGTH,
+                 counts: str = "distinct", order: str = "shuffled") -> WordSet:
+    """N labelled words of lengths 1..max_length, reproducible from the seed.
+
+    counts: the words_per_length rule; order: "shuffled", or "length" (generation order, shortest first).
+    """
     rng = np.random.default_rng(seed)
     alphabet = tuple(input_alphabet(automaton))
     blocks = []
-    for length, count in words_per_length(n_words, len(alphabet), max_length).items():
+    for length, count in words_per_length(n_words, len(alphabet), max_length, counts).items():
         if count == len(alphabet) ** length:
             blocks.append((length, _all_words(len(alphabet), length)))
         else:
             blocks.append((length, _random_letters(automaton, count, length, alphabet, rng)))
-    return _labelled_word_set(automaton, blocks, alphabet, rng)
+    return _labelled_word_set(automaton, blocks, alphabet, rng, shuffle=order == "shuffled")
 
 
 def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet:
@@ -102,13 +124,15 @@ def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet
     return _labelled_word_set(automaton, blocks, alphabet, rng)
 
 
-def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS) -> WordSet:
+def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS, protocol: Protocol = SPEC) -> WordSet:
     """Training words: the same generator as the validation words, an independent draw from the seed."""
-    return sample_words(automaton, n_words, seed=[seed, TRAINING_STREAM])
+    return sample_words(automaton, n_words, seed=[seed, TRAINING_STREAM], counts=protocol.word_counts)
 
 
-def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS) -> WordSet:
-    return sample_words(automaton, n_words, seed=[seed, VALIDATION_STREAM])
+def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS, protocol: Protocol = SPEC) -> WordSet:
+    """Validation words: their per-length rule and order follow the protocol (docs/paper_protocol.md)."""
+    return sample_words(automaton, n_words, seed=[seed, VALIDATION_STREAM], counts=protocol.word_counts,
+                        order=protocol.validation_order)
 
 
 def conformance_words(automaton, n_words: int = CONFORMANCE_WORDS, seed: int = 0) -> WordSet:
@@ -134,7 +158,7 @@ def live_words(automaton, n_words: int, min_length: int = 16, max_length: int = 
     return _labelled_word_set(automaton, blocks, alphabet, rng)
 
 
-def _labelled_word_set(automaton, blocks, alphabet, rng) -> WordSet:
+def _labelled_word_set(automaton, blocks, alphabet, rng, shuffle: bool = True) -> WordSet:
     n_words = sum(len(words) for _, words in blocks)
     max_length = max(length for length, _ in blocks)
     letters = np.zeros((n_words, max_length), dtype=np.int64)
@@ -144,7 +168,8 @@ def _labelled_word_set(automaton, blocks, alphabet, rng) -> WordSet:
         letters[row:row + len(words), :length] = words
         lengths[row:row + len(words)] = length
         row += len(words)
-    order = rng.permutation(n_words)
-    letters, lengths = letters[order], lengths[order]
+    if shuffle:
+        order = rng.permutation(n_words)
+        letters, lengths = letters[order], lengths[order]
     labels = trace_words(automaton, letters, lengths, alphabet).final_outputs()
     return WordSet(letters, lengths, labels, alphabet)

@@ -1,0 +1,74 @@
+"""Compare results of evaluate_paper_networks.py with the paper's own files, and tabulate an ablation.
+
+    python benchmarks/compare_paper_networks.py --paper-repo ../shared/paper experiment_results/paper_networks/paper
+    python benchmarks/compare_paper_networks.py --paper-repo ../shared/paper --ablation OUT1 OUT2 ...
+
+The first form prints, per labeling group, the mean weighted ambiguity per function (ours, the paper's), the
+mean per-network |Δ wamb|, the Spearman ρ of the function means, and the mean |Δ accuracy|. The second prints
+one column of mean weighted ambiguity per folder, over the result keys every folder has (regular and
+stackless labelings), with the paper's files as the last column.
+"""
+import argparse
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from clustering import FUNCTION_NAMES
+from stateclusters.base.cli import run_cli
+from stateclusters.paper.comparison import compare, comparison_table, read_expected
+
+GROUPS = {"regular": ("regular",), "stackless": ("stackless",), "stackful": ("stackful",),
+          "top_of_stack": ("top_of_stack",)}
+
+
+def read_folder(folder: Path) -> tuple[dict, dict]:
+    with open(folder / "accuracy.pickle", "rb") as accuracy, open(folder / "ambiguity.pickle", "rb") as ambiguity:
+        return pickle.load(accuracy), pickle.load(ambiguity)
+
+
+def print_comparison(folder: Path, expected: dict) -> None:
+    accuracy, ambiguity = read_folder(folder)
+    for group, labelings in GROUPS.items():
+        try:
+            comparison = compare(accuracy, ambiguity, expected, labelings)
+        except ValueError:
+            continue
+        worst, gap = comparison.largest_mean_gap()
+        print(f"\n## {group}: {len(comparison.keys)} keys; mean |Δ wamb| {comparison.mean_absolute_difference:.3f}; "
+              f"Spearman ρ {comparison.spearman:.3f}; largest mean gap {worst} {gap:.3f}; "
+              f"mean |Δ accuracy| {comparison.accuracy_difference:.3f}\n")
+        print(comparison_table(comparison))
+
+
+def print_ablation(folders: list[Path], expected: dict) -> None:
+    results = [read_folder(folder)[1] for folder in folders]
+    keys = sorted(set.intersection(*(set(result) for result in results)) & set(expected))
+    keys = [key for key in keys if key.rsplit("_gpu_", 1)[1] in ("regular", "stackless")]
+    print(f"{len(keys)} result keys (regular and stackless)\n")
+    print("| function | " + " | ".join(folder.name for folder in folders) + " | paper's files |")
+    print("|---" * (len(folders) + 2) + "|")
+    for function in FUNCTION_NAMES:
+        means = [np.mean([result[key][function][1] for key in keys]) for result in results]
+        paper = np.mean([expected[key]["functions"][function][1] for key in keys])
+        print(f"| {function} | " + " | ".join(f"{mean:.3f}" for mean in means) + f" | {paper:.3f} |")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paper-repo", type=Path, required=True, help="folder with expected_paper_results.json")
+    parser.add_argument("--ablation", action="store_true", help="tabulate the folders side by side")
+    parser.add_argument("folders", type=Path, nargs="+", help="output folders of evaluate_paper_networks.py")
+    args = parser.parse_args(argv)
+    expected = read_expected(args.paper_repo)
+    if args.ablation:
+        print_ablation(args.folders, expected)
+    else:
+        for folder in args.folders:
+            print(f"# {folder}")
+            print_comparison(folder, expected)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

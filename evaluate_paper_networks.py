@@ -1,0 +1,132 @@
+"""Evaluate the paper's published networks as our grid evaluates ours, and write the results keyed like its files.
+
+Reads DIR/automata_models/*.dot and DIR/rnn_data/models/exp_models/{name}_gpu.pt of a checkout of the paper's
+repository, recovers each network's letter and class order, and scores all abstraction functions under the
+paper's protocol (default) or ours. Resumable (OUT/jobs/{name}.pickle) and parallel like experiment_runner.py.
+Writes OUT/accuracy.pickle and OUT/ambiguity.pickle (keys `{checkpoint stem}_{labeling}`, labelings regular,
+stackless, stackful, top_of_stack) and OUT/orders.json. See docs/paper_protocol.md.
+"""
+import argparse
+import fnmatch
+import json
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+from tqdm import tqdm
+
+from clustering import parse_function_names
+from experiment_runner import RunLog, exclusive_lock, job_line, read_job_files
+from stateclusters.base.arguments import positive_int
+from stateclusters.base.atomic_io import atomic_write, remove_stale_temp_files
+from stateclusters.base.cli import run_cli
+from stateclusters.base.errors import UserError
+from stateclusters.grid.backends import run_in_pool, run_in_process
+from stateclusters.grid.jobs import DONE, is_finished
+from stateclusters.paper.jobs import PaperJobSpec, merged_paper_results, run_paper_job
+from stateclusters.paper.names import (
+    AUTOMATA_FOLDER,
+    MODELS_FOLDER,
+    check_paper_repo,
+    language_source,
+    parse_checkpoint_name,
+)
+from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
+from stateclusters.results.files import write_job_record, write_results
+
+REPO = Path(__file__).resolve().parent
+ORDERS_FILE = "orders.json"
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--paper-repo", type=Path, required=True, help="checkout of the paper's repository")
+    parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "paper_networks" / "run",
+                        help="results folder")
+    parser.add_argument("--networks", default="*", help="comma-separated glob patterns on the checkpoint stem, "
+                        "e.g. 'tomita3_*,CFG_L_13_gru_*'")
+    parser.add_argument("--workers", type=positive_int, default=1, help="networks evaluated at the same time")
+    parser.add_argument("--functions", default="all", help="comma-separated abstraction functions, or 'all'")
+    parser.add_argument("--seed", type=int, default=0, help="added to each network's seed (validation words)")
+    add_protocol_arguments(parser, default="paper")
+    return parser.parse_args(argv)
+
+
+def find_networks(paper_repo: Path, patterns: list[str]):
+    """(networks to evaluate, [(file name, reason)] skipped) among the checkpoints matching the patterns."""
+    chosen, skipped = [], []
+    for path in sorted((paper_repo / MODELS_FOLDER).glob("*.pt")):
+        if not any(fnmatch.fnmatchcase(path.stem, pattern) for pattern in patterns):
+            continue
+        network = parse_checkpoint_name(path)
+        if network is None:
+            skipped.append((path.name, "name is not {language}_{rnn}_{layers}_{hidden}_{repetition}_gpu.pt"))
+            continue
+        source = language_source(network.language)
+        if source is None:
+            skipped.append((path.name, f"language {network.language!r} maps to no known automaton"))
+        elif source[1] != "pda" and not (paper_repo / AUTOMATA_FOLDER / source[0]).is_file():
+            skipped.append((path.name, f"no {AUTOMATA_FOLDER / source[0]} for language {network.language!r}"))
+        else:
+            chosen.append((network, path))
+    return chosen, skipped
+
+
+def build_specs(args) -> tuple[list[PaperJobSpec], list]:
+    paper_repo = args.paper_repo.resolve()
+    check_paper_repo(paper_repo)
+    functions = tuple(parse_function_names(args.functions))
+    if not functions:
+        raise UserError("--functions names no function")
+    protocol = protocol_from_arguments(args)
+    patterns = [pattern.strip() for pattern in args.networks.split(",") if pattern.strip()]
+    chosen, skipped = find_networks(paper_repo, patterns)
+    if not chosen and not skipped:
+        raise UserError(f"--networks {args.networks!r} matches no checkpoint in {paper_repo / MODELS_FOLDER}")
+    specs = [PaperJobSpec(network, str(path), str(paper_repo), functions,
+                          protocol=tuple(protocol.differences().items()), seed=args.seed)
+             for network, path in chosen]
+    return specs, skipped
+
+
+def write_merged(out_dir: Path, log) -> None:
+    records = list(read_job_files(out_dir, log).values())
+    accuracy, ambiguity = merged_paper_results(records)
+    write_results(out_dir, accuracy, ambiguity)
+    orders = {record["name"]: record["orders"] for record in records if record["status"] == DONE}
+    atomic_write(out_dir / ORDERS_FILE, lambda file: file.write(json.dumps(orders, indent=1).encode()))
+    log.write(f"merged {len(accuracy)} result keys into {out_dir}/accuracy.pickle and ambiguity.pickle")
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    specs, skipped = build_specs(args)
+    out_dir = args.out.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log:
+        log.write(f"arguments: {' '.join(sys.argv[1:] if argv is None else argv)}", echo=False)
+        remove_stale_temp_files(out_dir)
+        previous = read_job_files(out_dir, log)
+        to_run = [spec for spec in specs if not is_finished(previous.get(spec.name), spec)]
+        log.write(f"{len(specs)} networks: {len(specs) - len(to_run)} already finished, {len(to_run)} to run; "
+                  f"protocol {protocol_from_arguments(args).describe()}")
+        backend = run_in_process(to_run, run_paper_job) if args.workers == 1 else run_in_pool(
+            to_run, args.workers, run_paper_job)
+        try:
+            with tqdm(total=len(to_run), desc="paper networks", unit="network") as bar, closing(backend) as jobs:
+                for _, record in jobs:
+                    write_job_record(out_dir, record)
+                    log.write(job_line(record))
+                    bar.update(1)
+        finally:
+            write_merged(out_dir, log)
+        for name, reason in skipped:
+            log.write(f"skipped {name}: {reason}")
+        log.write(f"{len(skipped)} checkpoint(s) skipped; {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,75 @@
+"""The paper's published checkpoints: their names, the automaton each was trained on, and its result keys."""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from stateclusters.base.errors import UserError
+
+MODELS_FOLDER = Path("rnn_data") / "models" / "exp_models"
+AUTOMATA_FOLDER = Path("automata_models")
+PDA_ALPHABETS_FILE = "pda_input_alphabets.json"
+CHECKPOINT_SUFFIX = "_gpu.pt"
+NAME_PATTERN = re.compile(r"^(?P<language>.+)_(?P<rnn>relu|tanh|gru|lstm)_(?P<layers>\d+)_(?P<hidden>\d+)"
+                          r"_(?P<repetition>\d+)$")
+# Hand-written languages: the paper's name in checkpoints -> (its .dot file, AALpy automaton type).
+NAMED_DOT_FILES = {
+    "tomita1": ("tomita_1.dot", "dfa"), "tomita2": ("tomita_2.dot", "dfa"), "tomita3": ("tomita_3.dot", "dfa"),
+    "tomita4": ("tomita_4.dot", "dfa"), "tomita5": ("tomita_5.dot", "dfa"), "tomita6": ("tomita_6.dot", "dfa"),
+    "tomita7": ("tomita_7.dot", "dfa"), "angluin": ("angluin.dot", "dfa"), "regex": ("regex_paper.dot", "dfa"),
+    "coffee": ("Coffee_machine.dot", "mealy"), "mqtt": ("MQTT.dot", "mealy"),
+}
+CONTEXT_FREE = re.compile(r"^CFG_L_(\d+)$")
+# Our labeling names -> the paper's in its result keys.
+PAPER_LABELING = {"regular": "regular", "stackless": "stackless", "stack_size": "stackful",
+                  "top_of_stack": "top_of_stack"}
+
+
+@dataclass(frozen=True)
+class PaperNetwork:
+    """One published checkpoint, read from its file name `{language}_{rnn}_{layers}_{hidden}_{repetition}_gpu.pt`."""
+    stem: str          # file name without .pt, e.g. tomita3_gru_1_10_1_gpu
+    language: str      # tomita3, CFG_L_13, dfa_size_5_inputs_2_2.dot, ...
+    rnn: str
+    layers: int
+    hidden: int
+    repetition: int
+
+    def result_key(self, labeling: str) -> str:
+        return f"{self.stem}_{PAPER_LABELING[labeling]}"
+
+
+def parse_checkpoint_name(path: Path) -> PaperNetwork | None:
+    """The network a checkpoint file holds, or None when its name does not have the paper's form."""
+    name = Path(path).name
+    if not name.endswith(CHECKPOINT_SUFFIX):
+        return None
+    match = NAME_PATTERN.match(name[:-len(CHECKPOINT_SUFFIX)])
+    if match is None:
+        return None
+    return PaperNetwork(name[:-len(".pt")], match["language"], match["rnn"], int(match["layers"]),
+                        int(match["hidden"]), int(match["repetition"]))
+
+
+def language_source(language: str) -> tuple[str, str] | None:
+    """('dot', type) and the .dot file name, ('pda', name) for L1-L15, or None for an unknown language."""
+    if language in NAMED_DOT_FILES:
+        file_name, automaton_type = NAMED_DOT_FILES[language]
+        return file_name, automaton_type
+    if re.fullmatch(r"dfa_size_\d+_inputs_\d+_\d+\.dot", language):
+        return language, "dfa"
+    if re.fullmatch(r"moore_size_\d+_inputs_\d+_output\d+_\d+\.dot", language):
+        return language, "moore"
+    match = CONTEXT_FREE.match(language)
+    if match and 1 <= int(match[1]) <= 15:
+        return language, "pda"
+    return None
+
+
+def check_paper_repo(folder: Path) -> None:
+    """Refuse a folder that is missing or lacks the paper repository's layout."""
+    if not folder.is_dir():
+        raise UserError(f"--paper-repo {folder}: no such folder")
+    for needed in (AUTOMATA_FOLDER, MODELS_FOLDER):
+        if not (folder / needed).is_dir():
+            raise UserError(f"--paper-repo {folder} has no {needed}/ folder; give a checkout of the paper's "
+                            "repository (DES-Lab/Clustering_RNN_hidden_state_space)")

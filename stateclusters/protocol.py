@@ -1,0 +1,121 @@
+"""The experiment protocol: the six settings in which the paper's published runs differ from our default.
+
+`Protocol.spec()` is this project's behaviour (docs/contract.md); `Protocol.paper()` is what the paper's code
+did for its result files. Each setting can be flipped alone, so that an ablation measures its effect.
+docs/paper_protocol.md explains every setting.
+"""
+import argparse
+import dataclasses
+from dataclasses import dataclass
+
+from stateclusters.base.errors import UserError
+
+PROTOCOL_NAMES = ("spec", "paper")
+WORD_COUNT_RULES = ("distinct", "paper")      # see stateclusters.words.sampling.words_per_length
+VALIDATION_ORDERS = ("shuffled", "length")
+FIT_SCORING = ("all", "fitted")                # OPTICS / mean shift: score every vector, or only the fitted ones
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One value per difference; the defaults are this project's (spec) protocol."""
+    early_stop: bool = True            # stop after 3 epochs at 100 % validation accuracy (paper: never)
+    fit_scoring: str = "all"           # OPTICS/mean shift fitted on the first quarter; "fitted": scored there only
+    kmeans_n_init: int = 1             # k-means runs, the one of least inertia kept (paper: 10)
+    word_counts: str = "distinct"      # words per length: drop what has no room, or the paper's duplicates
+    validation_order: str = "shuffled"  # validation words shuffled, or kept in length (generation) order
+    validation_words: int = 2_000      # validation words whose hidden states are clustered (paper: 1,000)
+
+    def __post_init__(self):
+        checks = (("fit_scoring", FIT_SCORING), ("word_counts", WORD_COUNT_RULES),
+                  ("validation_order", VALIDATION_ORDERS))
+        for name, valid in checks:
+            if getattr(self, name) not in valid:
+                raise UserError(f"protocol setting {name}={getattr(self, name)!r} is not one of {', '.join(valid)}")
+        if not isinstance(self.early_stop, bool):
+            raise UserError(f"protocol setting early_stop must be true or false, got {self.early_stop!r}")
+        for name in ("kmeans_n_init", "validation_words"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UserError(f"protocol setting {name} must be an integer ≥ 1, got {value!r}")
+
+    @classmethod
+    def spec(cls) -> "Protocol":
+        return cls()
+
+    @classmethod
+    def paper(cls) -> "Protocol":
+        return cls(early_stop=False, fit_scoring="fitted", kmeans_n_init=10, word_counts="paper",
+                   validation_order="length", validation_words=1_000)
+
+    @classmethod
+    def named(cls, name: str) -> "Protocol":
+        if name not in PROTOCOL_NAMES:
+            raise UserError(f"unknown protocol {name!r}; valid: {', '.join(PROTOCOL_NAMES)}")
+        return cls.spec() if name == "spec" else cls.paper()
+
+    def with_settings(self, assignments) -> "Protocol":
+        """This protocol with `name=value` assignments applied (values parsed by the setting's type)."""
+        changes = {}
+        for assignment in assignments:
+            name, separator, text = assignment.partition("=")
+            name = name.strip()
+            if not separator or name not in setting_names():
+                raise UserError(f"--protocol-set expects NAME=VALUE with NAME one of {', '.join(setting_names())}, "
+                                f"got {assignment!r}")
+            changes[name] = _parse_value(name, text.strip(), type(getattr(self, name)))
+        return dataclasses.replace(self, **changes)
+
+    def differences(self) -> dict:
+        """{setting: value} where this protocol differs from spec (empty for spec itself)."""
+        spec = Protocol.spec()
+        return {name: getattr(self, name) for name in setting_names() if getattr(self, name) != getattr(spec, name)}
+
+    def training_config(self, epochs: int, seed: int):
+        """rnn_models.TrainingConfig for these settings: without early stop, every epoch runs."""
+        from rnn_models import TrainingConfig  # imported here: the settings themselves need no torch
+        return TrainingConfig(epochs=epochs, seed=seed,
+                              perfect_epochs_to_stop=TrainingConfig.perfect_epochs_to_stop if self.early_stop
+                              else None)
+
+    def training_settings(self) -> dict:
+        """The settings that change a trained network, as recorded in its checkpoint."""
+        return {"early_stop": self.early_stop, "word_counts": self.word_counts}
+
+    def describe(self) -> str:
+        differences = self.differences()
+        if not differences:
+            return "spec"
+        if self == Protocol.paper():
+            return "paper"
+        return ", ".join(f"{name}={value}" for name, value in differences.items())
+
+
+def setting_names() -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(Protocol))
+
+
+def _parse_value(name: str, text: str, kind: type):
+    if kind is bool:
+        if text.lower() not in ("true", "false", "on", "off", "1", "0"):
+            raise UserError(f"protocol setting {name} must be true or false, got {text!r}")
+        return text.lower() in ("true", "on", "1")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise UserError(f"protocol setting {name} must be an integer, got {text!r}") from None
+    return text
+
+
+def add_protocol_arguments(parser: argparse.ArgumentParser, default: str = "spec") -> None:
+    """--protocol NAME and repeatable --protocol-set NAME=VALUE."""
+    parser.add_argument("--protocol", default=default, choices=PROTOCOL_NAMES,
+                        help="spec: this project's protocol; paper: the settings of the paper's published runs "
+                        "(docs/paper_protocol.md)")
+    parser.add_argument("--protocol-set", action="append", default=[], metavar="NAME=VALUE",
+                        help=f"flip one protocol setting ({', '.join(setting_names())}); repeatable")
+
+
+def protocol_from_arguments(args) -> Protocol:
+    return Protocol.named(args.protocol).with_settings(args.protocol_set)

@@ -1,0 +1,99 @@
+"""The protocol settings: spec is today's behaviour, paper is the paper's, and each setting does what it says."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import experiment_runner
+from ambiguity import ambiguity_from_labels
+from automata import get_automaton
+from clustering import FIT_FRACTION, Abstraction, shared_clusterer
+from rnn_models import TrainingConfig
+from stateclusters.base.clusterer import HiddenStateClusterer, k_means_model
+from stateclusters.base.errors import UserError
+from stateclusters.base.fast_clustering import distinct_vectors
+from stateclusters.evaluation.network import evaluate_functions
+from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
+from stateclusters.protocol import Protocol, setting_names
+from stateclusters.words.sampling import VALIDATION_WORDS, validation_words, words_per_length
+
+
+def test_spec_is_todays_behaviour_and_paper_flips_all_six():
+    spec, paper = Protocol.spec(), Protocol.paper()
+    assert spec.validation_words == VALIDATION_WORDS
+    assert spec.training_config(200, 7) == TrainingConfig(epochs=200, seed=7)
+    assert paper.training_config(200, 7).perfect_epochs_to_stop is None
+    assert spec.differences() == {}
+    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 6
+    assert paper.validation_words == 1_000 and paper.kmeans_n_init == 10
+
+
+def test_a_single_setting_flips_alone_and_bad_ones_are_user_errors():
+    flipped = Protocol.spec().with_settings(["early_stop=false"])
+    assert flipped.differences() == {"early_stop": False}
+    assert Protocol.paper().with_settings(["validation_words=2000"]).differences()["kmeans_n_init"] == 10
+    for bad in (["nonsense=1"], ["kmeans_n_init=zero"], ["validation_order=random"], ["kmeans_n_init=0"], ["x"]):
+        with pytest.raises(UserError):
+            Protocol.spec().with_settings(bad)
+
+
+def test_paper_word_counts_reproduce_the_papers_binary_training_set():
+    paper = words_per_length(50_000, 2, rule="paper")
+    assert sum(paper.values()) == 50_006
+    assert (paper[13], paper[14]) == (20_670, 21_146)
+    assert all(paper[length] == 2 ** length for length in range(1, 13))
+    assert sum(words_per_length(50_000, 2).values()) == 2 ** 15 - 2   # ours: every binary word once
+
+
+def test_length_order_keeps_the_same_words_in_generation_order():
+    automaton = get_automaton("tomita3")
+    shuffled = validation_words(automaton, 5, 300)
+    ordered = validation_words(automaton, 5, 300, dataclasses.replace(Protocol.spec(), validation_order="length"))
+    assert np.all(np.diff(ordered.lengths) >= 0) and not np.all(np.diff(shuffled.lengths) >= 0)
+    def as_set(words):
+        return sorted(words.word(i) for i in range(len(words)))
+    assert as_set(ordered) == as_set(shuffled)
+
+
+def test_more_k_means_runs_never_raise_the_inertia_and_one_run_is_unchanged():
+    rng = np.random.default_rng(0)
+    vectors = np.round(rng.normal(size=(400, 3)), 1)
+    distinct = distinct_vectors(vectors)
+    one, ten = k_means_model(vectors, distinct, 6, 3), k_means_model(vectors, distinct, 6, 3, n_init=10)
+    assert ten.inertia_ <= one.inertia_
+    default = HiddenStateClusterer(vectors, random_state=3, fit_fraction=FIT_FRACTION).k_means(6)
+    assert np.array_equal(default.labels_, one.labels_)
+
+
+def test_fitted_scoring_scores_optics_and_mean_shift_on_the_fitted_quarter_only():
+    rng = np.random.default_rng(1)
+    vectors = np.concatenate([rng.normal(0, 0.05, (60, 2)), rng.normal(3, 0.05, (140, 2))])
+    states = np.array([0] * 60 + [1] * 140)
+    names = ("OPTICS", "mean_shift", "k_means")
+    fitted = shared_clusterer(vectors, names, score_fitted_only=True)
+    everything = shared_clusterer(vectors, names)
+    scored = evaluate_functions(vectors, states, names, 2, clusterer=fitted)
+    plain = evaluate_functions(vectors, states, names, 2, clusterer=everything)
+    quarter = fitted.n_fit
+    for name in ("OPTICS", "mean_shift"):
+        labels = Abstraction(name, 2).fit_predict(vectors, states, fitted)
+        assert scored[name].wamb == pytest.approx(ambiguity_from_labels(states[:quarter], labels[:quarter])[1])
+        assert scored[name].n_clusters == len(np.unique(labels[:quarter]))
+    # The first quarter holds one state only: its one cluster is pure there, and mixed over all vectors.
+    assert scored["mean_shift"].wamb == 0 and plain["mean_shift"].wamb > 0.5
+    assert scored["k_means"].as_list() == plain["k_means"].as_list()
+
+
+def test_a_record_made_under_another_protocol_is_stale(tmp_path):
+    arguments = experiment_runner.parse_arguments(["--languages", "tomita1", "--rnn", "gru", "--sizes", "1x1",
+                                                   "--repeats", "1", "--out", str(tmp_path)])
+    spec_job = experiment_runner.build_grid(arguments)[0]
+    paper_job = experiment_runner.build_grid(experiment_runner.parse_arguments(
+        ["--languages", "tomita1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--out", str(tmp_path),
+         "--protocol", "paper"]))[0]
+    assert paper_job.validation_words == 1_000 and paper_job.protocol_settings == Protocol.paper()
+    old_record = job_record(spec_job, DONE)
+    assert "protocol" not in old_record["settings"]   # records from before the protocol are spec
+    assert is_finished(old_record, spec_job) and not is_finished(old_record, paper_job)
+    one_flip = dataclasses.replace(spec_job, protocol=JobSpec.protocol_pairs(Protocol(kmeans_n_init=10)))
+    assert not is_finished(old_record, one_flip)
