@@ -1,8 +1,8 @@
-"""The full grid of SPEC §3: languages × architectures × sizes × repetitions, each network trained, tested,
-clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
+"""The full grid (docs/contract.md, Networks): languages × architectures × sizes × repetitions, each network
+trained, tested, clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
 
 Layout of --out: checkpoints/{network}.pt, jobs/{network}.pickle (one record per job, written when it
-finishes), logs/run-*.log, and the SPEC §8 accuracy.pickle / ambiguity.pickle (plus scores.pickle), rebuilt
+finishes), logs/run-*.log, and the accuracy.pickle / ambiguity.pickle (plus scores.pickle), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
 import argparse
@@ -63,8 +63,8 @@ from stateclusters.results.files import (
 )
 
 REPO = Path(__file__).resolve().parent
-# SPEC §3 sizes as (layers, factor of opt = |Σ|·|Q|); the PDAs add two wider single-layer networks.
-SPEC_SIZES = ((1, Fraction(1)), (1, Fraction(3, 2)), (2, Fraction(1)))
+# The contract's sizes as (layers, factor of opt = |Σ|·|Q|); the PDAs add two wider single-layer networks.
+CONTRACT_SIZES = ((1, Fraction(1)), (1, Fraction(3, 2)), (2, Fraction(1)))
 PDA_EXTRA_SIZES = ((1, Fraction(3)), (1, Fraction(5)))
 SIZE_PATTERN = re.compile(r"(\d+)x(\d+(?:\.\d+)?)")
 HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished job
@@ -167,7 +167,7 @@ def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]
     """(layers, hidden) of one language's networks, hidden = floor(factor·|Σ|·|Q|)."""
     from automata import input_alphabet, is_context_free
     from stateclusters.evaluation.network_data import automaton_size
-    sizes = requested or SPEC_SIZES + (PDA_EXTRA_SIZES if is_context_free(automaton) else ())
+    sizes = requested or CONTRACT_SIZES + (PDA_EXTRA_SIZES if is_context_free(automaton) else ())
     opt = len(input_alphabet(automaton)) * automaton_size(automaton)
     pairs = []
     for layers, factor in sizes:

@@ -1,4 +1,4 @@
-"""Tables and figures from result pickles (SPEC §9): per abstraction function, how ambiguous are the clusters?
+"""Tables and figures from result pickles (docs/contract.md, Statistics): how ambiguous is each function's clustering?
 
 load → filter → table rows (plain data) → print → figures. The figures live in
 stateclusters/figures/statistics.py, which is imported only after the backend is chosen (headless Agg unless
@@ -26,7 +26,6 @@ from stateclusters.results.files import (
     ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
     LAYER_AMBIGUITY_FILE,
-    LENGTH_GENERALISATION_FILE,
     SCORES_FILE,
     parse_key,
     read_accuracy_live,
@@ -36,9 +35,11 @@ from stateclusters.results.files import (
     read_results,
     read_scores,
 )
+from stateclusters.results.length_curves import describe_length_curves, length_curves, load_length_generalisation
 
 REPO = Path(__file__).resolve().parent
-METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}  # positions in SPEC §8's [amb, wamb, max, min, n_clusters]
+# Positions in [amb, wamb, max, min, n_clusters] (docs/contract.md, Result files).
+METRIC_INDEX = {"amb": 0, "wamb": 1, "size": 4}
 WAMB_INDEX = METRIC_INDEX["wamb"]
 LINEAR_PROBES = ("lda", "lr")
 SCATTER_FUNCTION = "k_means_8"  # the paper's function for ambiguity against accuracy
@@ -247,58 +248,6 @@ def parse_rnn_types(text: str) -> tuple[str, ...] | None:
     return parse_architectures(text, allow_all=True)
 
 
-# ---- length generalisation (experiment_runner.py --length-generalisation) ---------------------------------
-
-def load_length_generalisation(directory: Path) -> dict | None:
-    """{result key: {function: {word length: [amb, wamb, n]}}}, or None when the folder has no such file."""
-    path = Path(directory) / LENGTH_GENERALISATION_FILE
-    if not path.exists():
-        return None
-    results = read_pickle(path)
-    if not isinstance(results, dict):
-        raise ResultFileError(f"result file {path} does not hold a dictionary")
-    for key, functions in results.items():
-        try:
-            parse_key(key)
-            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) == 3
-                                                         for length, scores in lengths.items())
-                       for lengths in functions.values()):
-                raise ValueError(f"'{key}' does not map functions to {{word length: [amb, wamb, n]}}")
-        except (ValueError, TypeError, AttributeError) as error:
-            raise ResultFileError(f"result file {path} is corrupt: {error}") from None
-    return results
-
-
-def length_curves(length_results: dict, keys_by_set: dict, function: str) -> dict:
-    """{set: (word lengths, mean weighted ambiguity over the set's networks at each length, networks)}.
-
-    Only the selected networks (the same filters as the tables) that have the function count; a set without
-    any is left out. A length a network lacks (never, with the runner's words) is averaged without it.
-    """
-    curves = {}
-    for set_name, keys in keys_by_set.items():
-        per_network = [length_results[key][function] for key in keys
-                       if function in length_results.get(key, {})]
-        if not per_network:
-            continue
-        lengths = sorted({length for scores in per_network for length in scores})
-        means = [float(np.mean([scores[length][WAMB_INDEX] for scores in per_network if length in scores]))
-                 for length in lengths]
-        curves[set_name] = (lengths, means, len(per_network))
-    return curves
-
-
-def describe_length_curves(curves: dict, function: str, training_length: int) -> list[str]:
-    lines = [f"length generalisation, {function} weighted ambiguity of the state after each word, mean over networks:"]
-    for set_name, (lengths, means, n_networks) in curves.items():
-        inside = [mean for length, mean in zip(lengths, means) if length <= training_length]
-        beyond = [mean for length, mean in zip(lengths, means) if length > training_length]
-        parts = [f"lengths 1-{training_length} {np.mean(inside):.4f}" if inside else None,
-                 f"{training_length + 1}-{max(lengths)} {np.mean(beyond):.4f}" if beyond else None]
-        lines.append(f"  {set_name} ({n_networks} networks): " + ", ".join(part for part in parts if part))
-    return lines
-
-
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = parser_for(__doc__)
     parser.add_argument("--results", type=Path, default=REPO / "experiment_results" / "reproduction",
@@ -399,7 +348,7 @@ def main(argv=None) -> int:
 
 
 def report_extras(args, select, filters: str, tag: str) -> list[Path]:
-    """What the results folder holds beyond SPEC §8: the extraction summary and the length-generalisation curves."""
+    """What the results folder holds beyond the contract's files: summaries of the extras, length curves."""
     extraction = read_extraction(args.results)
     keys_by_set = {"regular": select("regular"), "stackless": select("stackless")}
     if extraction is not None:   # written by experiment_runner.py --extract

@@ -122,7 +122,7 @@ def naive_cluster(name: str, vectors, labels, n_states: int, multiplier: int, se
 
 
 def naive_ambiguity(states, clusters) -> tuple:
-    """SPEC §7 with dictionaries, point by point."""
+    """The ambiguity (docs/contract.md, Ambiguity) with dictionaries, point by point."""
     members = {}
     for state, cluster in zip(states, clusters):
         counts = members.setdefault(cluster, {})

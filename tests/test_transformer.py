@@ -167,7 +167,7 @@ def test_training_on_tomita3_learns_above_chance():
     automaton = get_automaton("tomita3")
     config = network_config(automaton, "transformer", 16)
     train, validation = training_words(automaton, 0, 1000), validation_words(automaton, 0, 300)
-    settings = TrainingConfig(epochs=3, learning_rate=3e-3)   # a larger step than the SPEC's, to learn in seconds
+    settings = TrainingConfig(epochs=3, learning_rate=3e-3)   # a larger step than the contract's, to learn in seconds
     _, metrics = train_network(config, train, validation, settings, progress=False)
     targets = class_indices(validation.labels, config.output_classes)
     majority = max(np.bincount(targets)) / len(targets)

@@ -16,7 +16,7 @@ from stateclusters.protocol import Protocol
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import (
     CONFORMANCE_WORDS,
-    SPEC,
+    SPEC_PROTOCOL,
     VALIDATION_WORDS,
     WordSet,
     conformance_words,
@@ -37,7 +37,7 @@ class NetworkData:
     seed: int = 0
     n_validation_words: int = VALIDATION_WORDS
     n_conformance_words: int = CONFORMANCE_WORDS
-    protocol: Protocol = SPEC   # the validation words' rule and order, and how the functions fit and score
+    protocol: Protocol = SPEC_PROTOCOL   # the validation words' rule and order, and how the functions fit and score
 
     @cached_property
     def validation(self) -> WordSet:

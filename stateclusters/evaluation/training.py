@@ -14,7 +14,7 @@ from rnn_models import (
     train_network,
 )
 from stateclusters.protocol import Protocol
-from stateclusters.words.sampling import SPEC, TRAINING_WORDS, training_words, validation_words
+from stateclusters.words.sampling import SPEC_PROTOCOL, TRAINING_WORDS, training_words, validation_words
 
 
 def output_classes(automaton) -> tuple[str, ...]:
@@ -33,7 +33,7 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
                   device: torch.device, train: bool = True, n_training: int = TRAINING_WORDS,
                   progress: bool = True, metadata: dict | None = None,
                   reuse: bool = True, epoch_callback=None,
-                  protocol: Protocol = SPEC) -> tuple[RecurrentClassifier, dict]:
+                  protocol: Protocol = SPEC_PROTOCOL) -> tuple[RecurrentClassifier, dict]:
     """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network.
 
     epoch_callback: see rnn_models.train_network (e.g. saving snapshots for pictures over training).

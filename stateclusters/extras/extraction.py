@@ -32,7 +32,7 @@ class ExtractionInputs:
     predicted_outputs: np.ndarray   # per validation vector: the network's output class there
     alphabet: tuple[str, ...]
     initial_output: str
-    test_letters: np.ndarray        # the conformance-test words (SPEC §4), padded
+    test_letters: np.ndarray        # the conformance-test words (docs/contract.md, Accuracy), padded
     test_valid: np.ndarray
     truth_outputs: np.ndarray       # the ground truth's output after every test prefix
     network_outputs: np.ndarray     # the network's output after every test prefix

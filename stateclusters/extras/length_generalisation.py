@@ -1,9 +1,9 @@
 """Length generalisation: does an abstraction fitted on training-length hidden states still separate the
 automaton's states after longer words?
 
-Each abstraction function is fitted on the validation hidden states (words of length 1–14, as in SPEC §6).
+Each abstraction function is fitted on the validation hidden states (words of length 1–14, docs/contract.md).
 Then n words of every length 1..50 are drawn, and the hidden state after each *whole* word is labelled by the
-fitted function and compared with the automaton's state after that word: the ambiguity (SPEC §7) of those
+fitted function and compared with the automaton's state after that word: the ambiguity (docs/contract.md) of those
 labels, word length by word length. Only final states are used, so that a word of length 50 counts once and
 each length's score is about states reached by words of exactly that length.
 
@@ -63,7 +63,7 @@ def final_states(model: RecurrentClassifier, automaton, n_per_length: int = WORD
 
 def ambiguity_per_group(state_labels: np.ndarray, cluster_labels: np.ndarray,
                         groups: np.ndarray) -> dict:
-    """{group: (amb, wamb, n)}: SPEC §7 ambiguity of the vectors of each group (e.g. word length), sorted."""
+    """{group: (amb, wamb, n)}: the ambiguity of the vectors of each group (e.g. word length), sorted."""
     scores = {}
     for group in np.unique(groups):
         members = groups == group

@@ -1,4 +1,4 @@
-"""Seeded words and labels (SPEC §2) and the random words of the conformance test (SPEC §4)."""
+"""Seeded words and labels, and the random words of the conformance test (docs/contract.md, Words, Accuracy)."""
 import itertools
 from dataclasses import dataclass
 
@@ -17,7 +17,7 @@ from stateclusters.words.runs import trace_words
 CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
 # Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
 TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2
-SPEC = Protocol.spec()
+SPEC_PROTOCOL = Protocol.spec()
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,14 @@ def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet
     return _labelled_word_set(automaton, blocks, alphabet, rng)
 
 
-def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS, protocol: Protocol = SPEC) -> WordSet:
+def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS,
+                   protocol: Protocol = SPEC_PROTOCOL) -> WordSet:
     """Training words: the same generator as the validation words, an independent draw from the seed."""
     return sample_words(automaton, n_words, seed=[seed, TRAINING_STREAM], counts=protocol.word_counts)
 
 
-def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS, protocol: Protocol = SPEC) -> WordSet:
+def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS,
+                     protocol: Protocol = SPEC_PROTOCOL) -> WordSet:
     """Validation words: their per-length rule and order follow the protocol (docs/paper_protocol.md)."""
     return sample_words(automaton, n_words, seed=[seed, VALIDATION_STREAM], counts=protocol.word_counts,
                         order=protocol.validation_order)
