@@ -40,7 +40,7 @@ def cases(folder: Path) -> dict[str, tuple]:
     return {
         # driver.py: names, numbers, files, folders
         "driver unknown automaton": ("driver.py", ["--automaton", "tomita99"], "tomita99"),
-        "driver unknown architecture": ("driver.py", ["--rnn", "mamba"], "transformer"),
+        "driver unknown architecture": ("driver.py", ["--rnn", "mamba"], "mamba"),
         "driver unknown function": ("driver.py", ["--function", "kmeans"], "kmeans"),
         "driver zero hidden units": ("driver.py", ["--hidden", "0"], "--hidden"),
         "driver text for layers": ("driver.py", ["--layers", "two"], "'two' is not an integer"),
