@@ -17,9 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from clustering import FAMILIES, FUNCTIONS  # noqa: E402
+from stateclusters.base.catalogue import MAX_TRAINING_LENGTH  # noqa: E402
 from stateclusters.grid.jobs import DONE  # noqa: E402
 from stateclusters.results.files import read_job_record  # noqa: E402
-from stateclusters.words.labelings import MAX_TRAINING_LENGTH  # noqa: E402
 
 FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
 SHOWN_FUNCTIONS = ("k_means_8", "lda", "lr")

@@ -15,11 +15,11 @@ from rnn_models import (
     save_checkpoint,
     train_network,
 )
+from stateclusters.base.catalogue import MAX_TRAINING_LENGTH
 from stateclusters.base.errors import CheckpointError
 from stateclusters.evaluation.training import network_config
 from stateclusters.grid.jobs import single_threaded
 from stateclusters.networks.transformer import CausalTransformerClassifier, sinusoidal_positions
-from stateclusters.words.labelings import MAX_TRAINING_LENGTH
 from stateclusters.words.sampling import training_words, validation_words
 
 ALPHABET = ("a", "b", "c")

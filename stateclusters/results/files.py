@@ -148,17 +148,26 @@ def read_scores(directory: str | Path) -> dict:
 
 
 def read_extraction(directory: str | Path) -> dict | None:
-    """extraction.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
-    path = Path(directory) / EXTRACTION_FILE
+    """extraction.pickle of a results folder ({key: {function: report}}), or None when the folder has none."""
+    return _read_reports(Path(directory) / EXTRACTION_FILE, ExtractionReport, "{function: extraction report}")
+
+
+def read_learning(directory: str | Path) -> dict | None:
+    """learning.pickle of a results folder ({key: {algorithm: report}}), or None when the folder has none."""
+    return _read_reports(Path(directory) / LEARNING_FILE, LearningReport, "{algorithm: learning report}")
+
+
+def _read_reports(path: Path, report_type, shape: str) -> dict | None:
+    """A pickle of {result key: {name: report as a dict}}; None when missing, a ResultFileError when malformed."""
     if not path.exists():
         return None
-    extraction = read_pickle(path)
-    fields = set(ExtractionReport.__dataclass_fields__)
-    if not isinstance(extraction, dict) or not all(
+    reports_by_key = read_pickle(path)
+    fields = set(report_type.__dataclass_fields__)
+    if not isinstance(reports_by_key, dict) or not all(
             isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
-                                              for report in reports.values()) for reports in extraction.values()):
-        raise ResultFileError(f"result file {path} does not map result keys to {{function: extraction report}}")
-    return extraction
+                                              for report in reports.values()) for reports in reports_by_key.values()):
+        raise ResultFileError(f"result file {path} does not map result keys to {shape}")
+    return reports_by_key
 
 
 def read_job_record(path: Path) -> dict:
@@ -170,20 +179,6 @@ def read_job_record(path: Path) -> dict:
     if record["name"] != Path(path).stem or record["format"] != RECORD_FORMAT:
         raise ResultFileError(f"job file {path} holds the record of {record['name']!r} (format {record['format']})")
     return record
-
-
-def read_learning(directory: str | Path) -> dict | None:
-    """learning.pickle of a results folder, or None when the folder has none; a malformed one is refused."""
-    path = Path(directory) / LEARNING_FILE
-    if not path.exists():
-        return None
-    learning = read_pickle(path)
-    fields = set(LearningReport.__dataclass_fields__)
-    if not isinstance(learning, dict) or not all(
-            isinstance(reports, dict) and all(isinstance(report, dict) and set(report) == fields
-                                              for report in reports.values()) for reports in learning.values()):
-        raise ResultFileError(f"result file {path} does not map result keys to {{algorithm: learning report}}")
-    return learning
 
 
 def read_accuracy_live(directory: str | Path) -> dict | None:
