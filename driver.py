@@ -213,7 +213,7 @@ def checkpoint_path(args) -> Path:
     """Where this network is loaded from or saved to. A folder the user named must exist; one written to is
     checked first. Networks of .dot automata default to a folder of their own, never the shipped one."""
     name = (NetworkId(language_name(args.automaton), args.rnn, args.layers, args.hidden, args.repetition).name
-            + checkpoint_suffix(args.protocol_settings))
+            + checkpoint_suffix(protocol_from_arguments(args)))
     if args.checkpoint_dir is not None:
         folder = check_input_folder(args.checkpoint_dir, "--checkpoint-dir")
     else:

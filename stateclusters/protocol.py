@@ -111,11 +111,11 @@ def _parse_value(name: str, text: str, kind: type):
 def add_protocol_arguments(parser: argparse.ArgumentParser, default: str = "spec") -> None:
     """--protocol NAME and repeatable --protocol-set NAME=VALUE."""
     parser.add_argument("--protocol", default=default, choices=PROTOCOL_NAMES,
-                        help="spec: this project's protocol; paper: the settings of the paper's published runs "
-                        "(docs/paper_protocol.md)")
-    parser.add_argument("--protocol-set", action="append", default=[], metavar="NAME=VALUE",
+                        help="spec: this project's protocol; paper: the settings of the paper's published runs, "
+                        "see docs/paper_protocol.md")
+    parser.add_argument("--protocol-set", action="append", default=None, metavar="NAME=VALUE",
                         help=f"flip one protocol setting ({', '.join(setting_names())}); repeatable")
 
 
 def protocol_from_arguments(args) -> Protocol:
-    return Protocol.named(args.protocol).with_settings(args.protocol_set)
+    return Protocol.named(args.protocol).with_settings(args.protocol_set or ())

@@ -177,13 +177,13 @@ def test_failing_job_is_recorded_others_finish_and_next_run_retries(reference, t
 
 
 def test_failing_function_is_left_out_of_its_key_and_listed_in_the_job_file(tmp_path, monkeypatch):
-    original = Abstraction.fit_predict
+    original = Abstraction.fit
 
     def clustering_without_dbscan(self, *args, **kwargs):
         if self.name == "DBSCAN":
             raise ValueError("no clusters for you")
         return original(self, *args, **kwargs)
-    monkeypatch.setattr(Abstraction, "fit_predict", clustering_without_dbscan)
+    monkeypatch.setattr(Abstraction, "fit", clustering_without_dbscan)
     out = tmp_path / "out"
     assert run(out) == 0
     _, ambiguity = read_results(out)
@@ -196,7 +196,7 @@ def test_failing_function_is_left_out_of_its_key_and_listed_in_the_job_file(tmp_
 def test_job_where_every_function_fails_is_a_failed_job(tmp_path, monkeypatch):
     def no_clustering(self, *args, **kwargs):
         raise ValueError("hidden states contain NaN or inf")
-    monkeypatch.setattr(Abstraction, "fit_predict", no_clustering)
+    monkeypatch.setattr(Abstraction, "fit", no_clustering)
     out = tmp_path / "out"
     assert run(out, "--languages", "tomita1") == 1
     record = pickle.loads((out / "jobs" / f"{NAMES[0]}.pickle").read_bytes())

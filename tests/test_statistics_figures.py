@@ -64,7 +64,7 @@ def test_a_new_architecture_and_function_family_are_drawn_without_editing_figure
     values = {"k_means_8": [0.1, 0.2], "fake_function": [0.3, 0.4]}
     data = scatter_data([0.5, 0.6, 0.7, 0.8, 0.9], [0.1, 0.2, 0.3, 0.4, 0.5], rnns, values=values)
     styles = figures.rnn_styles()
-    assert len(set(styles.values())) == 5 and "fake_rnn" in styles
+    assert len(set(styles.values())) == len(catalogue.RNN_TYPES) and "fake_rnn" in styles
     colours = figures.family_colours()
     assert colours["fake_family"] not in {colours[family] for family in clustering.FAMILIES[:-1]}
     for _, fig in figures.build_figures(data, "", figures.as_is):
