@@ -1,8 +1,9 @@
 """The full grid (docs/contract.md, Networks): languages × architectures × sizes × repetitions, each network
 trained, tested, clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
 
-Layout of --out: checkpoints/{network}.pt, jobs/{network}.pickle (one record per job, written when it
-finishes), logs/run-*.log, and the accuracy.pickle / ambiguity.pickle (plus scores.pickle), rebuilt
+Layout of --out: checkpoints/{network}.pt (an unusable one is moved to checkpoints/quarantine/ and retrained),
+jobs/{network}.pickle (one record per job, written when it finishes), logs/run-*.log, and the accuracy.pickle /
+ambiguity.pickle (plus scores.pickle and the extras), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
 import argparse
