@@ -24,7 +24,12 @@ from stateclusters.extras.length_generalisation import (  # noqa: E402
 )
 from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402
 from stateclusters.results.files import LENGTH_GENERALISATION_FILE, read_job_record, write_results  # noqa: E402
-from stateclusters.words.sampling import training_words, validation_words, words_of_each_length  # noqa: E402
+from stateclusters.words.sampling import (  # noqa: E402
+    balanced_by_end_state,
+    training_words,
+    validation_words,
+    words_of_each_length,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -99,13 +104,34 @@ def test_non_finite_new_vectors_form_one_cluster_of_their_own():
     assert labels[1] == labels[3] == "non-finite" and labels[0] != labels[2] != "non-finite"
 
 
+def test_words_are_kept_round_robin_over_their_end_states():
+    lengths = np.array([5] * 10 + [6] * 3)
+    end_states = np.array(["sink"] * 8 + ["q1", "q2"] + ["sink"] * 3)
+    keep = balanced_by_end_state(lengths, end_states, 4, np.random.default_rng(0))
+    kept_of_5 = keep[lengths[keep] == 5]
+    # Both rare end states are kept, and the sink takes only the places left: 2 of 4, not 8 of 10.
+    assert sorted(end_states[kept_of_5].tolist()) == ["q1", "q2", "sink", "sink"]
+    assert (lengths[keep] == 6).sum() == 3   # fewer words than places: all kept
+
+
+def test_long_words_of_tomita3_reach_several_states_at_every_length():
+    """Uniform long words of tomita3 almost all end in its sink; balanced, every length keeps several states."""
+    from stateclusters.extras.length_generalisation import final_states
+    automaton = get_automaton("tomita3")
+    finals = final_states(automaton_network("tomita3"), automaton, n_per_length=20, max_length=40, seed=1)
+    states = finals.state_labels("regular")
+    for length in (30, 40):
+        at_length = states[finals.word_lengths == length]
+        assert len(at_length) == 20 and len(np.unique(at_length)) >= 3, length
+
+
 def test_ambiguity_per_group_scores_each_group_alone():
     states = np.array(["a", "a", "b", "b", "a", "b"])
     clusters = np.array([0, 0, 1, 1, 0, 0])
     groups = np.array([1, 1, 1, 1, 2, 2])
     scores = ambiguity_per_group(states, clusters, groups)
-    assert scores[1] == (0.0, 0.0, 4)
-    assert scores[2] == pytest.approx((1.0, 1.0, 2))   # one cluster holding a and b equally
+    assert scores[1] == (0.0, 0.0, 4, 2)
+    assert scores[2] == pytest.approx((1.0, 1.0, 2, 2))   # one cluster holding a and b equally
 
 
 def test_length_buckets_are_named_by_their_range():
@@ -152,9 +178,9 @@ def test_hidden_states_that_follow_the_automaton_stay_unambiguous_at_every_lengt
     results = length_generalisation(data, ["k_means_8", "DBSCAN", "lr", "k_means_dec"], n_per_length=20)["regular"]
     for name in ("k_means_8", "DBSCAN", "lr"):
         assert sorted(results[name]) == list(range(1, 51))
-        assert all(amb == 0.0 and wamb == 0.0 for amb, wamb, _ in results[name].values()), name
+        assert all(amb == 0.0 and wamb == 0.0 for amb, wamb, _, _ in results[name].values()), name
     # Fewer clusters than states must merge two states somewhere: the score can tell.
-    assert max(wamb for _, wamb, _ in results["k_means_dec"].values()) > 0.1
+    assert max(wamb for _, wamb, _, _ in results["k_means_dec"].values()) > 0.1
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +200,9 @@ def test_length_generalisation_of_a_tiny_network_has_every_length_and_scores_in_
     assert list(results) == ["regular"] and list(results["regular"]) == functions
     for name, per_length in results["regular"].items():
         assert sorted(per_length) == list(range(1, 51)), name
-        for length, (amb, wamb, n) in per_length.items():
+        for length, (amb, wamb, n, n_states) in per_length.items():
             assert 0.0 <= amb <= 1.0 and 0.0 <= wamb <= 1.0
-            assert n == min(10, 2 ** length)
+            assert n == min(10, 2 ** length) and 1 <= n_states <= 2
 
 
 # ---- the runner and the statistics -----------------------------------------------------------------------
@@ -190,7 +216,7 @@ def test_the_setting_is_recorded_only_when_on():
     spec = JobSpec("tomita1", "gru", 1, 4, 1, ("k_means",), "/tmp")
     assert "length_generalisation" not in spec.settings()   # records written before the option stay finished
     on = JobSpec("tomita1", "gru", 1, 4, 1, ("k_means",), "/tmp", length_generalisation=True)
-    assert on.settings()["length_generalisation"] == [200, 50]
+    assert on.settings()["length_generalisation"] == [200, 50, "balanced by end state"]
 
 
 def test_runner_records_and_merges_length_generalisation(tmp_path):

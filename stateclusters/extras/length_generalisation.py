@@ -7,6 +7,11 @@ fitted function and compared with the automaton's state after that word: the amb
 labels, word length by word length. Only final states are used, so that a word of length 50 counts once and
 each length's score is about states reached by words of exactly that length.
 
+The words of each length are spread over the (control) states they end in (sampling.words_by_end_state).
+Uniformly random long words mostly end in a sink (or a PDA's
+error state); a length whose words all end in one state is trivially unambiguous and would read as
+"generalises". Each length's record says how many distinct states its words end in.
+
 New vectors are labelled by clustering.Abstraction.predict: as each function labels the validation vectors
 it was not fitted on (DBSCAN: its border-point rule); a non-finite new vector gets a cluster of its own.
 """
@@ -21,7 +26,7 @@ from stateclusters.base.catalogue import LENGTH_GENERALISATION_MAX as MAX_LENGTH
 from stateclusters.base.catalogue import WORDS_PER_LENGTH
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.words.runs import PrefixTrace, trace_words
-from stateclusters.words.sampling import LENGTH_GENERALISATION_STREAM, MAX_TRAINING_LENGTH, words_of_each_length
+from stateclusters.words.sampling import LENGTH_GENERALISATION_STREAM, MAX_TRAINING_LENGTH, words_by_end_state
 
 LENGTH_BUCKETS = ((1, MAX_TRAINING_LENGTH), (15, 20), (21, 30), (31, 40), (41, 50))
 
@@ -52,9 +57,9 @@ def final_hidden_states(model: RecurrentClassifier, letters: np.ndarray, lengths
 
 def final_states(model: RecurrentClassifier, automaton, n_per_length: int = WORDS_PER_LENGTH,
                  max_length: int = MAX_LENGTH, seed: int = 0) -> FinalStates:
-    """n_per_length words of every length 1..max_length (all words of a length where there are fewer)."""
-    words = words_of_each_length(automaton, n_per_length, range(1, max_length + 1),
-                                 seed=[seed, LENGTH_GENERALISATION_STREAM])
+    """n_per_length words of every length 1..max_length, spread over the states they end in (words_by_end_state)."""
+    words = words_by_end_state(automaton, n_per_length, range(1, max_length + 1),
+                               seed=[seed, LENGTH_GENERALISATION_STREAM])
     trace = trace_words(automaton, words.letters, words.lengths, words.alphabet)
     return FinalStates(words.lengths, final_hidden_states(model, words.letters, words.lengths), trace)
 
@@ -63,12 +68,12 @@ def final_states(model: RecurrentClassifier, automaton, n_per_length: int = WORD
 
 def ambiguity_per_group(state_labels: np.ndarray, cluster_labels: np.ndarray,
                         groups: np.ndarray) -> dict:
-    """{group: (amb, wamb, n)}: the ambiguity of the vectors of each group (e.g. word length), sorted."""
+    """{group: (amb, wamb, n, distinct states)}: the ambiguity of the vectors of each group (e.g. word length)."""
     scores = {}
     for group in np.unique(groups):
         members = groups == group
         amb, wamb, _, _ = ambiguity_from_labels(state_labels[members], cluster_labels[members])
-        scores[group.item()] = (amb, wamb, int(members.sum()))
+        scores[group.item()] = (amb, wamb, int(members.sum()), len(np.unique(state_labels[members])))
     return scores
 
 
@@ -83,7 +88,7 @@ def length_bucket_names(word_lengths: np.ndarray, buckets=LENGTH_BUCKETS) -> np.
 def length_generalisation(data: NetworkData, function_names, *, labelings=None,
                           n_per_length: int = WORDS_PER_LENGTH, max_length: int = MAX_LENGTH,
                           fit_fraction: float = FIT_FRACTION) -> dict:
-    """{labeling: {function: {word length: [amb, wamb, n]}, or the reason the function failed}}, record-ready.
+    """{labeling: {function: {word length: [amb, wamb, n, states]}, or why it failed}}, record-ready.
 
     The functions are fitted on the validation hidden states exactly as the network's evaluation fits them
     (sharing its clusterings); the new words are an independent draw from the same seed.
@@ -124,8 +129,7 @@ def length_bucket_table(data: NetworkData, function_name: str, labeling: str, *,
     final_labels = finals.state_labels(labeling)
     buckets = length_bucket_names(finals.word_lengths)
     scores = ambiguity_per_group(final_labels, abstraction.predict(finals.vectors), buckets)
-    return [(bucket, amb, wamb, n, len(np.unique(final_labels[buckets == bucket])))
-            for bucket, (amb, wamb, n) in scores.items()]
+    return [(bucket, *scores) for bucket, scores in scores.items()]
 
 
 def format_length_table(rows: list[tuple], function_name: str) -> str:

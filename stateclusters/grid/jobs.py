@@ -98,7 +98,7 @@ class JobSpec:
         if self.extract:
             settings["extract"] = True
         if self.length_generalisation:
-            settings["length_generalisation"] = [WORDS_PER_LENGTH, LENGTH_GENERALISATION_MAX]
+            settings["length_generalisation"] = [WORDS_PER_LENGTH, LENGTH_GENERALISATION_MAX, "balanced by end state"]
         if self.learn:
             settings["learn"] = [self.learn_words, self.learn_queries]
         if self.accuracy_live:

@@ -13,7 +13,10 @@ WAMB = 1   # the weighted ambiguity's position in each length's [amb, wamb, n]
 
 
 def load_length_generalisation(directory: Path) -> dict | None:
-    """{result key: {function: {word length: [amb, wamb, n]}}}, or None when the folder has no such file."""
+    """{result key: {function: {word length: [amb, wamb, n, states]}}}, or None when the folder has no such file.
+
+    Files written before the words were balanced by end state hold [amb, wamb, n]; they are read as well.
+    """
     path = Path(directory) / LENGTH_GENERALISATION_FILE
     if not path.exists():
         return None
@@ -23,10 +26,10 @@ def load_length_generalisation(directory: Path) -> dict | None:
     for key, functions in results.items():
         try:
             parse_key(key)
-            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) == 3
+            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) in (3, 4)
                                                          for length, scores in lengths.items())
                        for lengths in functions.values()):
-                raise ValueError(f"'{key}' does not map functions to {{word length: [amb, wamb, n]}}")
+                raise ValueError(f"'{key}' does not map functions to {{word length: [amb, wamb, n, states]}}")
         except (ValueError, TypeError, AttributeError) as error:
             raise ResultFileError(f"result file {path} is corrupt: {error}") from None
     return results

@@ -1,10 +1,12 @@
 """Seeded words and labels, and the random words of the conformance test (docs/contract.md, Words, Accuracy)."""
 import itertools
 from dataclasses import dataclass
+from itertools import chain, zip_longest
 
 import numpy as np
 
 from automata import input_alphabet, is_context_free
+from automata.tables import compile_table
 from stateclusters.base.catalogue import (  # noqa: F401  (re-exported)
     CONFORMANCE_WORDS,
     MAX_TRAINING_LENGTH,
@@ -17,6 +19,7 @@ from stateclusters.words.runs import trace_words
 CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
 # Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
 TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2
+POOL_FACTOR = 4   # a PDA's length-generalisation words: candidates drawn per kept word, for the rare end states
 SPEC_PROTOCOL = Protocol.spec()
 
 
@@ -122,6 +125,70 @@ def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet
         else:
             blocks.append((length, _random_letters(automaton, n_words, length, alphabet, rng)))
     return _labelled_word_set(automaton, blocks, alphabet, rng)
+
+
+def words_by_end_state(automaton, n_words: int, lengths, seed) -> WordSet:
+    """Up to n_words words of every given length, spread evenly over the states a word of that length can end in.
+
+    For a regular automaton each word is drawn uniformly among the words of its length that end in its state
+    (letter by letter, weighted by how many completions still end there). A PDA's words come from a pool of
+    POOL_FACTOR · n_words words drawn like the training words, kept round-robin over their control end states.
+    """
+    rng = np.random.default_rng(seed)
+    alphabet = tuple(input_alphabet(automaton))
+    if is_context_free(automaton):
+        pool = words_of_each_length(automaton, n_words * POOL_FACTOR, lengths, seed)
+        end_states = trace_words(automaton, pool.letters, pool.lengths, alphabet).states[
+            np.arange(len(pool)), pool.lengths - 1]
+        keep = balanced_by_end_state(pool.lengths, end_states, n_words, rng)
+        return WordSet(pool.letters[keep], pool.lengths[keep], pool.labels[keep], alphabet)
+    table = compile_table(automaton)
+    completions = _completions(table.next_state, max(lengths))
+    blocks = []
+    for length in lengths:
+        if len(alphabet) ** length <= n_words:   # all words of the length: every reachable end state is there
+            blocks.append((length, _all_words(len(alphabet), length)))
+            continue
+        reachable = np.flatnonzero(completions[length][table.initial_state] > 0)
+        per_state = -(-n_words // len(reachable))
+        words = np.concatenate([_words_ending_in(table, completions, length, target, per_state, rng)
+                                for target in reachable])
+        keep = balanced_by_end_state(np.full(len(words), length), np.repeat(reachable, per_state), n_words, rng)
+        blocks.append((length, words[keep]))
+    return _labelled_word_set(automaton, blocks, alphabet, rng)
+
+
+def balanced_by_end_state(lengths: np.ndarray, end_states: np.ndarray, n_per_length: int, rng) -> np.ndarray:
+    """Indices of at most n_per_length words of each length, taken round-robin over the states they end in."""
+    keep = []
+    for length in np.unique(lengths):
+        members = np.flatnonzero(lengths == length)
+        by_state = [rng.permutation(members[end_states[members] == state])
+                    for state in np.unique(end_states[members])]
+        interleaved = [word for word in chain.from_iterable(zip_longest(*by_state)) if word is not None]
+        keep.extend(interleaved[:n_per_length])
+    return np.sort(np.array(keep, dtype=np.int64))
+
+
+def _completions(next_state: np.ndarray, max_length: int) -> list[np.ndarray]:
+    """[k][q, t]: the number of words of length k leading from state q to state t (float64: only ratios matter)."""
+    n_states = len(next_state)
+    counts = [np.eye(n_states)]
+    for _ in range(max_length):
+        counts.append(counts[-1][next_state].sum(axis=1))
+    return counts
+
+
+def _words_ending_in(table, completions, length: int, target: int, n_words: int, rng) -> np.ndarray:
+    """n_words words of the given length from the initial state to `target`, each uniform among all such words."""
+    letters = np.empty((n_words, length), dtype=np.int64)
+    state = np.full(n_words, table.initial_state)
+    for position in range(length):
+        weights = completions[length - position - 1][table.next_state[state], target]   # (n_words, n_letters)
+        cumulative = np.cumsum(weights, axis=1)
+        letters[:, position] = (rng.random(n_words)[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
+        state = table.next_state[state, letters[:, position]]
+    return letters
 
 
 def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS,
