@@ -132,7 +132,7 @@ def check_request(args) -> Path:
     """Every check that needs no heavy library, before any is imported; returns the checkpoint path."""
     args.protocol_settings = protocol_from_arguments(args)
     if args.validation_words is not None:
-        args.protocol_settings = args.protocol_settings.with_settings([f"validation_words={args.validation_words}"])
+        args.protocol_settings = args.protocol_settings.with_validation_words(args.validation_words)
     check_rnn_type(args.rnn)
     get_function(args.function)
     exported_functions(args)
@@ -161,7 +161,7 @@ def main(argv=None) -> int:
     snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
     model = obtain_network(args, checkpoint, automaton, config, device, snapshots)
     protocol = args.protocol_settings
-    data = NetworkData(model, automaton, args.seed, protocol.validation_words, args.conformance_words, protocol)
+    data = NetworkData(model, automaton, args.seed, None, args.conformance_words, protocol)
     print(f"conformance accuracy: {conformance_accuracy(data):.4f}")
 
     state_labels = data.state_labels(labeling)
@@ -261,7 +261,8 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
 def checkpoint_suffix(protocol: Protocol) -> str:
     """'' for networks trained as spec trains them; else the differing training settings, e.g. '_early_stop-False'."""
     spec = Protocol.spec().training_settings()
-    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
+    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items()
+                   if spec.get(name) != value)
 
 
 def check_trained_seed(checkpoint: Path, info: dict, seed: int) -> None:

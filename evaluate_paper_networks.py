@@ -85,7 +85,8 @@ def build_specs(args) -> tuple[list[PaperJobSpec], list]:
     if not chosen and not skipped:
         raise UserError(f"--networks {args.networks!r} matches no checkpoint in {paper_repo / MODELS_FOLDER}")
     specs = [PaperJobSpec(network, str(path), str(paper_repo), functions,
-                          protocol=tuple(protocol.differences().items()), seed=args.seed)
+                          protocol=tuple(protocol.for_family(network.context_free).differences().items()),
+                          seed=args.seed)
              for network, path in chosen]
     return specs, skipped
 

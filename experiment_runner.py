@@ -181,7 +181,7 @@ def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]
 
 def build_grid(args) -> list[JobSpec]:
     """Every job of the requested slice, language by language; user mistakes are UserErrors."""
-    from automata import get_automaton
+    from automata import get_automaton, is_context_free
     (languages, files), architectures = parse_languages(args.languages), parse_architectures(args.rnn)
     requested_sizes = parse_sizes(args.sizes) if args.sizes is not None else None
     functions = tuple(parse_function_names(args.functions))
@@ -190,22 +190,24 @@ def build_grid(args) -> list[JobSpec]:
     checkpoint_dir = str((args.out / "checkpoints").resolve())
     protocol = protocol_from_arguments(args)
     if args.validation_words is not None:
-        protocol = protocol.with_settings([f"validation_words={args.validation_words}"])
+        protocol = protocol.with_validation_words(args.validation_words)
     specs = []
     for language in languages:
-        sizes = language_sizes(language, get_automaton(files.get(language, language)), requested_sizes)
+        automaton = get_automaton(files.get(language, language))
+        sizes = language_sizes(language, automaton, requested_sizes)
+        language_protocol = protocol.for_family(is_context_free(automaton))
         for rnn in architectures:
             for layers, hidden in sizes:
                 for repetition in range(1, args.repeats + 1):
                     specs.append(JobSpec(
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
-                        training_words=args.train_words, validation_words=protocol.validation_words,
+                        training_words=args.train_words, validation_words=language_protocol.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
                         train=not args.no_train, device=args.device, extract=args.extract,
                         length_generalisation=args.length_generalisation, automaton_file=files.get(language),
                         learn=args.learn, learn_words=args.learn_words, learn_queries=args.learn_queries,
                         accuracy_live=args.accuracy_live, layer_ambiguity=args.layer_ambiguity,
-                        protocol=JobSpec.protocol_pairs(protocol)))
+                        protocol=JobSpec.protocol_pairs(language_protocol)))
     return specs
 
 

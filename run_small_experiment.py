@@ -84,7 +84,7 @@ def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
                              metadata={"language": language, "repetition": REPETITION,
                                        **protocol.training_settings()})
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
-    data = NetworkData(model, automaton, network.seed, protocol.validation_words, protocol=protocol)
+    data = NetworkData(model, automaton, network.seed, protocol=protocol)
     evaluation = evaluate_network(data, SMALL_FUNCTIONS, labelings=labelings)
     tqdm.write(f"{network.name}: conformance accuracy {evaluation.accuracy:.4f}")
     accuracy, ambiguity, scores = {}, {}, {}

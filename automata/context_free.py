@@ -198,6 +198,14 @@ def _l15():
     ]
 
 
+# The paper's own tables of L1, L2 and L4 also list transitions into `err` (state: letters); they change no
+# language, only which letters its sampler favoured (Pda.paper_possible_letters, docs/paper_protocol.md).
+PAPER_ERROR_LETTERS = {
+    'CFG_L_1': {'q0': 'b', 'q2': 'a'},
+    'CFG_L_2': {'q0': 'cd', 'q2': 'ab'},
+    'CFG_L_4': {'q0': 'b', 'q01': 'a', 'q1': 'b', 'q11': 'a'},
+}
+
 _LANGUAGE_TABLES = (_l1, _l2, _l3, _l4, _l5, _l6, _l7, _l8, _l9, _l10, _l11, _l12, _l13, _l14, _l15)
 CONTEXT_FREE_NAMES = tuple(f'CFG_L_{number}' for number in range(1, len(_LANGUAGE_TABLES) + 1))
 
@@ -209,4 +217,4 @@ def get_context_free_automaton(name: str) -> Pda:
     accepting_state_ids, rows = _LANGUAGE_TABLES[CONTEXT_FREE_NAMES.index(name)]()
     transitions = [(source, letter, guard, action, target)
                    for source, letters, guard, action, target in rows for letter in letters]
-    return Pda(name, 'q0', accepting_state_ids, transitions)
+    return Pda(name, 'q0', accepting_state_ids, transitions, PAPER_ERROR_LETTERS.get(name))

@@ -1,7 +1,7 @@
 """A small deterministic pushdown automaton with AALpy's stepping interface (reset, step, current_state)."""
 
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Optional
+from typing import Iterable, Mapping, NamedTuple, Optional
 
 STACK_BOTTOM = '$'
 ERROR_STATE_ID = 'err'
@@ -63,7 +63,7 @@ class Pda:
     """
 
     def __init__(self, name: str, initial_state_id: str, accepting_state_ids: Iterable[str],
-                 transitions: Iterable[tuple]):
+                 transitions: Iterable[tuple], paper_error_letters: Mapping[str, str] | None = None):
         transitions = [Transition(*transition) for transition in transitions]
         accepting_state_ids = frozenset(accepting_state_ids)
         state_ids = _ordered_state_ids(initial_state_id, transitions)
@@ -77,6 +77,10 @@ class Pda:
         self._accepting_ids = accepting_state_ids
         self._alphabet = sorted({transition.letter for transition in transitions}, key=str)
         self._rules = {}
+        # Letters the paper's table of this language sends to `err` by an explicit transition, per state
+        # (docs/paper_protocol.md, pda_bias): its sampler counted them as possible.
+        self._paper_error_letters = {state: frozenset(letters)
+                                     for state, letters in (paper_error_letters or {}).items()}
         for transition in transitions:
             key = (transition.source, transition.letter)
             if key in self._rules:
@@ -131,6 +135,17 @@ class Pda:
     def enabled_letters(self) -> list[str]:
         """Letters with an applicable transition now (stepping any other letter leads to `err`), sorted by str."""
         return [letter for letter in self._alphabet if self._applicable_rule(letter) is not None]
+
+    def paper_possible_letters(self) -> list[str]:
+        """The letters the paper's sampler counted as possible here: a transition whose guard fits the top,
+        even a pop that would remove `$`, or one of the paper's explicit transitions to `err`; in `err`, all."""
+        if self._state_id == ERROR_STATE_ID:
+            return list(self._alphabet)
+        explicit = self._paper_error_letters.get(self._state_id, frozenset())
+        top = self._stack[-1]
+        return [letter for letter in self._alphabet
+                if letter in explicit or ((rule := self._rules.get((self._state_id, letter))) is not None
+                                          and (rule.guard is None or top in rule.guard))]
 
     def get_input_alphabet(self) -> list[str]:
         return list(self._alphabet)

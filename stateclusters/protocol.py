@@ -1,4 +1,4 @@
-"""The experiment protocol: the six settings in which the paper's published runs differ from our default.
+"""The experiment protocol: the eight settings in which the paper's published runs differ from our default.
 
 `Protocol.spec()` is this project's behaviour (docs/contract.md); `Protocol.paper()` is what the paper's code
 did for its result files. Each setting can be flipped alone, so that an ablation measures its effect.
@@ -13,6 +13,7 @@ from stateclusters.base.errors import UserError
 PROTOCOL_NAMES = ("spec", "paper")
 WORD_COUNT_RULES = ("distinct", "paper")      # see stateclusters.words.sampling.words_per_length
 VALIDATION_ORDERS = ("shuffled", "length")
+PDA_BIASES = ("alive", "paper")                # which letters a PDA's word sampler favours
 FIT_SCORING = ("all", "fitted")                # OPTICS / mean shift: score every vector, or only the fitted ones
 
 
@@ -25,17 +26,21 @@ class Protocol:
     word_counts: str = "distinct"      # words per length: drop what has no room, or the paper's duplicates
     validation_order: str = "shuffled"  # validation words shuffled, or kept in length (generation) order
     validation_words: int = 2_000      # validation words whose hidden states are clustered (paper: 1,000)
+    pda_validation_words: int | None = None   # the same for PDAs; None: validation_words (paper: 2,000)
+    pda_bias: str = "alive"            # PDA words favour letters that avoid err, or the paper's "possible" ones
 
     def __post_init__(self):
         checks = (("fit_scoring", FIT_SCORING), ("word_counts", WORD_COUNT_RULES),
-                  ("validation_order", VALIDATION_ORDERS))
+                  ("validation_order", VALIDATION_ORDERS), ("pda_bias", PDA_BIASES))
         for name, valid in checks:
             if getattr(self, name) not in valid:
                 raise UserError(f"protocol setting {name}={getattr(self, name)!r} is not one of {', '.join(valid)}")
         if not isinstance(self.early_stop, bool):
             raise UserError(f"protocol setting early_stop must be true or false, got {self.early_stop!r}")
-        for name in ("kmeans_n_init", "validation_words"):
+        for name in INTEGER_SETTINGS:
             value = getattr(self, name)
+            if name == "pda_validation_words" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UserError(f"protocol setting {name} must be an integer ≥ 1, got {value!r}")
 
@@ -46,13 +51,28 @@ class Protocol:
     @classmethod
     def paper(cls) -> "Protocol":
         return cls(early_stop=False, fit_scoring="fitted", kmeans_n_init=10, word_counts="paper",
-                   validation_order="length", validation_words=1_000)
+                   validation_order="length", validation_words=1_000, pda_validation_words=2_000,
+                   pda_bias="paper")
 
     @classmethod
     def named(cls, name: str) -> "Protocol":
         if name not in PROTOCOL_NAMES:
             raise UserError(f"unknown protocol {name!r}; valid: {', '.join(PROTOCOL_NAMES)}")
         return cls.spec() if name == "spec" else cls.paper()
+
+    def validation_size(self, context_free: bool) -> int:
+        """How many validation words a network of a regular language (or of a PDA) is evaluated on."""
+        if context_free and self.pda_validation_words is not None:
+            return self.pda_validation_words
+        return self.validation_words
+
+    def for_family(self, context_free: bool) -> "Protocol":
+        """The settings one network is evaluated under: its family's validation size as validation_words."""
+        return dataclasses.replace(self, validation_words=self.validation_size(context_free), pda_validation_words=None)
+
+    def with_validation_words(self, n_words: int) -> "Protocol":
+        """This protocol with n_words validation words for every language (the scripts' --validation-words)."""
+        return dataclasses.replace(self, validation_words=n_words, pda_validation_words=None)
 
     def with_settings(self, assignments) -> "Protocol":
         """This protocol with `name=value` assignments applied (values parsed by the setting's type)."""
@@ -63,7 +83,7 @@ class Protocol:
             if not separator or name not in setting_names():
                 raise UserError(f"--protocol-set expects NAME=VALUE with NAME one of {', '.join(setting_names())}, "
                                 f"got {assignment!r}")
-            changes[name] = _parse_value(name, text.strip(), type(getattr(self, name)))
+            changes[name] = _parse_value(name, text.strip(), SETTING_TYPES.get(name, str))
         return dataclasses.replace(self, **changes)
 
     def differences(self) -> dict:
@@ -80,7 +100,9 @@ class Protocol:
 
     def training_settings(self) -> dict:
         """The settings that change a trained network, as recorded in its checkpoint."""
-        return {"early_stop": self.early_stop, "word_counts": self.word_counts}
+        settings = {"early_stop": self.early_stop, "word_counts": self.word_counts}
+        # Recorded only when not spec's, so that checkpoints trained before the setting existed stay valid.
+        return settings if self.pda_bias == "alive" else {**settings, "pda_bias": self.pda_bias}
 
     def describe(self) -> str:
         differences = self.differences()
@@ -89,6 +111,10 @@ class Protocol:
         if self == Protocol.paper():
             return "paper"
         return ", ".join(f"{name}={value}" for name, value in differences.items())
+
+
+INTEGER_SETTINGS = ("kmeans_n_init", "validation_words", "pda_validation_words")
+SETTING_TYPES = {"early_stop": bool, **{name: int for name in INTEGER_SETTINGS}}
 
 
 def setting_names() -> tuple[str, ...]:

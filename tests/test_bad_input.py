@@ -109,6 +109,9 @@ def cases(folder: Path) -> dict[str, tuple]:
         "bench training zero epochs": ("benchmarks/bench_training.py", ["--max-epochs", "0"], "--max-epochs"),
         "bench evaluation unknown network": ("benchmarks/bench_evaluation.py", ["--networks", "tomita9"], "tomita9"),
         "bench evaluation zero words": ("benchmarks/bench_evaluation.py", ["--words", "0"], "--words"),
+        "bench probes missing paper repo": ("benchmarks/bench_probes.py", ["--paper-repo", folder / "nope"],
+                                            "automata_models"),
+        "training length folder without jobs": ("benchmarks/compare_training_length.py", [empty, empty], "jobs/"),
     }
 
 

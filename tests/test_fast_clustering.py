@@ -16,6 +16,8 @@ from stateclusters.base.fast_clustering import (
 )
 
 EPS_VALUES = (0.25, 0.5, 1.0, 1.5, 2.0)
+# lr runs another solver of the same objective than the plain path's saga: tests/test_probes.py compares them.
+EXACT_FUNCTIONS = tuple(name for name in FUNCTION_NAMES if name != "lr")
 
 
 def repeated_vectors(seed: int, dim: int, n_distinct: int = 120, n_rows: int = 480):
@@ -104,7 +106,7 @@ def test_every_function_equals_the_plain_path_across_labelings(light_data, small
     coarse = np.char.add(labels, np.where(np.arange(len(labels)) % 2 == 0, "|1", "|2"))   # a second labeling
     clusterer = shared_clusterer(rows, random_state=3, fit_fraction=0.5)
     for labeling, multiplier in [(labels, 1), (coarse, 3)]:
-        for name in FUNCTION_NAMES:
+        for name in EXACT_FUNCTIONS:
             ours = Abstraction(name, 3, multiplier, 3, 0.5).fit_predict(rows, labeling, clusterer)
             plain = plain_clustering(name, rows, labeling, 3, multiplier, 3, 0.5)
             assert np.array_equal(ours, plain), name

@@ -24,10 +24,12 @@ from stateclusters.extras.length_generalisation import (  # noqa: E402
 )
 from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402
 from stateclusters.results.files import LENGTH_GENERALISATION_FILE, read_job_record, write_results  # noqa: E402
+from stateclusters.words.runs import trace_words  # noqa: E402
 from stateclusters.words.sampling import (  # noqa: E402
     balanced_by_end_state,
     training_words,
     validation_words,
+    words_by_end_state,
     words_of_each_length,
 )
 
@@ -49,6 +51,17 @@ def test_words_of_each_length_has_every_length_and_all_short_words():
     assert len(short) == 8
     again = words_of_each_length(get_automaton("tomita3"), 20, range(1, 51), seed=3)
     assert np.array_equal(words.letters, again.letters) and np.array_equal(words.labels, again.labels)
+
+
+def test_long_pda_words_are_spread_over_the_control_states_they_can_end_in():
+    # Drawn like the training words alone, 92 % of CFG_L_11's words of length 15-50 ended in err.
+    pda = get_automaton("CFG_L_11")
+    words = words_by_end_state(pda, 40, range(15, 51), seed=0)
+    trace = trace_words(pda, words.letters, words.lengths, words.alphabet)
+    ends = np.asarray(trace.states[np.arange(len(words)), words.lengths - 1])
+    _, counts = np.unique(ends, return_counts=True)
+    assert len(counts) == 4 and counts.min() >= 0.2 * len(words)
+    assert (np.bincount(words.lengths)[15:] == 40).all()
 
 
 def test_a_pda_gives_words_of_length_50_that_its_trace_follows():

@@ -15,16 +15,17 @@ from stateclusters.base.fast_clustering import distinct_vectors
 from stateclusters.evaluation.network import evaluate_functions
 from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
 from stateclusters.protocol import Protocol, setting_names
+from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import VALIDATION_WORDS, validation_words, words_per_length
 
 
-def test_spec_is_todays_behaviour_and_paper_flips_all_six():
+def test_spec_is_todays_behaviour_and_paper_flips_all_eight():
     spec, paper = Protocol.spec(), Protocol.paper()
     assert spec.validation_words == VALIDATION_WORDS
     assert spec.training_config(200, 7) == TrainingConfig(epochs=200, seed=7)
     assert paper.training_config(200, 7).perfect_epochs_to_stop is None
     assert spec.differences() == {}
-    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 6
+    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 8
     assert paper.validation_words == 1_000 and paper.kmeans_n_init == 10
 
 
@@ -91,9 +92,55 @@ def test_a_record_made_under_another_protocol_is_stale(tmp_path):
     paper_job = experiment_runner.build_grid(experiment_runner.parse_arguments(
         ["--languages", "tomita1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--out", str(tmp_path),
          "--protocol", "paper"]))[0]
-    assert paper_job.validation_words == 1_000 and paper_job.protocol_settings == Protocol.paper()
+    assert paper_job.validation_words == 1_000 and paper_job.protocol_settings == Protocol.paper().for_family(False)
     old_record = job_record(spec_job, DONE)
     assert "protocol" not in old_record["settings"]   # records from before the protocol are spec
     assert is_finished(old_record, spec_job) and not is_finished(old_record, paper_job)
     one_flip = dataclasses.replace(spec_job, protocol=JobSpec.protocol_pairs(Protocol(kmeans_n_init=10)))
     assert not is_finished(old_record, one_flip)
+
+
+def test_the_paper_protocol_evaluates_pdas_on_2000_words_and_regular_languages_on_1000(tmp_path):
+    paper = Protocol.paper()
+    assert (paper.validation_size(False), paper.validation_size(True)) == (1_000, 2_000)
+    assert Protocol.spec().validation_size(True) == VALIDATION_WORDS
+    assert Protocol.spec().with_settings(["validation_words=300"]).validation_size(True) == 300
+    assert paper.with_settings(["pda_validation_words=1000"]).validation_size(True) == 1_000
+    assert paper.with_validation_words(500).validation_size(True) == 500
+    jobs = experiment_runner.build_grid(experiment_runner.parse_arguments(
+        ["--languages", "tomita1,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--out", str(tmp_path),
+         "--protocol", "paper"]))
+    assert {job.language: job.validation_words for job in jobs} == {"tomita1": 1_000, "CFG_L_1": 2_000}
+    pda_job = next(job for job in jobs if job.language == "CFG_L_1")
+    assert pda_job.protocol_settings.validation_size(True) == 2_000
+    with pytest.raises(UserError):
+        paper.with_settings(["pda_validation_words=none"])
+
+
+def test_the_papers_sampler_counts_explicit_error_transitions_and_bare_pops_as_possible():
+    l4 = get_automaton("CFG_L_4")
+    assert l4.enabled_letters() == ["a"] and l4.paper_possible_letters() == ["a", "b"]
+    l6 = get_automaton("CFG_L_6")
+    for letter in "abde":
+        l6.step(letter)
+    assert l6.stack == ("$",) and l6.enabled_letters() == []
+    assert {"d", "f"} <= set(l6.paper_possible_letters())   # unguarded pops of the bare `$`
+    l6.step("d")
+    assert l6.current_state.state_id == "err" and l6.paper_possible_letters() == l6.get_input_alphabet()
+    l13 = get_automaton("CFG_L_13")   # no explicit error transitions and no unguarded pops: the same letters
+    assert l13.enabled_letters() == l13.paper_possible_letters()
+
+
+def one_cluster_ambiguity_of_the_first_quarter(language: str, protocol: Protocol) -> float:
+    """The weighted ambiguity of one cluster holding the first quarter: what mean shift scores when it finds one."""
+    automaton = get_automaton(language)
+    words = validation_words(automaton, 0, protocol.validation_size(True), protocol)
+    labels = trace_words(automaton, words.letters, words.lengths, words.alphabet).state_labels("stackless")
+    return ambiguity_from_labels(labels[:len(labels) // 4], np.zeros(len(labels) // 4))[1]
+
+
+def test_the_paper_bias_gives_the_papers_one_cluster_ambiguity_on_cfg_l_4():
+    # The paper's file: CFG_L_4_relu_1_42_1, default-bandwidth mean shift, 1 cluster, wamb 0.307 (issue 11).
+    paper = one_cluster_ambiguity_of_the_first_quarter("CFG_L_4", Protocol.paper())
+    alive = one_cluster_ambiguity_of_the_first_quarter("CFG_L_4", Protocol.paper().with_settings(["pda_bias=alive"]))
+    assert abs(paper - 0.307) < 0.04 and alive > 0.7

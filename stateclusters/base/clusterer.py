@@ -28,6 +28,7 @@ from stateclusters.base.fast_clustering import (
 
 DBSCAN_MIN_SAMPLES = 5
 KMEANS_TOL = 1e-4       # scikit-learn's default
+LR_MAX_ITER = 1000      # the contract's iteration cap for lr
 
 
 def check_finite(hidden_states: np.ndarray) -> None:
@@ -77,7 +78,7 @@ class HiddenStateClusterer:
         state_labels = np.asarray(state_labels)
         key = (name, state_labels.dtype.str, hashlib.sha1(state_labels.tobytes()).hexdigest())
         if key not in self._probes:
-            self._probes[key] = linear_probe_model(name, self.hidden_states, state_labels, self.random_state)
+            self._probes[key] = linear_probe_model(name, self.hidden_states, state_labels, self.distinct)
         return self._probes[key]
 
     def k_means(self, k: int) -> KMeans:
@@ -125,19 +126,31 @@ class HiddenStateClusterer:
         return self.distinct.expand(pairwise_distances_argmin(self.distinct.vectors, centres))
 
 
-def linear_probe_model(name: str, hidden_states, state_labels, random_state: int):
-    """The fitted lda or lr probe; None when there is only one state label (scikit-learn refuses to fit)."""
+def linear_probe_model(name: str, hidden_states, state_labels, distinct: DistinctVectors | None = None):
+    """The fitted lda or lr probe; None when there is only one state label (scikit-learn refuses to fit).
+
+    lr minimises the same L2-penalised multinomial log loss as the contract's saga, with L-BFGS on each
+    distinct (vector, label) pair weighted by its count (docs/contract.md, Functions; the same objective, and
+    the labels measured in benchmarks/bench_probes.py).
+    """
     if len(np.unique(state_labels)) < 2:
         return None
     if name == "lda":
-        probe = LinearDiscriminantAnalysis(solver="svd")
-    else:
-        probe = LogisticRegression(solver="saga", max_iter=1000, random_state=random_state)
-    try:
-        return probe.fit(hidden_states, state_labels)
-    except IndexError:
-        # scikit-learn's LDA indexes an empty array when the vectors do not vary within any state.
-        raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
+        try:
+            return LinearDiscriminantAnalysis(solver="svd").fit(hidden_states, state_labels)
+        except IndexError:
+            # scikit-learn's LDA indexes an empty array when the vectors do not vary within any state.
+            raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
+    vectors, labels, weights = weighted_pairs(hidden_states, state_labels, distinct)
+    return LogisticRegression(solver="lbfgs", max_iter=LR_MAX_ITER).fit(vectors, labels, sample_weight=weights)
+
+
+def weighted_pairs(hidden_states, state_labels, distinct: DistinctVectors | None = None):
+    """The distinct (vector, label) pairs and how often each occurs: a weighted fit equals the fit on all rows."""
+    distinct = distinct if distinct is not None else distinct_vectors(hidden_states)
+    label_values, label_index = np.unique(state_labels, return_inverse=True)
+    pairs, counts = np.unique(np.stack([distinct.inverse, label_index.ravel()], axis=1), axis=0, return_counts=True)
+    return distinct.vectors[pairs[:, 0]], label_values[pairs[:, 1]], counts
 
 
 def k_means_model(hidden_states, distinct: DistinctVectors, k: int, random_state: int, n_init: int = 1) -> KMeans:

@@ -17,7 +17,6 @@ from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import (
     CONFORMANCE_WORDS,
     SPEC_PROTOCOL,
-    VALIDATION_WORDS,
     WordSet,
     conformance_words,
     validation_words,
@@ -35,9 +34,14 @@ class NetworkData:
     model: RecurrentClassifier
     automaton: object
     seed: int = 0
-    n_validation_words: int = VALIDATION_WORDS
+    n_validation_words: int | None = None   # None: the protocol's size for this automaton's family
     n_conformance_words: int = CONFORMANCE_WORDS
     protocol: Protocol = SPEC_PROTOCOL   # the validation words' rule and order, and how the functions fit and score
+
+    def __post_init__(self):
+        if self.n_validation_words is None:
+            object.__setattr__(self, "n_validation_words",
+                               self.protocol.validation_size(is_context_free(self.automaton)))
 
     @cached_property
     def validation(self) -> WordSet:

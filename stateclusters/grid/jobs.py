@@ -33,7 +33,8 @@ DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", "conformance_words",
                    "fit_fraction")
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
-CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words", "early_stop", "word_counts")
+CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words", "early_stop", "word_counts",
+                       "pda_bias")
 # Optional per-job results: in a record's settings only when they were on.
 OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live", "layer_ambiguity")
 
@@ -251,7 +252,8 @@ def plain_agreement_scores(function_results: dict) -> dict:
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
     wanted = {"seed": spec.seed, "epochs": spec.epochs, "training_words": spec.training_words,
-              "validation_words": spec.validation_words, **spec.protocol_settings.training_settings()}
+              "validation_words": spec.validation_words, "pda_bias": spec.protocol_settings.pda_bias,
+              **spec.protocol_settings.training_settings()}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
             raise CheckpointError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "

@@ -64,7 +64,8 @@ def run_paper_job(spec: PaperJobSpec) -> dict:
     return record
 
 
-def _evaluate(spec: PaperJobSpec) -> dict:
+def published_network_data(spec: PaperJobSpec):
+    """(NetworkData of the published network in our letter and class order, its paper automaton, its orders)."""
     network = spec.network
     paper = load_paper_automaton(Path(spec.paper_repo), network.language)
     alphabet, classes = our_orders(paper.automaton)
@@ -75,10 +76,14 @@ def _evaluate(spec: PaperJobSpec) -> dict:
     # The recovered orders name the network's columns and rows; then they are put in our order.
     named = paper_network(state, network.rnn, network.layers, network.hidden, orders.letters, orders.classes)
     model = reordered(named, alphabet, classes)
-    protocol = spec.protocol_settings
+    data = NetworkData(model, paper.automaton, spec.network_seed, None, spec.conformance_words,
+                       spec.protocol_settings)
+    return data, paper, orders
+
+
+def _evaluate(spec: PaperJobSpec) -> dict:
+    data, paper, orders = published_network_data(spec)
     evaluate_start = time.perf_counter()
-    data = NetworkData(model, paper.automaton, spec.network_seed, protocol.validation_words, spec.conformance_words,
-                       protocol)
     evaluation = evaluate_network(data, spec.functions, fit_fraction=spec.fit_fraction)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results)

@@ -37,6 +37,10 @@ class PaperNetwork:
     def result_key(self, labeling: str) -> str:
         return f"{self.stem}_{PAPER_LABELING[labeling]}"
 
+    @property
+    def context_free(self) -> bool:
+        return CONTEXT_FREE.match(self.language) is not None
+
 
 def parse_checkpoint_name(path: Path) -> PaperNetwork | None:
     """The network a checkpoint file holds, or None when its name does not have the paper's form."""

@@ -20,6 +20,7 @@ CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
 # Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
 TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2
 POOL_FACTOR = 4   # a PDA's length-generalisation words: candidates drawn per kept word, for the rare end states
+FAVOURED_SHARE = 0.75   # a PDA's words: the chance that a letter is drawn from the favoured ones
 SPEC_PROTOCOL = Protocol.spec()
 
 
@@ -75,16 +76,20 @@ def _paper_words_per_length(counts: dict[int, int], capacity: dict[int, int]) ->
     return {length: capacity[length] if length in full else counts[length] + share for length in counts}
 
 
-def _random_letters(automaton, n_words: int, length: int, alphabet: tuple, rng) -> np.ndarray:
+def _random_letters(automaton, n_words: int, length: int, alphabet: tuple, rng, bias: str = "alive",
+                    favoured_share: float = FAVOURED_SHARE) -> np.ndarray:
+    """Uniform letters; for a PDA, with probability favoured_share a letter drawn from the favoured ones (bias
+    "alive": those that avoid err; "paper": those the paper's sampler counted as possible)."""
     if not is_context_free(automaton):
         return rng.integers(0, len(alphabet), size=(n_words, length))
+    favoured = automaton.enabled_letters if bias == "alive" else automaton.paper_possible_letters
     letter_index = {letter: i for i, letter in enumerate(alphabet)}
     words = np.empty((n_words, length), dtype=np.int64)
     for w in range(n_words):
         automaton.reset_to_initial()
         for position in range(length):
-            enabled = automaton.enabled_letters()
-            if enabled and rng.random() < 0.75:
+            enabled = favoured()
+            if enabled and rng.random() < favoured_share:
                 letter = enabled[rng.integers(len(enabled))]
             else:
                 letter = alphabet[rng.integers(len(alphabet))]
@@ -98,10 +103,11 @@ def _all_words(alphabet_size: int, length: int) -> np.ndarray:
 
 
 def sample_words(automaton, n_words: int, seed: int, max_length: int = MAX_TRAINING_LENGTH,
-                 counts: str = "distinct", order: str = "shuffled") -> WordSet:
+                 counts: str = "distinct", order: str = "shuffled", bias: str = "alive") -> WordSet:
     """N labelled words of lengths 1..max_length, reproducible from the seed.
 
-    counts: the words_per_length rule; order: "shuffled", or "length" (generation order, shortest first).
+    counts: the words_per_length rule; order: "shuffled", or "length" (generation order, shortest first);
+    bias: which letters a PDA's sampler favours (_random_letters).
     """
     rng = np.random.default_rng(seed)
     alphabet = tuple(input_alphabet(automaton))
@@ -110,11 +116,11 @@ def sample_words(automaton, n_words: int, seed: int, max_length: int = MAX_TRAIN
         if count == len(alphabet) ** length:
             blocks.append((length, _all_words(len(alphabet), length)))
         else:
-            blocks.append((length, _random_letters(automaton, count, length, alphabet, rng)))
+            blocks.append((length, _random_letters(automaton, count, length, alphabet, rng, bias)))
     return _labelled_word_set(automaton, blocks, alphabet, rng, shuffle=order == "shuffled")
 
 
-def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet:
+def words_of_each_length(automaton, n_words: int, lengths, seed, favoured_share: float = FAVOURED_SHARE) -> WordSet:
     """n_words words of every given length (all |Σ|^l words where there are fewer), drawn like sample_words."""
     rng = np.random.default_rng(seed)
     alphabet = tuple(input_alphabet(automaton))
@@ -123,7 +129,8 @@ def words_of_each_length(automaton, n_words: int, lengths, seed: int) -> WordSet
         if len(alphabet) ** length <= n_words:
             blocks.append((length, _all_words(len(alphabet), length)))
         else:
-            blocks.append((length, _random_letters(automaton, n_words, length, alphabet, rng)))
+            blocks.append((length, _random_letters(automaton, n_words, length, alphabet, rng,
+                                                   favoured_share=favoured_share)))
     return _labelled_word_set(automaton, blocks, alphabet, rng)
 
 
@@ -132,16 +139,19 @@ def words_by_end_state(automaton, n_words: int, lengths, seed) -> WordSet:
 
     For a regular automaton each word is drawn uniformly among the words of its length that end in its state
     (letter by letter, weighted by how many completions still end there). A PDA's words come from a pool of
-    POOL_FACTOR · n_words words drawn like the training words, kept round-robin over their control end states.
+    POOL_FACTOR · n_words words, kept round-robin over their control end states: half drawn like the training
+    words, which mostly end in err at long lengths, half taking a letter that avoids err whenever there is one.
     """
     rng = np.random.default_rng(seed)
     alphabet = tuple(input_alphabet(automaton))
     if is_context_free(automaton):
-        pool = words_of_each_length(automaton, n_words * POOL_FACTOR, lengths, seed)
-        end_states = trace_words(automaton, pool.letters, pool.lengths, alphabet).states[
-            np.arange(len(pool)), pool.lengths - 1]
-        keep = balanced_by_end_state(pool.lengths, end_states, n_words, rng)
-        return WordSet(pool.letters[keep], pool.lengths[keep], pool.labels[keep], alphabet)
+        half = n_words * POOL_FACTOR // 2
+        pools = [words_of_each_length(automaton, half, lengths, [*np.atleast_1d(seed), part], share)
+                 for part, share in enumerate((FAVOURED_SHARE, 1.0))]
+        letters, lengths_, labels = _concatenated(pools)
+        end_states = trace_words(automaton, letters, lengths_, alphabet).states[np.arange(len(letters)), lengths_ - 1]
+        keep = balanced_by_end_state(lengths_, end_states, n_words, rng)
+        return WordSet(letters[keep], lengths_[keep], labels[keep], alphabet)
     table = compile_table(automaton)
     completions = _completions(table.next_state, max(lengths))
     blocks = []
@@ -156,6 +166,15 @@ def words_by_end_state(automaton, n_words: int, lengths, seed) -> WordSet:
         keep = balanced_by_end_state(np.full(len(words), length), np.repeat(reachable, per_state), n_words, rng)
         blocks.append((length, words[keep]))
     return _labelled_word_set(automaton, blocks, alphabet, rng)
+
+
+def _concatenated(word_sets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The letters (padded to the longest), lengths and labels of several word sets, one after the other."""
+    width = max(words.letters.shape[1] for words in word_sets)
+    letters = np.concatenate([np.pad(words.letters, ((0, 0), (0, width - words.letters.shape[1])))
+                              for words in word_sets])
+    return (letters, np.concatenate([words.lengths for words in word_sets]),
+            np.concatenate([words.labels for words in word_sets]))
 
 
 def balanced_by_end_state(lengths: np.ndarray, end_states: np.ndarray, n_per_length: int, rng) -> np.ndarray:
@@ -194,14 +213,15 @@ def _words_ending_in(table, completions, length: int, target: int, n_words: int,
 def training_words(automaton, seed: int, n_words: int = TRAINING_WORDS,
                    protocol: Protocol = SPEC_PROTOCOL) -> WordSet:
     """Training words: the same generator as the validation words, an independent draw from the seed."""
-    return sample_words(automaton, n_words, seed=[seed, TRAINING_STREAM], counts=protocol.word_counts)
+    return sample_words(automaton, n_words, seed=[seed, TRAINING_STREAM], counts=protocol.word_counts,
+                        bias=protocol.pda_bias)
 
 
 def validation_words(automaton, seed: int, n_words: int = VALIDATION_WORDS,
                      protocol: Protocol = SPEC_PROTOCOL) -> WordSet:
     """Validation words: their per-length rule and order follow the protocol (docs/paper_protocol.md)."""
     return sample_words(automaton, n_words, seed=[seed, VALIDATION_STREAM], counts=protocol.word_counts,
-                        order=protocol.validation_order)
+                        order=protocol.validation_order, bias=protocol.pda_bias)
 
 
 def conformance_words(automaton, n_words: int = CONFORMANCE_WORDS, seed: int = 0) -> WordSet:

@@ -1,0 +1,47 @@
+"""The lr probe: L-BFGS on weighted distinct pairs, against the contract's saga on every vector."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from ambiguity import ambiguity_from_labels
+from automata import get_automaton
+from rnn_models import load_checkpoint
+from stateclusters.base.clusterer import linear_probe_model, weighted_pairs
+from stateclusters.evaluation.network_data import NetworkData
+
+PRETRAINED = Path(__file__).parent.parent / "pretrained_models"
+
+
+def test_weighted_pairs_count_every_row_once():
+    rows = np.array([[0.0, 1.0], [0.0, 1.0], [2.0, 2.0], [0.0, 1.0], [2.0, 2.0]])
+    labels = np.array(["a", "a", "b", "c", "b"])
+    vectors, pair_labels, counts = weighted_pairs(rows, labels)
+    pairs = {(tuple(v), label): count for v, label, count in zip(vectors.tolist(), pair_labels, counts)}
+    assert pairs == {((0.0, 1.0), "a"): 2, ((0.0, 1.0), "c"): 1, ((2.0, 2.0), "b"): 2}
+
+
+def test_weighted_fit_equals_the_fit_on_every_row():
+    rng = np.random.default_rng(0)
+    distinct = rng.normal(size=(40, 5))
+    rows = distinct[rng.integers(0, 40, 400)]
+    labels = np.where(rows[:, 0] + 0.3 * rng.normal(size=400) > 0, "q0", "q1")
+    ours = linear_probe_model("lr", rows, labels)
+    every_row = LogisticRegression(solver="lbfgs", max_iter=1000).fit(rows, labels)
+    assert np.allclose(ours.coef_, every_row.coef_, atol=1e-3)
+    assert np.array_equal(ours.predict(rows), every_row.predict(rows))
+
+
+@pytest.mark.parametrize("checkpoint, language", [("tomita3_gru_1_20_1.pt", "tomita3"),
+                                                  ("CFG_L_13_gru_1_30_1.pt", "CFG_L_13")])
+def test_lr_labels_match_the_contracts_saga_on_a_trained_network(checkpoint, language):
+    model, _ = load_checkpoint(PRETRAINED / checkpoint)
+    data = NetworkData(model, get_automaton(language), seed=1, n_validation_words=300)
+    labels = data.state_labels(data.labelings[0])
+    ours = linear_probe_model("lr", data.hidden_states, labels).predict(data.hidden_states)
+    saga = LogisticRegression(solver="saga", max_iter=1000, random_state=0).fit(data.hidden_states, labels)
+    reference = saga.predict(data.hidden_states)
+    assert np.mean(ours == reference) >= 0.999
+    wamb = ambiguity_from_labels(labels, ours)[1], ambiguity_from_labels(labels, reference)[1]
+    assert abs(wamb[0] - wamb[1]) <= 0.005
