@@ -3,9 +3,9 @@
     python benchmarks/compare_training_length.py SPEC_FOLDER PAPER_FOLDER
 
 Both folders are experiment_runner.py results of the same configurations: SPEC_FOLDER trained with early stop
-(the contract's), PAPER_FOLDER trained every epoch (`--protocol paper`, or its training settings alone). For the
-networks both hold it prints epochs and accuracy, the mean pairwise distance of their hidden states on the
-same validation words, and the mean weighted ambiguity per function as each folder's records have it.
+(the contract's), PAPER_FOLDER trained every epoch (`--protocol paper`). Every one-layer regular network both
+hold is evaluated here the same way, under spec, so that only the training differs: epochs, conformance
+accuracy, the mean pairwise distance of the hidden states, and the mean weighted ambiguity per function.
 """
 import argparse
 from pathlib import Path
@@ -15,7 +15,7 @@ import numpy as np
 from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
-from stateclusters.results.files import read_job_record, read_results
+from stateclusters.results.files import read_job_record
 
 DISTANCE_SAMPLE = 2_000     # vectors whose pairwise distances are averaged (the same rows in both folders)
 
@@ -29,19 +29,22 @@ def done_records(folder: Path) -> dict:
     return records
 
 
-def mean_pairwise_distance(folder: Path, name: str, language: str) -> float:
-    """Mean distance between the hidden states of DISTANCE_SAMPLE validation prefixes (spec's words, one seed)."""
+def evaluated_the_same_way(folder: Path, name: str, language: str) -> tuple[float, float, dict]:
+    """(conformance accuracy, mean pairwise distance of the hidden states, {function: wamb}) under spec."""
     from scipy.spatial.distance import pdist
 
     from automata import get_automaton
     from rnn_models import load_checkpoint
+    from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.results.files import name_seed
     seed = name_seed(name)
     model, _ = load_checkpoint(folder / "checkpoints" / f"{name}.pt")
     data = NetworkData(model, get_automaton(language), seed=seed)
+    evaluation = evaluate_network(data, FUNCTION_NAMES, labelings=("regular",))
     rows = np.random.default_rng(seed).choice(len(data.hidden_states), DISTANCE_SAMPLE, replace=False)
-    return float(pdist(data.hidden_states[rows]).mean())
+    wamb = {name: result.wamb for name, result in evaluation.results["regular"].items()}
+    return float(evaluation.accuracy), float(pdist(data.hidden_states[rows]).mean()), wamb
 
 
 def main(argv=None) -> int:
@@ -49,28 +52,29 @@ def main(argv=None) -> int:
     parser.add_argument("spec_folder", type=Path)
     parser.add_argument("paper_folder", type=Path)
     args = parser.parse_args(argv)
-    for folder in (args.spec_folder, args.paper_folder):
+    folders = (args.spec_folder, args.paper_folder)
+    for folder in folders:
         if not (folder / "jobs").is_dir():
             raise UserError(f"{folder} holds no jobs/ folder of experiment_runner.py")
-    spec, paper = done_records(args.spec_folder), done_records(args.paper_folder)
-    names = sorted(set(spec) & set(paper))
+    records = [done_records(folder) for folder in folders]
+    names = sorted(name for name in set(records[0]) & set(records[1]) if records[0][name]["spec"]["layers"] == 1)
     if not names:
-        raise UserError("the two folders have no finished network in common")
-    print(f"{len(names)} networks in both\n")
+        raise UserError("the two folders have no finished one-layer network in common")
+    print(f"{len(names)} networks in both, each evaluated here under spec (2,000 shuffled validation words)\n")
     print("| network | epochs (spec / paper) | accuracy | mean pairwise distance |")
     print("|---|---|---|---|")
+    wambs = ([], [])
     for name in names:
-        language = spec[name]["spec"]["language"]
-        distances = [mean_pairwise_distance(folder, name, language) for folder in (args.spec_folder, args.paper_folder)]
-        epochs = [records[name]["training"].get("epochs_run") for records in (spec, paper)]
-        accuracy = [records[name]["accuracy"] for records in (spec, paper)]
-        print(f"| {name} | {epochs[0]} / {epochs[1]} | {accuracy[0]:.4f} / {accuracy[1]:.4f} | "
-              f"{distances[0]:.2f} / {distances[1]:.2f} |")
-    ambiguities = [read_results(folder)[1] for folder in (args.spec_folder, args.paper_folder)]
-    keys = [f"{name}_regular" for name in names]
+        language = records[0][name]["spec"]["language"]
+        results = [evaluated_the_same_way(folder, name, language) for folder in folders]
+        epochs = [folder_records[name]["training"].get("epochs_run") for folder_records in records]
+        for side, result in enumerate(results):
+            wambs[side].append(result[2])
+        print(f"| {name} | {epochs[0]} / {epochs[1]} | {results[0][0]:.4f} / {results[1][0]:.4f} | "
+              f"{results[0][1]:.2f} / {results[1][1]:.2f} |", flush=True)
     print("\n| function | spec-trained | paper-trained | difference |\n|---|---|---|---|")
     for function in FUNCTION_NAMES:
-        means = [np.mean([ambiguity[key][function][1] for key in keys]) for ambiguity in ambiguities]
+        means = [np.mean([wamb[function] for wamb in side]) for side in wambs]
         print(f"| {function} | {means[0]:.3f} | {means[1]:.3f} | {means[1] - means[0]:+.3f} |")
     return 0
 

@@ -94,3 +94,20 @@ def test_statistics_summarise_learning_and_filter_by_accuracy_live(tmp_path, cap
     assert "networks: 1 of 3 'regular' networks passed" in printed
     assert "active learning lstar, regular, gru: 1 of 1 learned exactly" in printed
     assert "accuracy_live (words drawn like the training words) mean 0.9500" in printed
+
+
+def test_a_network_that_trips_aalpys_vpa_kv_is_recorded_with_the_reason():
+    # This reproduction network hands KV a counterexample its SEVPA processing asserts on; the job must go on.
+    from pathlib import Path
+
+    from rnn_models import load_checkpoint
+    from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.extras.extraction import extraction_inputs
+    from stateclusters.extras.learning_results import learn_network
+    from stateclusters.results.files import name_seed
+    name = "CFG_L_1_tanh_1_8_1"
+    checkpoint = Path(__file__).parent.parent / "experiment_results" / "reproduction" / "checkpoints" / f"{name}.pt"
+    model, _ = load_checkpoint(checkpoint)
+    data = NetworkData(model, get_automaton("CFG_L_1"), seed=name_seed(name))
+    reports = learn_network(model, data.automaton, extraction_inputs(data), seed=name_seed(name), max_queries=1000)
+    assert reports["stackless"]["kv"].startswith("AALpy's KV stopped on a counterexample")
