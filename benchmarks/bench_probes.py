@@ -4,13 +4,15 @@
    reference (saga on every vector, at most 1,000 iterations): seconds, the ratio, the share of vectors both
    label alike and the change of weighted ambiguity. Networks: the largest published ones in --paper-repo, and
    a CFG_L_10 GRU of hidden size 330 (the paper's grid gives CFG_L_10 330 and 550), trained briefly here.
-2. The whole evaluation of a published network under --protocol paper (conformance test, 19 functions, every
-   labeling), timed per network: networks per core-hour, and the time for all 2,702 on one 16-core machine
-   and on a Dask cluster, with each configuration's cost interpolated over its vector width.
+2. The whole evaluation of published networks under --protocol paper (conformance test, 19 functions, every
+   labeling), timed per network.
+3. From those: networks per core-hour, and the time for all 2,702 on one 16-core machine and on a Dask
+   cluster, each configuration's cost interpolated over its vector width (log-log; extrapolated beyond the
+   widest measured network of its family).
 
 Single-threaded, as the grid's jobs are.
 
-    python benchmarks/bench_probes.py --quick      # fewer published networks, no 330-wide evaluation
+    python benchmarks/bench_probes.py --quick      # fewer published networks in section 2
     python benchmarks/bench_probes.py              # everything above
 """
 import argparse
@@ -119,21 +121,20 @@ def evaluation_seconds(data) -> float:
     return time.perf_counter() - start
 
 
-def timing_table(paper_repo: Path, stems, hidden_sizes) -> dict:
-    """{(context_free, vector width): seconds} of whole evaluations, printed as measured."""
-    from automata import is_context_free
+def timing_table(paper_repo: Path, stems) -> dict:
+    """{(context_free, vector width, |Σ|·|Q|): seconds} of whole evaluations, printed as measured."""
+    from automata import input_alphabet, is_context_free
+    from stateclusters.evaluation.network_data import automaton_size
     print("\n2. whole evaluation per network (paper protocol: conformance test, 19 functions, every labeling)")
     print(f"{'network':<52} {'width':>5} {'vectors':>7} {'seconds':>8}")
     measured = {}
-    rows = [(stem, lambda stem=stem: published_data(paper_repo, stem)) for stem in stems]
-    rows += [(f"{BIG_LANGUAGE}_gru_1_{hidden} (trained here)", lambda hidden=hidden: trained_data(hidden))
-             for hidden in hidden_sizes]
-    for name, load in rows:
-        data = load()
+    for stem in stems:
+        data = published_data(paper_repo, stem)
         seconds = evaluation_seconds(data)
         width = data.hidden_states.shape[1]
-        measured[(is_context_free(data.automaton), width)] = seconds
-        print(f"{name:<52} {width:>5} {len(data.hidden_states):>7} {seconds:8.2f}", flush=True)
+        opt = len(input_alphabet(data.automaton)) * automaton_size(data.automaton)
+        measured[(is_context_free(data.automaton), width, opt)] = seconds
+        print(f"{stem:<52} {width:>5} {len(data.hidden_states):>7} {seconds:8.2f}", flush=True)
     return measured
 
 
@@ -151,7 +152,7 @@ def interpolate(points: dict, width: int) -> float:
 
 
 def paper_grid(paper_repo: Path):
-    """The paper's configurations of one repetition: (context_free, vector width) for each network.
+    """The paper's configurations of one repetition: (context_free, vector width, |Σ|·|Q|) for each network.
 
     Languages: its 65 regular .dot automata and L1-L15; sizes (1, opt), (1, 1.5·opt), (2, opt), PDAs also
     (1, 3·opt), (1, 5·opt), opt = |Σ|·|Q|; relu, tanh, gru, lstm (an LSTM's vector holds h and c).
@@ -171,32 +172,40 @@ def paper_grid(paper_repo: Path):
         for layers, factor in CONTRACT_SIZES + (PDA_EXTRA_SIZES if context_free else ()):
             for rnn in ("relu", "tanh", "gru", "lstm"):
                 width = math.floor(factor * opt) * layers * (2 if rnn == "lstm" else 1)
-                configurations.append((context_free, width))
+                configurations.append((context_free, width, opt))
     return len(regular), configurations
 
 
 def projection(paper_repo: Path, measured: dict) -> None:
+    """Two prices per configuration: by vector width alone, and for PDAs also scaled by |Σ|·|Q| (k-means' k for
+    the top_of_stack labeling is 8·|Σ|·|Q|, and k-means dominates a PDA's evaluation) over that of the widest
+    measured PDA network."""
     n_regular, configurations = paper_grid(paper_repo)
-    points = {family: {width: seconds for (cf, width), seconds in measured.items() if cf == family}
+    points = {family: {width: seconds for (cf, width, _), seconds in measured.items() if cf == family}
               for family in (False, True)}
-    seconds = [interpolate(points[context_free], width) for context_free, width in configurations]
-    per_network = sum(seconds) / len(seconds)
-    core_hours = per_network * PUBLISHED_NETWORKS / 3600
-    widest = max(width for _, width in configurations)
+    widest_pda = max((key for key in measured if key[0]), key=lambda key: key[1])
+    by_width = [interpolate(points[context_free], width) for context_free, width, _ in configurations]
+    by_width_and_k = [seconds * (max(1.0, opt / widest_pda[2]) if context_free else 1.0)
+                      for seconds, (context_free, _, opt) in zip(by_width, configurations)]
+    widest = max(width for _, width, _ in configurations)
     print(f"\n3. all {PUBLISHED_NETWORKS} published networks: one repetition of the paper's grid has "
           f"{len(configurations)} configurations ({n_regular} regular languages × 4 × 3 sizes, 15 PDAs × 4 × 5), "
-          f"vector widths up to {widest};\n   each priced from section 2 by its width (log-log), the mean "
-          f"taken for every published network")
-    print(f"   mean {per_network:.1f} s per network: {3600 / per_network:.0f} networks per core-hour; "
-          f"{core_hours:.1f} core-hours in all")
-    print(f"   one 16-core machine (--workers 16): {core_hours / 16:.1f} h; Dask, 128 cores: {core_hours / 128:.2f} h")
+          f"vector widths up to {widest};\n   each priced from section 2 by its width (log-log), and for PDAs "
+          f"also × |Σ|·|Q| / {widest_pda[2]} where larger; the mean taken for every published network")
+    for label, seconds in (("by width", by_width), ("by width and k", by_width_and_k)):
+        per_network = sum(seconds) / len(seconds)
+        core_hours = per_network * PUBLISHED_NETWORKS / 3600
+        print(f"   {label}: mean {per_network:.1f} s per network, {3600 / per_network:.0f} networks per core-hour, "
+              f"{core_hours:.1f} core-hours; one 16-core machine (--workers 16) {core_hours / 16:.1f} h; "
+              f"Dask, 128 cores {core_hours / 128:.2f} h")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paper-repo", type=Path, default=REPO.parent / "shared" / "paper",
                         help="a checkout of the paper's repository (default: ../shared/paper)")
-    parser.add_argument("--quick", action="store_true", help="fewer networks; the 330-wide one only in the probe table")
+    parser.add_argument("--quick", action="store_true", help="fewer networks in section 2")
+    parser.add_argument("--skip-probe-table", action="store_true", help="sections 2 and 3 only")
     args = parser.parse_args(argv)
     if not (args.paper_repo / "automata_models").is_dir():
         raise UserError(f"--paper-repo {args.paper_repo} has no automata_models/ "
@@ -206,9 +215,9 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     start = time.perf_counter()
     with threadpool_limits(1):
-        probe_table(args.paper_repo, BIG_HIDDEN)
-        measured = timing_table(args.paper_repo, QUICK_TIMED if args.quick else TIMED_NETWORKS,
-                                () if args.quick else BIG_HIDDEN)
+        if not args.skip_probe_table:
+            probe_table(args.paper_repo, BIG_HIDDEN)
+        measured = timing_table(args.paper_repo, QUICK_TIMED if args.quick else TIMED_NETWORKS)
         projection(args.paper_repo, measured)
     print(f"\n(this benchmark took {time.perf_counter() - start:.0f} s)")
     return 0
