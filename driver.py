@@ -261,8 +261,7 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
 def checkpoint_suffix(protocol: Protocol) -> str:
     """'' for networks trained as spec trains them; else the differing training settings, e.g. '_early_stop-False'."""
     spec = Protocol.spec().training_settings()
-    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items()
-                   if spec.get(name) != value)
+    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
 
 
 def check_trained_seed(checkpoint: Path, info: dict, seed: int) -> None:

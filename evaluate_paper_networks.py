@@ -84,9 +84,7 @@ def build_specs(args) -> tuple[list[PaperJobSpec], list]:
     chosen, skipped = find_networks(paper_repo, patterns)
     if not chosen and not skipped:
         raise UserError(f"--networks {args.networks!r} matches no checkpoint in {paper_repo / MODELS_FOLDER}")
-    specs = [PaperJobSpec(network, str(path), str(paper_repo), functions,
-                          protocol=tuple(protocol.for_family(network.context_free).differences().items()),
-                          seed=args.seed)
+    specs = [PaperJobSpec.under(network, path, paper_repo, functions, protocol, args.seed)
              for network, path in chosen]
     return specs, skipped
 

@@ -58,6 +58,7 @@ from stateclusters.results.files import (
     EXTRACTION_FILE,
     LAYER_AMBIGUITY_FILE,
     LEARNING_FILE,
+    job_files,
     read_job_record,
     write_job_record,
     write_results,
@@ -240,7 +241,7 @@ def exclusive_lock(out_dir: Path):
 def read_job_files(out_dir: Path, log) -> dict[str, dict]:
     """Every readable job record under OUT/jobs; unreadable ones are reported and left out (never merged)."""
     records = {}
-    for path in sorted((out_dir / "jobs").glob("*.pickle")):
+    for path in job_files(out_dir):
         try:
             records[path.stem] = read_job_record(path)
         except ResultFileError as error:

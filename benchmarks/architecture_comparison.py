@@ -18,8 +18,7 @@ sys.path.insert(0, str(REPO))
 
 from clustering import FAMILIES, FUNCTIONS  # noqa: E402
 from stateclusters.base.catalogue import MAX_TRAINING_LENGTH  # noqa: E402
-from stateclusters.grid.jobs import DONE  # noqa: E402
-from stateclusters.results.files import read_job_record  # noqa: E402
+from stateclusters.grid.jobs import done_job_records  # noqa: E402
 
 FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
 SHOWN_FUNCTIONS = ("k_means_8", "lda", "lr")
@@ -84,8 +83,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="grid results folder (with jobs/)")
     args = parser.parse_args(argv)
-    records = [read_job_record(path) for path in sorted((args.results / "jobs").glob("*.pickle"))]
-    records = [record for record in records if record["status"] == DONE]
+    records = done_job_records(args.results)
     network_table(records)
     for labeling in ("regular", "stackless", "stack_size", "top_of_stack"):
         family_table(records, labeling)

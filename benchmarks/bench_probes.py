@@ -50,10 +50,7 @@ def published_data(paper_repo: Path, stem: str):
     path = paper_repo / MODELS_FOLDER / f"{stem}.pt"
     if not path.is_file():
         raise SystemExit(f"error: {path} not found (is --paper-repo a checkout of the paper's repository?)")
-    network = parse_checkpoint_name(path)
-    protocol = Protocol.paper().for_family(network.context_free)
-    spec = PaperJobSpec(network, str(path), str(paper_repo), FUNCTION_NAMES,
-                        protocol=tuple(protocol.differences().items()))
+    spec = PaperJobSpec.under(parse_checkpoint_name(path), path, paper_repo, FUNCTION_NAMES, Protocol.paper())
     return published_network_data(spec)[0]
 
 

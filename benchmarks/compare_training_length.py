@@ -15,18 +15,10 @@ import numpy as np
 from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
-from stateclusters.results.files import read_job_record
+from stateclusters.grid.jobs import done_job_records
+from stateclusters.results.files import JOBS_FOLDER
 
 DISTANCE_SAMPLE = 2_000     # vectors whose pairwise distances are averaged (the same rows in both folders)
-
-
-def done_records(folder: Path) -> dict:
-    records = {}
-    for path in sorted((folder / "jobs").glob("*.pickle")):
-        record = read_job_record(path)
-        if record["status"] == "done":
-            records[record["name"]] = record
-    return records
 
 
 def evaluated_the_same_way(folder: Path, name: str, language: str) -> tuple[float, float, dict]:
@@ -54,9 +46,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     folders = (args.spec_folder, args.paper_folder)
     for folder in folders:
-        if not (folder / "jobs").is_dir():
+        if not (folder / JOBS_FOLDER).is_dir():
             raise UserError(f"{folder} holds no jobs/ folder of experiment_runner.py")
-    records = [done_records(folder) for folder in folders]
+    records = [{record["name"]: record for record in done_job_records(folder)} for folder in folders]
     names = sorted(name for name in set(records[0]) & set(records[1]) if records[0][name]["spec"]["layers"] == 1)
     if not names:
         raise UserError("the two folders have no finished one-layer network in common")

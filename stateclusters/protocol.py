@@ -68,7 +68,7 @@ class Protocol:
 
     def for_family(self, context_free: bool) -> "Protocol":
         """The settings one network is evaluated under: its family's validation size as validation_words."""
-        return dataclasses.replace(self, validation_words=self.validation_size(context_free), pda_validation_words=None)
+        return self.with_validation_words(self.validation_size(context_free))
 
     def with_validation_words(self, n_words: int) -> "Protocol":
         """This protocol with n_words validation words for every language (the scripts' --validation-words)."""
@@ -100,9 +100,7 @@ class Protocol:
 
     def training_settings(self) -> dict:
         """The settings that change a trained network, as recorded in its checkpoint."""
-        settings = {"early_stop": self.early_stop, "word_counts": self.word_counts}
-        # Recorded only when not spec's, so that checkpoints trained before the setting existed stay valid.
-        return settings if self.pda_bias == "alive" else {**settings, "pda_bias": self.pda_bias}
+        return {"early_stop": self.early_stop, "word_counts": self.word_counts, "pda_bias": self.pda_bias}
 
     def describe(self) -> str:
         differences = self.differences()

@@ -26,7 +26,7 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.errors import CheckpointError
 from stateclusters.grid.checkpoints import quarantine
 from stateclusters.protocol import Protocol
-from stateclusters.results.files import RECORD_FORMAT, NetworkId
+from stateclusters.results.files import RECORD_FORMAT, NetworkId, job_files, read_job_record
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 # Settings whose change makes an old job record stale (the device is left out: it should not change numbers).
@@ -252,8 +252,7 @@ def plain_agreement_scores(function_results: dict) -> dict:
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
     wanted = {"seed": spec.seed, "epochs": spec.epochs, "training_words": spec.training_words,
-              "validation_words": spec.validation_words, "pda_bias": spec.protocol_settings.pda_bias,
-              **spec.protocol_settings.training_settings()}
+              "validation_words": spec.validation_words, **spec.protocol_settings.training_settings()}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
             raise CheckpointError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "
@@ -300,6 +299,11 @@ def is_finished(record: dict | None, spec: JobSpec) -> bool:
     recorded = {name: value for name, value in record["settings"].items()
                 if name not in OPTIONAL_SETTINGS or name in wanted}
     return recorded == wanted
+
+
+def done_job_records(out_dir: Path) -> list[dict]:
+    """The finished job records under OUT/jobs, in name order."""
+    return [record for record in map(read_job_record, job_files(out_dir)) if record["status"] == DONE]
 
 
 def record_key(record: dict, labeling: str) -> str:

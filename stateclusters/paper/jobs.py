@@ -34,6 +34,13 @@ class PaperJobSpec:
     conformance_words: int = CONFORMANCE_WORDS
     fit_fraction: float = FIT_FRACTION
 
+    @classmethod
+    def under(cls, network: PaperNetwork, checkpoint: Path, paper_repo: Path, functions, protocol: Protocol,
+              seed: int = 0) -> "PaperJobSpec":
+        """The job of one published network under a protocol, with its family's validation size."""
+        differences = protocol.for_family(network.context_free).differences()
+        return cls(network, str(checkpoint), str(paper_repo), tuple(functions), tuple(differences.items()), seed)
+
     @property
     def name(self) -> str:
         return self.network.stem

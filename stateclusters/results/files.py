@@ -22,6 +22,7 @@ LEARNING_FILE = "learning.pickle"         # {key: {algorithm: report}} (extras/l
 LAYER_AMBIGUITY_FILE = "layer_ambiguity.pickle"   # {key: {function: {layer: scores}}} (extras/layer_ambiguity.py)
 ACCURACY_LIVE_FILE = "accuracy_live.pickle"       # {key: share} (evaluation/live_accuracy.py)
 RECORD_FORMAT = 1                 # of a grid job's record, OUT/jobs/{name}.pickle
+JOBS_FOLDER = "jobs"
 # Job-record fields beyond the contract, each merged into its own pickle beside accuracy and ambiguity.
 EXTRA_RESULT_FILES = {"scores": SCORES_FILE, "extraction": EXTRACTION_FILE,
                       "length_generalisation": LENGTH_GENERALISATION_FILE, "learning": LEARNING_FILE,
@@ -107,7 +108,12 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras
 
 
 def job_path(out_dir: Path, name: str) -> Path:
-    return Path(out_dir) / "jobs" / f"{name}.pickle"
+    return Path(out_dir) / JOBS_FOLDER / f"{name}.pickle"
+
+
+def job_files(out_dir: Path) -> list[Path]:
+    """Every job file under OUT/jobs, in name order."""
+    return sorted((Path(out_dir) / JOBS_FOLDER).glob("*.pickle"))
 
 
 def write_job_record(out_dir: Path, record: dict) -> None:
