@@ -9,7 +9,6 @@ one column of mean weighted ambiguity per folder, over the result keys every fol
 stackless labelings), with the paper's files as the last column.
 """
 import argparse
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -17,18 +16,14 @@ import numpy as np
 from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import run_cli
 from stateclusters.paper.comparison import compare, comparison_table, read_expected
+from stateclusters.results.files import read_results
 
 GROUPS = {"regular": ("regular",), "stackless": ("stackless",), "stackful": ("stackful",),
           "top_of_stack": ("top_of_stack",)}
 
 
-def read_folder(folder: Path) -> tuple[dict, dict]:
-    with open(folder / "accuracy.pickle", "rb") as accuracy, open(folder / "ambiguity.pickle", "rb") as ambiguity:
-        return pickle.load(accuracy), pickle.load(ambiguity)
-
-
 def print_comparison(folder: Path, expected: dict) -> None:
-    accuracy, ambiguity = read_folder(folder)
+    accuracy, ambiguity = read_results(folder)
     for group, labelings in GROUPS.items():
         try:
             comparison = compare(accuracy, ambiguity, expected, labelings)
@@ -42,7 +37,7 @@ def print_comparison(folder: Path, expected: dict) -> None:
 
 
 def print_ablation(folders: list[Path], expected: dict) -> None:
-    results = [read_folder(folder)[1] for folder in folders]
+    results = [read_results(folder)[1] for folder in folders]
     keys = sorted(set.intersection(*(set(result) for result in results)) & set(expected))
     keys = [key for key in keys if key.rsplit("_gpu_", 1)[1] in ("regular", "stackless")]
     print(f"{len(keys)} result keys (regular and stackless)\n")

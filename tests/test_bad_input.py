@@ -112,6 +112,10 @@ def cases(folder: Path) -> dict[str, tuple]:
         "bench probes missing paper repo": ("benchmarks/bench_probes.py", ["--paper-repo", folder / "nope"],
                                             "automata_models"),
         "training length folder without jobs": ("benchmarks/compare_training_length.py", [empty, empty], "jobs/"),
+        "paper comparison missing paper repo": ("benchmarks/compare_paper_networks.py",
+                                                ["--paper-repo", folder / "nope", results], "expected_paper_results"),
+        "accuracy gaps missing results": ("benchmarks/paper_accuracy_gaps.py",
+                                          [folder / "nope", "--paper-repo", folder / "nope"], "does not exist"),
     }
 
 

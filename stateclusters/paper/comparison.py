@@ -7,6 +7,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from clustering import FUNCTION_NAMES
+from stateclusters.base.errors import UserError
 
 EXPECTED_FILE = "expected_paper_results.json"
 WAMB = 1   # index of the weighted ambiguity in [amb, wamb, max, min, n_clusters]
@@ -28,7 +29,14 @@ class Comparison:
 
 
 def read_expected(paper_repo: Path) -> dict:
-    return json.loads((Path(paper_repo) / EXPECTED_FILE).read_text())
+    """The paper's own numbers; a missing or unreadable file is a UserError naming it."""
+    path = Path(paper_repo) / EXPECTED_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist: --paper-repo must hold the paper's result numbers") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UserError(f"{path} is not valid JSON ({error})") from None
 
 
 def compare(accuracy: dict, ambiguity: dict, expected: dict, labelings, functions=FUNCTION_NAMES) -> Comparison:
