@@ -14,6 +14,8 @@ Single-threaded, as the grid's jobs are.
 
     python benchmarks/bench_probes.py --quick      # fewer published networks in section 2
     python benchmarks/bench_probes.py              # everything above
+    python benchmarks/bench_probes.py --skip-probe-table --time-trained   # section 2 also times the trained
+                                                                          # CFG_L_10 network, the widest PDA
 """
 import argparse
 import math
@@ -118,21 +120,28 @@ def evaluation_seconds(data) -> float:
     return time.perf_counter() - start
 
 
-def timing_table(paper_repo: Path, stems) -> dict:
+def timing_table(paper_repo: Path, stems, trained_hidden=()) -> dict:
     """{(context_free, vector width, |Σ|·|Q|): seconds} of whole evaluations, printed as measured."""
-    from automata import input_alphabet, is_context_free
-    from stateclusters.evaluation.network_data import automaton_size
     print("\n2. whole evaluation per network (paper protocol: conformance test, 19 functions, every labeling)")
     print(f"{'network':<52} {'width':>5} {'vectors':>7} {'seconds':>8}")
     measured = {}
-    for stem in stems:
-        data = published_data(paper_repo, stem)
+    networks = [(stem, lambda stem=stem: published_data(paper_repo, stem)) for stem in stems]
+    networks += [(f"{BIG_LANGUAGE}_gru_1_{hidden} (trained here)", lambda hidden=hidden: trained_data(hidden))
+                 for hidden in trained_hidden]
+    for name, network_data in networks:
+        data = network_data()
         seconds = evaluation_seconds(data)
-        width = data.hidden_states.shape[1]
-        opt = len(input_alphabet(data.automaton)) * automaton_size(data.automaton)
-        measured[(is_context_free(data.automaton), width, opt)] = seconds
-        print(f"{stem:<52} {width:>5} {len(data.hidden_states):>7} {seconds:8.2f}", flush=True)
+        measured[configuration(data)] = seconds
+        print(f"{name:<52} {data.hidden_states.shape[1]:>5} {len(data.hidden_states):>7} {seconds:8.2f}", flush=True)
     return measured
+
+
+def configuration(data) -> tuple[bool, int, int]:
+    """(context_free, vector width, |Σ|·|Q|) of one network."""
+    from automata import input_alphabet, is_context_free
+    from stateclusters.evaluation.network_data import automaton_size
+    opt = len(input_alphabet(data.automaton)) * automaton_size(data.automaton)
+    return is_context_free(data.automaton), data.hidden_states.shape[1], opt
 
 
 def interpolate(points: dict, width: int) -> float:
@@ -203,6 +212,8 @@ def main(argv=None) -> int:
                         help="a checkout of the paper's repository (default: ../shared/paper)")
     parser.add_argument("--quick", action="store_true", help="fewer networks in section 2")
     parser.add_argument("--skip-probe-table", action="store_true", help="sections 2 and 3 only")
+    parser.add_argument("--time-trained", action="store_true",
+                        help=f"also time the {BIG_LANGUAGE} network(s) of section 1 in section 2 (the widest PDAs)")
     args = parser.parse_args(argv)
     if not (args.paper_repo / "automata_models").is_dir():
         raise UserError(f"--paper-repo {args.paper_repo} has no automata_models/ "
@@ -214,7 +225,8 @@ def main(argv=None) -> int:
     with threadpool_limits(1):
         if not args.skip_probe_table:
             probe_table(args.paper_repo, BIG_HIDDEN)
-        measured = timing_table(args.paper_repo, QUICK_TIMED if args.quick else TIMED_NETWORKS)
+        measured = timing_table(args.paper_repo, QUICK_TIMED if args.quick else TIMED_NETWORKS,
+                                BIG_HIDDEN if args.time_trained else ())
         projection(args.paper_repo, measured)
     print(f"\n(this benchmark took {time.perf_counter() - start:.0f} s)")
     return 0
