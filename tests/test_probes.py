@@ -22,6 +22,21 @@ def test_weighted_pairs_count_every_row_once():
     assert pairs == {((0.0, 1.0), "a"): 2, ((0.0, 1.0), "c"): 1, ((2.0, 2.0), "b"): 2}
 
 
+def test_a_probe_stopped_at_the_iteration_cap_is_its_result_without_a_warning(monkeypatch):
+    import warnings
+
+    from stateclusters.base import clusterer
+    monkeypatch.setattr(clusterer, "LR_MAX_ITER", 2)
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(300, 6)) * 100
+    labels = rng.choice(["q0", "q1", "q2"], size=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        probe = linear_probe_model("lr", rows, labels)
+    assert probe.n_iter_.max() == 2
+    assert set(probe.predict(rows)) <= {"q0", "q1", "q2"}
+
+
 def test_weighted_fit_equals_the_fit_on_every_row():
     rng = np.random.default_rng(0)
     distinct = rng.normal(size=(40, 5))

@@ -6,10 +6,12 @@ the distances; the mean-shift bandwidth is estimated once. Every result equals s
 of vectors (see fast_clustering and tests/test_fast_clustering.py).
 """
 import hashlib
+import warnings
 
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
@@ -142,7 +144,11 @@ def linear_probe_model(name: str, hidden_states, state_labels, distinct: Distinc
             # scikit-learn's LDA indexes an empty array when the vectors do not vary within any state.
             raise ValueError(f"{name} is undefined: the hidden states do not vary within any state") from None
     vectors, labels, weights = weighted_pairs(hidden_states, state_labels, distinct)
-    return LogisticRegression(solver="lbfgs", max_iter=LR_MAX_ITER).fit(vectors, labels, sample_weight=weights)
+    with warnings.catch_warnings():
+        # The contract caps lr at LR_MAX_ITER; stopping there is its result (n_iter_ tells), not a fault to print
+        # into every job's output.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return LogisticRegression(solver="lbfgs", max_iter=LR_MAX_ITER).fit(vectors, labels, sample_weight=weights)
 
 
 def weighted_pairs(hidden_states, state_labels, distinct: DistinctVectors | None = None):
