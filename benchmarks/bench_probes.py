@@ -14,8 +14,8 @@ Single-threaded, as the grid's jobs are.
 
     python benchmarks/bench_probes.py --quick      # fewer published networks in section 2
     python benchmarks/bench_probes.py              # everything above
-    python benchmarks/bench_probes.py --skip-probe-table --time-trained   # section 2 also times the trained
-                                                                          # CFG_L_10 network, the widest PDA
+    python benchmarks/bench_probes.py --skip-probe-table --time-trained   # section 3 also checks its pricing
+                                                                          # on the trained CFG_L_10 network
 """
 import argparse
 import math
@@ -120,20 +120,21 @@ def evaluation_seconds(data) -> float:
     return time.perf_counter() - start
 
 
-def timing_table(paper_repo: Path, stems, trained_hidden=()) -> dict:
-    """{(context_free, vector width, |Σ|·|Q|): seconds} of whole evaluations, printed as measured."""
+def timing_table(paper_repo: Path, stems, trained_hidden=()) -> tuple[dict, dict]:
+    """Whole evaluations, printed as measured: {(context_free, vector width, |Σ|·|Q|): seconds} of the published
+    networks, and the same of the networks trained here (a check of the pricing, not a basis for it)."""
     print("\n2. whole evaluation per network (paper protocol: conformance test, 19 functions, every labeling)")
     print(f"{'network':<52} {'width':>5} {'vectors':>7} {'seconds':>8}")
-    measured = {}
-    networks = [(stem, lambda stem=stem: published_data(paper_repo, stem)) for stem in stems]
-    networks += [(f"{BIG_LANGUAGE}_gru_1_{hidden} (trained here)", lambda hidden=hidden: trained_data(hidden))
+    published, trained = {}, {}
+    networks = [(stem, published, lambda stem=stem: published_data(paper_repo, stem)) for stem in stems]
+    networks += [(f"{BIG_LANGUAGE}_gru_1_{hidden} (trained here)", trained, lambda hidden=hidden: trained_data(hidden))
                  for hidden in trained_hidden]
-    for name, network_data in networks:
+    for name, measured, network_data in networks:
         data = network_data()
         seconds = evaluation_seconds(data)
         measured[configuration(data)] = seconds
         print(f"{name:<52} {data.hidden_states.shape[1]:>5} {len(data.hidden_states):>7} {seconds:8.2f}", flush=True)
-    return measured
+    return published, trained
 
 
 def configuration(data) -> tuple[bool, int, int]:
@@ -182,28 +183,41 @@ def paper_grid(paper_repo: Path):
     return len(regular), configurations
 
 
-def projection(paper_repo: Path, measured: dict) -> None:
-    """Two prices per configuration: by vector width alone, and for PDAs also scaled by |Σ|·|Q| (k-means' k for
-    the top_of_stack labeling is 8·|Σ|·|Q|, and k-means dominates a PDA's evaluation) over that of the widest
-    measured PDA network."""
-    n_regular, configurations = paper_grid(paper_repo)
+def pricing(measured: dict):
+    """Two prices of a configuration (context_free, width, |Σ|·|Q|) from the measured published networks: by
+    vector width alone (log-log), and for PDAs also scaled by |Σ|·|Q| over that of the widest measured PDA
+    network (k-means' k for the top_of_stack labeling is 8·|Σ|·|Q|, and k-means dominates a PDA's evaluation)."""
     points = {family: {width: seconds for (cf, width, _), seconds in measured.items() if cf == family}
               for family in (False, True)}
     widest_pda = max((key for key in measured if key[0]), key=lambda key: key[1])
-    by_width = [interpolate(points[context_free], width) for context_free, width, _ in configurations]
-    by_width_and_k = [seconds * (max(1.0, opt / widest_pda[2]) if context_free else 1.0)
-                      for seconds, (context_free, _, opt) in zip(by_width, configurations)]
+
+    def prices(context_free: bool, width: int, opt: int) -> tuple[float, float]:
+        by_width = interpolate(points[context_free], width)
+        return by_width, by_width * (max(1.0, opt / widest_pda[2]) if context_free else 1.0)
+    return prices, widest_pda[2]
+
+
+def projection(paper_repo: Path, measured: dict, checks: dict) -> None:
+    """Both prices for every configuration of the paper's grid, and against the networks trained here."""
+    n_regular, configurations = paper_grid(paper_repo)
+    prices, reference_opt = pricing(measured)
+    priced = [prices(*configuration) for configuration in configurations]
     widest = max(width for _, width, _ in configurations)
     print(f"\n3. all {PUBLISHED_NETWORKS} published networks: one repetition of the paper's grid has "
           f"{len(configurations)} configurations ({n_regular} regular languages × 4 × 3 sizes, 15 PDAs × 4 × 5), "
-          f"vector widths up to {widest};\n   each priced from section 2 by its width (log-log), and for PDAs "
-          f"also × |Σ|·|Q| / {widest_pda[2]} where larger; the mean taken for every published network")
-    for label, seconds in (("by width", by_width), ("by width and k", by_width_and_k)):
-        per_network = sum(seconds) / len(seconds)
+          f"vector widths up to {widest};\n   each priced from the published networks of section 2 by its width "
+          f"(log-log), and for PDAs also × |Σ|·|Q| / {reference_opt} where larger; the mean taken for every "
+          f"published network")
+    for column, label in enumerate(("by width", "by width and k")):
+        per_network = sum(price[column] for price in priced) / len(priced)
         core_hours = per_network * PUBLISHED_NETWORKS / 3600
         print(f"   {label}: mean {per_network:.1f} s per network, {3600 / per_network:.0f} networks per core-hour, "
               f"{core_hours:.1f} core-hours; one 16-core machine (--workers 16) {core_hours / 16:.1f} h; "
               f"Dask, 128 cores {core_hours / 128:.2f} h")
+    for (context_free, width, opt), seconds in checks.items():
+        by_width, by_width_and_k = prices(context_free, width, opt)
+        print(f"   check, a network trained here (width {width}, |Σ|·|Q| {opt}): measured {seconds:.0f} s; "
+              f"priced {by_width:.0f} s by width, {by_width_and_k:.0f} s by width and k")
 
 
 def main(argv=None) -> int:
@@ -213,7 +227,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer networks in section 2")
     parser.add_argument("--skip-probe-table", action="store_true", help="sections 2 and 3 only")
     parser.add_argument("--time-trained", action="store_true",
-                        help=f"also time the {BIG_LANGUAGE} network(s) of section 1 in section 2 (the widest PDAs)")
+                        help=f"also time the {BIG_LANGUAGE} network(s) of section 1 in section 2, as a check of the "
+                             "pricing on the widest PDAs")
     args = parser.parse_args(argv)
     if not (args.paper_repo / "automata_models").is_dir():
         raise UserError(f"--paper-repo {args.paper_repo} has no automata_models/ "
@@ -225,9 +240,9 @@ def main(argv=None) -> int:
     with threadpool_limits(1):
         if not args.skip_probe_table:
             probe_table(args.paper_repo, BIG_HIDDEN)
-        measured = timing_table(args.paper_repo, QUICK_TIMED if args.quick else TIMED_NETWORKS,
-                                BIG_HIDDEN if args.time_trained else ())
-        projection(args.paper_repo, measured)
+        measured, checks = timing_table(args.paper_repo, QUICK_TIMED if args.quick else TIMED_NETWORKS,
+                                        BIG_HIDDEN if args.time_trained else ())
+        projection(args.paper_repo, measured, checks)
     print(f"\n(this benchmark took {time.perf_counter() - start:.0f} s)")
     return 0
 
