@@ -16,6 +16,7 @@ import numpy as np
 from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import run_cli
 from stateclusters.paper.comparison import compare, comparison_table, read_expected
+from stateclusters.paper.names import split_result_key
 from stateclusters.results.files import read_results
 
 GROUPS = {"regular": ("regular",), "stackless": ("stackless",), "stackful": ("stackful",),
@@ -39,7 +40,7 @@ def print_comparison(folder: Path, expected: dict) -> None:
 def print_ablation(folders: list[Path], expected: dict) -> None:
     results = [read_results(folder)[1] for folder in folders]
     keys = sorted(set.intersection(*(set(result) for result in results)) & set(expected))
-    keys = [key for key in keys if key.rsplit("_gpu_", 1)[1] in ("regular", "stackless")]
+    keys = [key for key in keys if split_result_key(key)[1] in ("regular", "stackless")]
     print(f"{len(keys)} result keys (regular and stackless)\n")
     print("| function | " + " | ".join(folder.name for folder in folders) + " | paper's files |")
     print("|---" * (len(folders) + 2) + "|")

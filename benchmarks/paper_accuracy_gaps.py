@@ -19,6 +19,7 @@ import numpy as np
 
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
+from stateclusters.paper.names import split_result_key
 
 if TYPE_CHECKING:   # torch is imported only once work starts, so --help stays fast
     import torch
@@ -30,9 +31,8 @@ def accuracy_gaps(accuracy: dict, expected: dict) -> dict[str, float]:
     """ours − paper's per network stem, for the first labeling of each network the file knows."""
     gaps = {}
     for key, ours in sorted(accuracy.items()):
-        stem = key.rsplit("_gpu_", 1)[0] + "_gpu"
-        if stem not in gaps and key in expected:
-            gaps[stem] = ours - expected[key]["accuracy"]
+        if key in expected:
+            gaps.setdefault(split_result_key(key)[0], ours - expected[key]["accuracy"])
     return gaps
 
 
@@ -95,11 +95,8 @@ def _cell(layer, from_input, from_hidden, hidden, cell):
 
 def first_failures(predictions: np.ndarray, trace, classes) -> collections.Counter:
     """(expected output, stack height without '$', or err) at each word's first wrong prefix."""
-    from rnn_models import class_indices
-    valid = trace.valid()
-    expected = np.zeros(valid.shape, dtype=np.int64)
-    expected[valid] = class_indices(trace.outputs[valid], classes)
-    wrong = (predictions != expected) & valid
+    from stateclusters.evaluation.network import wrong_prefixes
+    wrong = wrong_prefixes(predictions, trace, classes)
     words = np.flatnonzero(wrong.any(axis=1))
     positions = wrong[words].argmax(axis=1)
     heights = (trace.stack_heights[words, positions] - 1 if trace.stack_heights is not None
@@ -158,7 +155,7 @@ def main(argv=None) -> int:
     accuracy, _ = read_results(args.results)
     gaps = accuracy_gaps(accuracy, expected)
     stems = args.networks.split(",") if args.networks else sorted(gaps, key=gaps.get)[:args.largest]
-    expected_by_stem = {key.rsplit("_gpu_", 1)[0] + "_gpu": value["accuracy"] for key, value in expected.items()}
+    expected_by_stem = {split_result_key(key)[0]: value["accuracy"] for key, value in expected.items()}
     unknown = [stem for stem in stems if stem not in expected_by_stem]
     if unknown:
         raise UserError(f"--networks: {', '.join(unknown)} not in the paper's results "

@@ -41,10 +41,15 @@ def conformance_accuracy(data: NetworkData) -> float:
 
 def prefix_accuracy(predictions: np.ndarray, trace: PrefixTrace, output_classes) -> float:
     """Share of words whose predicted class index equals the automaton's output after every prefix."""
+    return float((~wrong_prefixes(predictions, trace, output_classes).any(axis=1)).mean())
+
+
+def wrong_prefixes(predictions: np.ndarray, trace: PrefixTrace, output_classes) -> np.ndarray:
+    """Mask of the prefixes (inside their word) where the predicted class is not the automaton's output."""
     valid = trace.valid()
     expected = np.zeros(valid.shape, dtype=np.int64)
     expected[valid] = class_indices(trace.outputs[valid], output_classes)
-    return float(((predictions == expected) | ~valid).all(axis=1).mean())
+    return (predictions != expected) & valid
 
 
 def evaluate_functions(hidden_states: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,

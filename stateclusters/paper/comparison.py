@@ -8,6 +8,7 @@ from scipy.stats import spearmanr
 
 from clustering import FUNCTION_NAMES
 from stateclusters.base.errors import UserError
+from stateclusters.paper.names import split_result_key
 
 EXPECTED_FILE = "expected_paper_results.json"
 WAMB = 1   # index of the weighted ambiguity in [amb, wamb, max, min, n_clusters]
@@ -41,22 +42,19 @@ def read_expected(paper_repo: Path) -> dict:
 
 def compare(accuracy: dict, ambiguity: dict, expected: dict, labelings, functions=FUNCTION_NAMES) -> Comparison:
     """Compare on the keys of the given paper labelings that both sides have (with every function)."""
-    keys = tuple(sorted(key for key in ambiguity if key in expected and key.rsplit("_gpu_", 1)[1] in labelings
+    keys = tuple(sorted(key for key in ambiguity if key in expected and split_result_key(key)[1] in labelings
                         and all(f in ambiguity[key] and f in expected[key]["functions"] for f in functions)))
     if not keys:
         raise ValueError(f"no common keys for labelings {labelings}")
     ours = np.array([[ambiguity[key][f][WAMB] for f in functions] for key in keys])
     paper = np.array([[expected[key]["functions"][f][WAMB] for f in functions] for key in keys])
-    networks = sorted({key.rsplit("_gpu_", 1)[0] for key in keys})
-    accuracy_gap = np.mean([abs(accuracy[f"{n}_gpu_{_first_labeling(n, keys)}"] - expected[
-        f"{n}_gpu_{_first_labeling(n, keys)}"]["accuracy"]) for n in networks])
+    first_keys = {}   # stem -> its first key: a network's accuracy is the same under every labeling
+    for key in keys:
+        first_keys.setdefault(split_result_key(key)[0], key)
+    accuracy_gap = np.mean([abs(accuracy[key] - expected[key]["accuracy"]) for key in first_keys.values()])
     return Comparison(keys, dict(zip(functions, ours.mean(axis=0))), dict(zip(functions, paper.mean(axis=0))),
                       float(np.abs(ours - paper).mean()),
                       float(spearmanr(ours.mean(axis=0), paper.mean(axis=0)).statistic), float(accuracy_gap))
-
-
-def _first_labeling(network: str, keys) -> str:
-    return next(key.rsplit("_gpu_", 1)[1] for key in keys if key.rsplit("_gpu_", 1)[0] == network)
 
 
 def comparison_table(comparison: Comparison) -> str:

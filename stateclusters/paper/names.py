@@ -42,6 +42,12 @@ class PaperNetwork:
         return CONTEXT_FREE.match(self.language) is not None
 
 
+def split_result_key(key: str) -> tuple[str, str]:
+    """(checkpoint stem, the paper's labeling) of a result key made by PaperNetwork.result_key."""
+    stem, labeling = key.rsplit("_gpu_", 1)
+    return f"{stem}_gpu", labeling
+
+
 def parse_checkpoint_name(path: Path) -> PaperNetwork | None:
     """The network a checkpoint file holds, or None when its name does not have the paper's form."""
     name = Path(path).name
