@@ -2,7 +2,6 @@
 import argparse
 from pathlib import Path
 
-from clustering import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.base.arguments import add_device_option, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     CONFORMANCE_WORDS,
@@ -19,6 +18,7 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import CheckpointError, UserError
 from stateclusters.base.paths import check_input_folder, check_output_file, check_output_folder
+from stateclusters.clustering.functions import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import NetworkId
 
@@ -111,7 +111,7 @@ def export_hidden(args, function_names, data, labeling: str) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from stateclusters.extras.hidden_export import export_arrays, write_hidden_export
+    from stateclusters.analyses.hidden_export import export_arrays, write_hidden_export
 
     state_labels, validation = data.state_labels(labeling), data.validation
     function_labels = {}
@@ -143,16 +143,16 @@ def check_request(args) -> Path:
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     checkpoint = check_request(args)
-    from automata import get_automaton
+    from stateclusters.automata import get_automaton
     automaton = get_automaton(args.automaton)
     labeling = choose_labeling(automaton, args.labeling)
     # Imported only now: --help and argument mistakes must not wait for torch and scikit-learn.
-    from ambiguity import ambiguity_from_labels
-    from rnn_models import resolve_device
+    from stateclusters.ambiguity.scores import ambiguity_from_labels
     from stateclusters.evaluation.agreement_scores import agreement_scores
     from stateclusters.evaluation.network import conformance_accuracy
     from stateclusters.evaluation.network_data import NetworkData, automaton_size
     from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.recurrent import resolve_device
 
     export_names = exported_functions(args)
     device = resolve_device(args.device)
@@ -184,18 +184,18 @@ def main(argv=None) -> int:
 def print_extras(args, data, labeling: str, clustering) -> None:
     """--extract's report, --learn's learned automata beside it, and --length-generalisation's table."""
     if args.extract or args.learn:
-        from stateclusters.extras.extraction import extract_automaton, extraction_inputs
-        from stateclusters.extras.extraction_report import describe_report
+        from stateclusters.analyses.extraction import extract_automaton, extraction_inputs
+        from stateclusters.analyses.extraction_report import describe_report
         inputs = extraction_inputs(data)
         print(describe_report(args.function, extract_automaton(inputs, clustering.labels_), args.conformance_words))
     if args.learn:
-        from stateclusters.extras.learning_report import describe_learning
-        from stateclusters.extras.learning_results import learn_network
+        from stateclusters.analyses.learning_report import describe_learning
+        from stateclusters.analyses.learning_results import learn_network
         reports = learn_network(data.model, data.automaton, inputs, seed=args.seed, eq_words=args.learn_words,
                                 max_queries=args.learn_queries)
         print(describe_learning(next(iter(reports.values())), args.conformance_words))
     if args.length_generalisation:
-        from stateclusters.extras.length_generalisation import format_length_table, length_bucket_table
+        from stateclusters.analyses.length_generalisation import format_length_table, length_bucket_table
         print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),
                                   args.function))
 
@@ -226,8 +226,8 @@ def checkpoint_path(args) -> Path:
 
 def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
+    from stateclusters.analyses.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
     from stateclusters.evaluation.training import train_or_load
-    from stateclusters.extras.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
 
     loading = snapshots is None and checkpoint.exists() and not args.retrain
     if snapshots is None:
@@ -273,7 +273,7 @@ def check_trained_seed(checkpoint: Path, info: dict, seed: int) -> None:
 
 
 def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:
-    from ambiguity import state_cluster_map
+    from stateclusters.ambiguity.scores import state_cluster_map
     print(f"{function} on {len(state_labels)} hidden states ({labeling} labels): {clustering.n_clusters_} clusters")
     print("state -> {cluster: count}")
     for state, counts in sorted(state_cluster_map(state_labels, clustering.labels_).items()):
@@ -313,7 +313,7 @@ def snapshot_folder(plot: Path) -> Path:
 
 def write_epoch_plots(args, snapshots: Path, data, labeling: str, title: str) -> list[Path]:
     """The grid and the GIF of the snapshots' validation hidden states (the same seeded rows in every one)."""
-    from stateclusters.extras.training_snapshots import snapshot_states
+    from stateclusters.analyses.training_snapshots import snapshot_states
     from stateclusters.figures.hidden_states import MAX_PLOTTED_POINTS, plotted_rows, write_epoch_pictures
     state_labels = data.state_labels(labeling)
     rows = plotted_rows(len(state_labels), MAX_PLOTTED_POINTS, args.seed)

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from clustering import parse_function_names
-from experiment_runner import RunLog, exclusive_lock, job_line, read_job_files
 from stateclusters.base.arguments import positive_int
 from stateclusters.base.atomic_io import atomic_write, remove_stale_temp_files
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.functions import parse_function_names
 from stateclusters.grid.backends import run_in_pool, run_in_process
 from stateclusters.grid.jobs import DONE, is_finished
+from stateclusters.grid.run_loop import RunLog, exclusive_lock, job_line, read_job_files
 from stateclusters.paper.jobs import PaperJobSpec, merged_paper_results, run_paper_job
 from stateclusters.paper.names import (
     AUTOMATA_FOLDER,

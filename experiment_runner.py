@@ -7,18 +7,14 @@ ambiguity.pickle (plus scores.pickle and the extras), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
 import argparse
-import fcntl
 import math
 import re
 import sys
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from fractions import Fraction
 from pathlib import Path
 
-from tqdm import tqdm
-
-from clustering import FUNCTION_NAMES, parse_function_names
 from stateclusters.base.arguments import (
     add_device_option,
     comma_list,
@@ -37,18 +33,18 @@ from stateclusters.base.catalogue import (
     RNN_TYPES,
 )
 from stateclusters.base.cli import run_cli
-from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder
+from stateclusters.clustering.functions import FUNCTION_NAMES, parse_function_names
 from stateclusters.grid.jobs import (
     DONE,
-    FAILED,
-    SKIPPED,
     JobSpec,
     is_finished,
     merged_extra,
     merged_live_accuracy,
     merged_results,
 )
+from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, run_jobs, summary_lines
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import (
     ACCURACY_FILE,
@@ -58,9 +54,6 @@ from stateclusters.results.files import (
     EXTRACTION_FILE,
     LAYER_AMBIGUITY_FILE,
     LEARNING_FILE,
-    job_files,
-    read_job_record,
-    write_job_record,
     write_results,
 )
 
@@ -69,7 +62,6 @@ REPO = Path(__file__).resolve().parent
 CONTRACT_SIZES = ((1, Fraction(1)), (1, Fraction(3, 2)), (2, Fraction(1)))
 PDA_EXTRA_SIZES = ((1, Fraction(3)), (1, Fraction(5)))
 SIZE_PATTERN = re.compile(r"(\d+)x(\d+(?:\.\d+)?)")
-HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished job
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -127,7 +119,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 
 def parse_languages(text: str) -> tuple[list[str], dict[str, str]]:
     """The languages named, and {name: absolute .dot path} for own automata (named by the file's stem)."""
-    from automata import get_automaton, list_automata, regular_automaton_names
+    from stateclusters.automata import get_automaton, list_automata, regular_automaton_names
     registry = list_automata()
     groups = {"all": registry, "regular": regular_automaton_names(),
               "context_free": [name for name in registry if name not in regular_automaton_names()]}
@@ -167,7 +159,7 @@ def parse_sizes(text: str) -> list[tuple[int, Fraction]]:
 
 def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]:
     """(layers, hidden) of one language's networks, hidden = floor(factor·|Σ|·|Q|)."""
-    from automata import input_alphabet, is_context_free
+    from stateclusters.automata import input_alphabet, is_context_free
     from stateclusters.evaluation.network_data import automaton_size
     sizes = requested or CONTRACT_SIZES + (PDA_EXTRA_SIZES if is_context_free(automaton) else ())
     opt = len(input_alphabet(automaton)) * automaton_size(automaton)
@@ -182,7 +174,7 @@ def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]
 
 def build_grid(args) -> list[JobSpec]:
     """Every job of the requested slice, language by language; user mistakes are UserErrors."""
-    from automata import get_automaton, is_context_free
+    from stateclusters.automata import get_automaton, is_context_free
     (languages, files), architectures = parse_languages(args.languages), parse_architectures(args.rnn)
     requested_sizes = parse_sizes(args.sizes) if args.sizes is not None else None
     functions = tuple(parse_function_names(args.functions))
@@ -227,28 +219,6 @@ def choose_backend(args):
 
 # ---- the results folder ----------------------------------------------------------------------------------
 
-@contextmanager
-def exclusive_lock(out_dir: Path):
-    """One run per results folder: a second one would delete the first one's temp files. Freed on any exit."""
-    with open(out_dir / ".lock", "w") as lock_file:
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(f"another run is using {out_dir}; wait for it or choose another --out") from None
-        yield
-
-
-def read_job_files(out_dir: Path, log) -> dict[str, dict]:
-    """Every readable job record under OUT/jobs; unreadable ones are reported and left out (never merged)."""
-    records = {}
-    for path in job_files(out_dir):
-        try:
-            records[path.stem] = read_job_record(path)
-        except ResultFileError as error:
-            log.write(f"warning: {error}; its job is rerun if it is in this slice, and never merged")
-    return records
-
-
 def rebuild_merged_results(out_dir: Path, log) -> None:
     """The merged pickles, from the intact job records; an extra pickle no record feeds is removed (it is derived)."""
     records = list(read_job_files(out_dir, log).values())
@@ -264,75 +234,6 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
         log.write(f"merged {len(live)} accuracy_live keys into {out_dir / ACCURACY_LIVE_FILE}")
 
 
-# ---- progress and logging --------------------------------------------------------------------------------
-
-class RunLog:
-    """Lines for the terminal (above the progress bar) and for this run's log file in OUT/logs."""
-
-    def __init__(self, out_dir: Path):
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        (out_dir / "logs").mkdir(parents=True, exist_ok=True)
-        self.path = out_dir / "logs" / f"run-{stamp}.log"
-        for attempt in range(2, 1000):   # two runs within one second get separate files
-            if not self.path.exists():
-                break
-            self.path = out_dir / "logs" / f"run-{stamp}-{attempt}.log"
-        self.file = open(self.path, "x", encoding="utf-8")
-
-    def write(self, line: str, echo: bool = True) -> None:
-        if echo:
-            tqdm.write(line, file=sys.stderr)
-        self.file.write(f"{time.strftime('%H:%M:%S')} {line}\n")
-        self.file.flush()
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def job_line(record: dict) -> str:
-    """One line per finished job: name, accuracy, k_means_8 weighted ambiguity, seconds; or why it failed."""
-    seconds = f"{record['seconds'].get('total', 0.0):.1f} s"
-    if record["status"] != DONE:
-        return f"{record['name']}  {record['status'].upper()}: {record['error']}  ({seconds})"
-    parts = [record["name"], f"accuracy {record['accuracy']:.4f}"]
-    if record.get("checkpoint_moved"):
-        parts.append(f"({record['checkpoint_moved']})")
-    wambs = [(labeling, scores[HEADLINE_FUNCTION][1]) for labeling, scores in record["results"].items()
-             if isinstance(scores.get(HEADLINE_FUNCTION), list)]
-    if wambs:
-        parts.append(f"{HEADLINE_FUNCTION} wamb " + ", ".join(
-            f"{wamb:.4f}" if labeling == "regular" else f"{labeling} {wamb:.4f}" for labeling, wamb in wambs))
-    failed_functions = sum(isinstance(values, str) for scores in record["results"].values()
-                           for values in scores.values())
-    if failed_functions:
-        parts.append(f"{failed_functions} function result(s) failed")
-    return "  ".join(parts + [seconds])
-
-
-# ---- the run ---------------------------------------------------------------------------------------------
-
-def run_jobs(specs: list[JobSpec], backend, out_dir: Path, log) -> list[dict]:
-    """Run the jobs, writing each record as it arrives; returns the records of this run."""
-    records = []
-    with tqdm(total=len(specs), desc="grid", unit="job", dynamic_ncols=True) as bar, \
-            closing(backend(specs)) as finished_jobs:
-        for _, record in finished_jobs:
-            write_job_record(out_dir, record)
-            records.append(record)
-            log.write(job_line(record))
-            bar.update(1)
-    return records
-
-
-def summary_lines(records: list[dict], seconds: float) -> list[str]:
-    counts = {status: sum(record["status"] == status for record in records) for status in (DONE, FAILED, SKIPPED)}
-    lines = [f"this run: {counts[DONE]} done, {counts[FAILED]} failed, {counts[SKIPPED]} skipped in {seconds:.1f} s"]
-    unfinished = [record for record in records if record["status"] != DONE]
-    if unfinished:
-        lines.append("not finished (rerun to retry):")
-        lines.extend(f"  {record['name']}: {record['status']}: {record['error']}" for record in unfinished)
-    return lines
-
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
@@ -340,7 +241,9 @@ def main(argv=None) -> int:
     check_output_folder(args.out / "checkpoints", "--out (its checkpoints folder)")
     specs = build_grid(args)
     backend = choose_backend(args)
-    from rnn_models import resolve_device  # here: --help and argument mistakes must not wait for torch
+    from stateclusters.networks.recurrent import (
+        resolve_device,  # here: --help and argument mistakes must not wait for torch
+    )
     resolve_device(args.device)
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

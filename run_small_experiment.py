@@ -25,13 +25,13 @@ RNN, LAYERS, REPETITION, EPOCHS = "gru", 1, 1, 50
 
 def small_hidden_size(automaton) -> int:
     """2·|Σ|·|Q|, the small experiment's width."""
-    from automata import input_alphabet
+    from stateclusters.automata import input_alphabet
     from stateclusters.evaluation.network_data import automaton_size
     return 2 * len(input_alphabet(automaton)) * automaton_size(automaton)
 
 
 def small_network(language: str) -> NetworkId:
-    from automata import get_automaton
+    from stateclusters.automata import get_automaton
     return NetworkId(language, RNN, LAYERS, small_hidden_size(get_automaton(language)), REPETITION)
 
 
@@ -69,7 +69,7 @@ def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
     """Load or train one network, evaluate it, print its lines; result entries and agreement scores per labeling."""
     from tqdm import tqdm
 
-    from automata import get_automaton, is_context_free
+    from stateclusters.automata import get_automaton, is_context_free
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.evaluation.training import network_config, train_or_load
@@ -111,8 +111,8 @@ def main(argv=None) -> int:
     # Imported only now: --help and argument mistakes must not wait for torch.
     from tqdm import tqdm
 
-    from rnn_models import resolve_device
     from stateclusters.grid.jobs import single_threaded
+    from stateclusters.networks.recurrent import resolve_device
 
     device = resolve_device(args.device)
     start = time.perf_counter()

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering import FUNCTION_NAMES
+from stateclusters.analyses.extraction_report import summary_lines as extraction_summary_lines
+from stateclusters.analyses.layer_ambiguity import layer_table
+from stateclusters.analyses.learning_report import summary_lines as learning_summary_lines
 from stateclusters.base.arguments import parse_architectures, parser_for, unit_interval
 from stateclusters.base.catalogue import LABELINGS, MAX_TRAINING_LENGTH, PDA_LABELINGS, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.base.paths import check_input_folder, check_output_folder
+from stateclusters.clustering.functions import FUNCTION_NAMES
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
 from stateclusters.evaluation.live_accuracy import live_summary_lines, passes_live_filter
-from stateclusters.extras.extraction_report import summary_lines as extraction_summary_lines
-from stateclusters.extras.layer_ambiguity import layer_table
-from stateclusters.extras.learning_report import summary_lines as learning_summary_lines
 from stateclusters.results.files import (
     ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,

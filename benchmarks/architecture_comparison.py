@@ -16,8 +16,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from clustering import FAMILIES, FUNCTIONS  # noqa: E402
 from stateclusters.base.catalogue import MAX_TRAINING_LENGTH  # noqa: E402
+from stateclusters.clustering.functions import FAMILIES, FUNCTIONS  # noqa: E402
 from stateclusters.grid.jobs import done_job_records  # noqa: E402
 
 FAMILY_OF = {function.name: function.family for function in FUNCTIONS}

@@ -45,7 +45,7 @@ QUICK_TIMED = ("tomita3_gru_1_10_1_gpu", "dfa_size_10_inputs_4_2.dot_lstm_1_60_1
 
 def published_data(paper_repo: Path, stem: str):
     """NetworkData of one published network under the paper protocol (its letter and class orders recovered)."""
-    from clustering import FUNCTION_NAMES
+    from stateclusters.clustering.functions import FUNCTION_NAMES
     from stateclusters.paper.jobs import PaperJobSpec, published_network_data
     from stateclusters.paper.names import MODELS_FOLDER, parse_checkpoint_name
     from stateclusters.protocol import Protocol
@@ -60,10 +60,10 @@ def trained_data(hidden: int, rnn: str = "gru"):
     """NetworkData of a CFG_L_10 network of this width, trained 5 epochs on 10,000 words (cached)."""
     import torch
 
-    from automata import get_automaton
-    from rnn_models import TrainingConfig
+    from stateclusters.automata import get_automaton
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.evaluation.training import network_config, train_or_load
+    from stateclusters.networks.recurrent import TrainingConfig
     from stateclusters.protocol import Protocol
     automaton = get_automaton(BIG_LANGUAGE)
     CACHE.mkdir(exist_ok=True)
@@ -81,8 +81,8 @@ def probe_row(name: str, data) -> str:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from ambiguity import ambiguity_from_labels
-    from stateclusters.base.clusterer import linear_probe_model
+    from stateclusters.ambiguity.scores import ambiguity_from_labels
+    from stateclusters.clustering.clusterer import linear_probe_model
     vectors, labels = data.hidden_states, data.state_labels(data.labelings[0])
     start = time.perf_counter()
     ours = linear_probe_model("lr", vectors, labels).predict(vectors)
@@ -113,7 +113,7 @@ def probe_table(paper_repo: Path, hidden_sizes) -> None:
 
 def evaluation_seconds(data) -> float:
     """The whole evaluation of one network, as the paper script runs it."""
-    from clustering import FUNCTION_NAMES
+    from stateclusters.clustering.functions import FUNCTION_NAMES
     from stateclusters.evaluation.network import evaluate_network
     start = time.perf_counter()
     evaluate_network(data, FUNCTION_NAMES)
@@ -139,7 +139,7 @@ def timing_table(paper_repo: Path, stems, trained_hidden=()) -> tuple[dict, dict
 
 def configuration(data) -> tuple[bool, int, int]:
     """(context_free, vector width, |Σ|·|Q|) of one network."""
-    from automata import input_alphabet, is_context_free
+    from stateclusters.automata import input_alphabet, is_context_free
     from stateclusters.evaluation.network_data import automaton_size
     opt = len(input_alphabet(data.automaton)) * automaton_size(data.automaton)
     return is_context_free(data.automaton), data.hidden_states.shape[1], opt
@@ -164,8 +164,8 @@ def paper_grid(paper_repo: Path):
     Languages: its 65 regular .dot automata and L1-L15; sizes (1, opt), (1, 1.5·opt), (2, opt), PDAs also
     (1, 3·opt), (1, 5·opt), opt = |Σ|·|Q|; relu, tanh, gru, lstm (an LSTM's vector holds h and c).
     """
-    from automata import get_automaton, input_alphabet
     from experiment_runner import CONTRACT_SIZES, PDA_EXTRA_SIZES
+    from stateclusters.automata import get_automaton, input_alphabet
     from stateclusters.evaluation.network_data import automaton_size
     from stateclusters.paper.automata import load_paper_automaton
     from stateclusters.paper.names import NAMED_DOT_FILES

@@ -33,13 +33,13 @@ TRAINING_WORDS_FOR_SCALING = 10_000
 
 def measure_words(language: str, n_words: int) -> dict:
     """Our path on one benchmark network with n_words validation words, stage by stage."""
-    from ambiguity import ambiguity_from_labels
-    from automata import get_automaton
     from benchmarks.bench_evaluation import NETWORKS
     from benchmarks.evaluation_paths import k_multiplier, load_network
-    from clustering import FUNCTION_NAMES, Abstraction, get_function, shared_clusterer
-    from rnn_models import hidden_states
+    from stateclusters.ambiguity.scores import ambiguity_from_labels
+    from stateclusters.automata import get_automaton
+    from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction, get_function, shared_clusterer
     from stateclusters.evaluation.network_data import automaton_size
+    from stateclusters.networks.recurrent import hidden_states
     from stateclusters.words.runs import trace_words
     from stateclusters.words.sampling import validation_words
     net = next(net for net in NETWORKS if net.language == language)
@@ -71,12 +71,12 @@ def measure_hidden(hidden: int, train_epochs: int) -> dict:
     functions: for the first labeling alone (a one-labeling job, like a regular language's) and for all three."""
     import torch
 
-    from automata import get_automaton
-    from clustering import FUNCTION_NAMES
-    from rnn_models import TrainingConfig
+    from stateclusters.automata import get_automaton
+    from stateclusters.clustering.functions import FUNCTION_NAMES
     from stateclusters.evaluation.network import conformance_accuracy, evaluate_functions
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.evaluation.training import network_config, train_or_load
+    from stateclusters.networks.recurrent import TrainingConfig
     automaton = get_automaton(HIDDEN_LANGUAGE)
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"{HIDDEN_LANGUAGE}_gru_1_{hidden}_e{train_epochs}.pt"
@@ -163,8 +163,8 @@ def interpolate(measured: dict, hidden: int, which: int) -> float:
 
 
 def grid_estimate(measured: dict) -> None:
-    from automata import get_automaton, is_context_free
     from experiment_runner import build_grid, parse_arguments
+    from stateclusters.automata import get_automaton, is_context_free
     specs = build_grid(parse_arguments(["--out", str(CACHE / "grid")]))
     lstm_factor, layer_factor = 4 / 3, 2.0      # gate count; a second layer doubles the recurrent work
     totals = {}

@@ -2,7 +2,7 @@
 
 Both train the same network with the same data, optimiser and batch size (docs/contract.md); they differ only in
 how a batch is formed. Padded: 128 random words padded to the batch's longest word, the whole padded
-sequence run, the prediction read at each word's last letter. Bucketed (rnn_models.train_network): every
+sequence run, the prediction read at each word's last letter. Bucketed (networks.recurrent.train_network): every
 batch holds words of one length, so nothing is padded and the last step is the prediction.
 For each language it prints seconds per epoch, epochs to 100% validation accuracy (three in a row, the
 early stop) and the time that took.
@@ -33,7 +33,7 @@ def train_padded(config, train, validation, settings):
     import torch
     from torch import nn
 
-    from rnn_models import build_network, class_indices, set_seed, validation_accuracy
+    from stateclusters.networks.recurrent import build_network, class_indices, set_seed, validation_accuracy
 
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
@@ -78,7 +78,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--languages", default="tomita3,CFG_L_13",
                         help=f"comma-separated, from {', '.join(setup[0] for setup in SETUPS)}")
     parser.add_argument("--methods", default=",".join(METHODS),
-                        help="comma-separated: bucketed is rnn_models.train_network, padded the usual way")
+                        help="comma-separated: bucketed is networks.recurrent.train_network, padded the usual way")
     parser.add_argument("--rnn", default="gru", help="comma-separated architectures, each trained on every language")
     args = parser.parse_args(argv)
     args.architectures = parse_architectures(args.rnn)
@@ -93,9 +93,9 @@ def main(argv=None) -> int:
     args = parse_arguments(argv)
     import torch  # here: --help and argument mistakes must not wait for torch
 
-    from automata import get_automaton
-    from rnn_models import TrainingConfig, train_network
+    from stateclusters.automata import get_automaton
     from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.recurrent import TrainingConfig, train_network
     from stateclusters.words.sampling import training_words, validation_words
 
     torch.set_num_threads(args.threads)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import run_cli
+from stateclusters.clustering.functions import FUNCTION_NAMES
 from stateclusters.paper.comparison import compare, comparison_table, read_expected
 from stateclusters.paper.names import split_result_key
 from stateclusters.results.files import read_results

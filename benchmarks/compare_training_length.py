@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.functions import FUNCTION_NAMES
 from stateclusters.grid.jobs import done_job_records
 from stateclusters.results.files import JOBS_FOLDER
 
@@ -25,10 +25,10 @@ def evaluated_the_same_way(folder: Path, name: str, language: str) -> tuple[floa
     """(conformance accuracy, mean pairwise distance of the hidden states, {function: wamb}) under spec."""
     from scipy.spatial.distance import pdist
 
-    from automata import get_automaton
-    from rnn_models import load_checkpoint
+    from stateclusters.automata import get_automaton
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.networks.recurrent import load_checkpoint
     from stateclusters.results.files import name_seed
     seed = name_seed(name)
     model, _ = load_checkpoint(folder / "checkpoints" / f"{name}.pt")

@@ -16,10 +16,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from ambiguity import ambiguity_from_labels
-from automata import get_automaton
 from benchmarks.bench_evaluation import CHECKPOINTS, BenchNetwork
-from clustering import (
+from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.automata import get_automaton
+from stateclusters.clustering.clusterer import DBSCAN_MIN_SAMPLES
+from stateclusters.clustering.functions import (
     FIT_FRACTION,
     FUNCTION_NAMES,
     Abstraction,
@@ -28,11 +29,10 @@ from clustering import (
     labeling_k_multiplier,
     shared_clusterer,
 )
-from rnn_models import TrainingConfig, hidden_states, precise_copy
-from stateclusters.base.clusterer import DBSCAN_MIN_SAMPLES
 from stateclusters.evaluation.network import conformance_accuracy
 from stateclusters.evaluation.network_data import NetworkData, automaton_size
 from stateclusters.evaluation.training import network_config, train_or_load
+from stateclusters.networks.recurrent import TrainingConfig, hidden_states, precise_copy
 from stateclusters.words.runs import STACK_SIZE_CAP, trace_words
 from stateclusters.words.sampling import conformance_words, validation_words
 

@@ -107,8 +107,8 @@ def first_failures(predictions: np.ndarray, trace, classes) -> collections.Count
 
 
 def remeasure(stem: str, paper_repo: Path, expected_accuracy: float, n_words: int, seeds: int) -> None:
-    from rnn_models import precise_copy, prefix_predictions
     from stateclusters.evaluation.network import prefix_accuracy
+    from stateclusters.networks.recurrent import precise_copy, prefix_predictions
     from stateclusters.paper.jobs import PaperJobSpec, published_network_data
     from stateclusters.paper.names import MODELS_FOLDER, parse_checkpoint_name
     from stateclusters.protocol import Protocol

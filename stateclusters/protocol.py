@@ -92,8 +92,10 @@ class Protocol:
         return {name: getattr(self, name) for name in setting_names() if getattr(self, name) != getattr(spec, name)}
 
     def training_config(self, epochs: int, seed: int):
-        """rnn_models.TrainingConfig for these settings: without early stop, every epoch runs."""
-        from rnn_models import TrainingConfig  # imported here: the settings themselves need no torch
+        """stateclusters.networks.recurrent.TrainingConfig for these settings: without early stop, every epoch runs."""
+        from stateclusters.networks.recurrent import (
+            TrainingConfig,  # imported here: the settings themselves need no torch
+        )
         return TrainingConfig(epochs=epochs, seed=seed,
                               perfect_epochs_to_stop=TrainingConfig.perfect_epochs_to_stop if self.early_stop
                               else None)

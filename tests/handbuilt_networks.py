@@ -14,9 +14,9 @@ clustering that separates the one-hot codes has ambiguity 0.
 import numpy as np
 import torch
 
-from automata.tables import compile_table
-from rnn_models import RecurrentClassifier
+from stateclusters.automata.tables import compile_table
 from stateclusters.evaluation.training import network_config
+from stateclusters.networks.recurrent import RecurrentClassifier
 
 
 def state_outputs(table) -> np.ndarray:

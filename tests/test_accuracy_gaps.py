@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from automata import get_automaton
 from benchmarks.paper_accuracy_gaps import accuracy_gaps, first_failures, rounded, rounded_logits
-from rnn_models import NetworkConfig, build_network
+from stateclusters.automata import get_automaton
+from stateclusters.networks.recurrent import NetworkConfig, build_network
 from stateclusters.words.sampling import conformance_words, trace_words
 
 

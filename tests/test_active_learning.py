@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from handbuilt_networks import handbuilt_network
 
-from automata import get_automaton
-from rnn_models import RecurrentClassifier, prefix_predictions, set_seed
+from stateclusters.analyses.active_learning import NetworkSUL, learning_report, seeded_python_random
+from stateclusters.analyses.extraction import extraction_inputs
+from stateclusters.automata import get_automaton
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.evaluation.training import network_config
-from stateclusters.extras.active_learning import NetworkSUL, learning_report, seeded_python_random
-from stateclusters.extras.extraction import extraction_inputs
+from stateclusters.networks.recurrent import RecurrentClassifier, prefix_predictions, set_seed
 
 
 def inputs_for(model, automaton):

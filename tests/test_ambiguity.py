@@ -4,7 +4,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from ambiguity import ambiguity_from_labels, compute_ambiguity, state_cluster_map
+from stateclusters.ambiguity.scores import ambiguity_from_labels, compute_ambiguity, state_cluster_map
 
 
 def test_pure_clusters_have_zero_ambiguity():

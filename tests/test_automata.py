@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-import automata
-from automata import (
+from stateclusters import automata
+from stateclusters.automata import (
     DOT_DIR,
     automaton_kind,
     get_automaton,
@@ -15,9 +15,9 @@ from automata import (
     random_automaton_specs,
     regular_automaton_names,
 )
-from automata.dot_loading import load_dot_automaton
-from automata.generate_dot_files import write_dot_file
-from automata.handwritten import HANDWRITTEN_NAMES
+from stateclusters.automata.dot_loading import load_dot_automaton
+from stateclusters.automata.generate_dot_files import write_dot_file
+from stateclusters.automata.handwritten import HANDWRITTEN_NAMES
 from stateclusters.base.errors import AutomatonError
 
 REGULAR_NAMES = regular_automaton_names()
@@ -275,7 +275,7 @@ def test_registry_does_not_depend_on_the_working_directory(tmp_path, monkeypatch
 
 
 def test_context_free_names_are_pdas():
-    pytest.importorskip('automata.context_free')
+    pytest.importorskip('stateclusters.automata.context_free')
     pda = get_automaton('CFG_L_1')
     assert is_context_free(pda) and automaton_kind(pda) == 'pda'
     assert input_alphabet(pda) == ['a', 'b']

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from automata import get_automaton, input_alphabet
-from automata.context_free import CONTEXT_FREE_NAMES
+from stateclusters.automata import get_automaton, input_alphabet
+from stateclusters.automata.context_free import CONTEXT_FREE_NAMES
 from stateclusters.words.runs import trace_words
 
 

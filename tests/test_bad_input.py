@@ -27,7 +27,7 @@ def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad_input")
     (folder / "plain.txt").write_text("not a folder")
     (folder / "empty").mkdir()
-    (folder / "tomita3.dot").write_text((REPO / "automata" / "dot" / "tomita3.dot").read_text())
+    (folder / "tomita3.dot").write_text((REPO / "stateclusters" / "automata" / "dot" / "tomita3.dot").read_text())
     (folder / "broken.dot").write_text('digraph g { s0 -> s1 [label="a"; }')
     write_results(folder / "results", {"tomita3_gru_1_20_1_regular": 1.0},
                   {"tomita3_gru_1_20_1_regular": {"k_means_8": [0.1, 0.1, 0.2, 0.0, 16]}})

@@ -7,13 +7,8 @@ import pytest
 from aalpy.utils import bisimilar, generate_random_moore_machine
 from handbuilt_networks import handbuilt_network
 
-from ambiguity import ambiguity_from_labels
-from automata import get_automaton
-from rnn_models import RecurrentClassifier, set_seed
-from stateclusters.evaluation.network import conformance_accuracy
-from stateclusters.evaluation.network_data import NetworkData
-from stateclusters.evaluation.training import network_config
-from stateclusters.extras.cluster_automaton import (
+from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.analyses.cluster_automaton import (
     NO_DATA_OUTPUT,
     build_cluster_automaton,
     ground_truth_machine,
@@ -23,7 +18,12 @@ from stateclusters.extras.cluster_automaton import (
     to_moore_machine,
     word_agreement,
 )
-from stateclusters.extras.extraction import extract_automaton, extract_network, extraction_inputs
+from stateclusters.analyses.extraction import extract_automaton, extract_network, extraction_inputs
+from stateclusters.automata import get_automaton
+from stateclusters.evaluation.network import conformance_accuracy
+from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.evaluation.training import network_config
+from stateclusters.networks.recurrent import RecurrentClassifier, set_seed
 from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import validation_words
 

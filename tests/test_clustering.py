@@ -1,9 +1,15 @@
 import numpy as np
 import pytest
 
-from ambiguity import ambiguity_from_labels
-from clustering import FUNCTION_NAMES, cluster_hidden_states, get_function, kmeans_k, parse_function_names
+from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.functions import (
+    FUNCTION_NAMES,
+    cluster_hidden_states,
+    get_function,
+    kmeans_k,
+    parse_function_names,
+)
 
 
 def blobs(n_per_blob=60, seed=0):
@@ -81,9 +87,9 @@ def test_optics_on_real_hidden_states_warns_nothing():
     import warnings
     from pathlib import Path
 
-    from automata import get_automaton
-    from rnn_models import load_checkpoint
+    from stateclusters.automata import get_automaton
     from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.networks.recurrent import load_checkpoint
     automaton = get_automaton("tomita1")
     model, _ = load_checkpoint(Path(__file__).parent.parent / "pretrained_models" / "tomita1_gru_1_8_1.pt")
     data = NetworkData(model, automaton, n_validation_words=300)

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 import driver
-from automata import get_automaton
-from rnn_models import RecurrentClassifier, save_checkpoint
+from stateclusters.automata import get_automaton
 from stateclusters.base.cli import run_cli
 from stateclusters.evaluation.training import network_config
+from stateclusters.networks.recurrent import RecurrentClassifier, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--hidden", "6", "--epochs", "2", "--train-words", "300", "--validation-words", "60",
@@ -69,7 +69,7 @@ def exit_code_and_error(arguments, capsys) -> tuple[int, str]:
     return exit_info.value.code, capsys.readouterr().err
 
 
-TOMITA5 = (REPO / "automata" / "dot" / "tomita5.dot").read_text()
+TOMITA5 = (REPO / "stateclusters" / "automata" / "dot" / "tomita5.dot").read_text()
 
 
 @pytest.mark.parametrize("broken, problem", [

@@ -21,9 +21,9 @@ import experiment_runner
 import stateclusters.evaluation.network as network_evaluation
 import stateclusters.grid.backends as job_backends
 import stateclusters.grid.jobs as grid_jobs
-from clustering import Abstraction
 from stateclusters.base.cli import EXIT_TERMINATED
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.functions import Abstraction
 from stateclusters.results.files import read_results
 
 REPO = Path(__file__).resolve().parents[1]

@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
 
-import stateclusters.base.fast_clustering as fast_clustering
+import stateclusters.clustering.fast_clustering as fast_clustering
 from benchmarks.evaluation_paths import naive_cluster
-from clustering import FUNCTION_NAMES, Abstraction, cluster_hidden_states, shared_clusterer
-from stateclusters.base.fast_clustering import (
+from stateclusters.clustering.fast_clustering import (
     dbscan_labels,
     dbscan_labels_and_cores,
     distinct_vectors,
@@ -14,6 +13,7 @@ from stateclusters.base.fast_clustering import (
     mean_shift_labels,
     optics_labels,
 )
+from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction, cluster_hidden_states, shared_clusterer
 
 EPS_VALUES = (0.25, 0.5, 1.0, 1.5, 2.0)
 # lr runs another solver of the same objective than the plain path's saga: tests/test_probes.py compares them.

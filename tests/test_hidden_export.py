@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 import driver
-from automata import get_automaton
-from rnn_models import load_checkpoint, prefix_predictions
+from stateclusters.analyses.hidden_export import NO_LETTER, load_hidden_export
+from stateclusters.automata import get_automaton
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.agreement_scores import agreement_scores
 from stateclusters.evaluation.network_data import NetworkData
-from stateclusters.extras.hidden_export import NO_LETTER, load_hidden_export
+from stateclusters.networks.recurrent import load_checkpoint, prefix_predictions
 
 TINY = ["--hidden", "6", "--epochs", "2", "--train-words", "300", "--validation-words", "60",
         "--conformance-words", "50"]

@@ -8,13 +8,13 @@ import torch
 from PIL import Image
 
 import driver
-from automata import get_automaton
-from rnn_models import TrainingConfig, train_network
+from stateclusters.analyses.training_snapshots import snapshot_files, snapshot_saver
+from stateclusters.automata import get_automaton
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.training import network_config
-from stateclusters.extras.training_snapshots import snapshot_files, snapshot_saver
 from stateclusters.figures.hidden_states import align_signs, plotted_rows, project, write_state_picture
 from stateclusters.grid.jobs import single_threaded
+from stateclusters.networks.recurrent import TrainingConfig, train_network
 from stateclusters.words.sampling import training_words, validation_words
 
 TINY = ["--automaton", "tomita3", "--rnn", "gru", "--hidden", "6", "--epochs", "3", "--train-words", "300",

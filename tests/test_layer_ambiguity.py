@@ -3,11 +3,11 @@ layer is an exact hand-built one and whose second layer is silent: the first lay
 import torch
 from handbuilt_networks import handbuilt_network
 
-from automata import get_automaton
-from rnn_models import RecurrentClassifier, hidden_states
+from stateclusters.analyses.layer_ambiguity import layer_ambiguity, layer_columns, layer_table
+from stateclusters.automata import get_automaton
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.evaluation.training import network_config
-from stateclusters.extras.layer_ambiguity import layer_ambiguity, layer_columns, layer_table
+from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states
 from stateclusters.words.sampling import validation_words
 
 

@@ -10,11 +10,11 @@ matplotlib.use("Agg")
 import experiment_runner  # noqa: E402
 import stateclusters.grid.jobs as grid_jobs  # noqa: E402
 import statistics_computation as stats  # noqa: E402
-from automata import get_automaton  # noqa: E402
-from automata.context_free import CONTEXT_FREE_NAMES  # noqa: E402
+from stateclusters.analyses.learning_report import LearningReport, summary_lines  # noqa: E402
+from stateclusters.analyses.vpa_learning import vpa_alphabet  # noqa: E402
+from stateclusters.automata import get_automaton  # noqa: E402
+from stateclusters.automata.context_free import CONTEXT_FREE_NAMES  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
-from stateclusters.extras.learning_report import LearningReport, summary_lines  # noqa: E402
-from stateclusters.extras.vpa_learning import vpa_alphabet  # noqa: E402
 from stateclusters.results.files import ACCURACY_LIVE_FILE, LEARNING_FILE, read_learning, read_results, write_results  # noqa: E402,E501
 
 TINY_GRID = ["--languages", "tomita1,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",
@@ -100,10 +100,10 @@ def test_a_network_that_trips_aalpys_vpa_kv_is_recorded_with_the_reason():
     # This reproduction network hands KV a counterexample its SEVPA processing asserts on; the job must go on.
     from pathlib import Path
 
-    from rnn_models import load_checkpoint
+    from stateclusters.analyses.extraction import extraction_inputs
+    from stateclusters.analyses.learning_results import learn_network
     from stateclusters.evaluation.network_data import NetworkData
-    from stateclusters.extras.extraction import extraction_inputs
-    from stateclusters.extras.learning_results import learn_network
+    from stateclusters.networks.recurrent import load_checkpoint
     from stateclusters.results.files import name_seed
     name = "CFG_L_1_tanh_1_8_1"
     checkpoint = Path(__file__).parent.parent / "experiment_results" / "reproduction" / "checkpoints" / f"{name}.pt"

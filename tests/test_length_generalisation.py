@@ -11,18 +11,18 @@ matplotlib.use("Agg")
 
 import experiment_runner  # noqa: E402
 import statistics_computation as stats  # noqa: E402
-from automata import get_automaton  # noqa: E402
-from automata.tables import compile_table  # noqa: E402
-from clustering import FIT_FRACTION, FUNCTION_NAMES, Abstraction  # noqa: E402
-from rnn_models import RecurrentClassifier, TrainingConfig, train_network  # noqa: E402
-from stateclusters.evaluation.network_data import NetworkData  # noqa: E402
-from stateclusters.evaluation.training import network_config  # noqa: E402
-from stateclusters.extras.length_generalisation import (  # noqa: E402
+from stateclusters.analyses.length_generalisation import (  # noqa: E402
     ambiguity_per_group,
     length_bucket_names,
     length_generalisation,
 )
+from stateclusters.automata import get_automaton  # noqa: E402
+from stateclusters.automata.tables import compile_table  # noqa: E402
+from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_NAMES, Abstraction  # noqa: E402
+from stateclusters.evaluation.network_data import NetworkData  # noqa: E402
+from stateclusters.evaluation.training import network_config  # noqa: E402
 from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402
+from stateclusters.networks.recurrent import RecurrentClassifier, TrainingConfig, train_network  # noqa: E402
 from stateclusters.results.files import LENGTH_GENERALISATION_FILE, read_job_record, write_results  # noqa: E402
 from stateclusters.words.runs import trace_words  # noqa: E402
 from stateclusters.words.sampling import (  # noqa: E402
@@ -129,7 +129,7 @@ def test_words_are_kept_round_robin_over_their_end_states():
 
 def test_long_words_of_tomita3_reach_several_states_at_every_length():
     """Uniform long words of tomita3 almost all end in its sink; balanced, every length keeps several states."""
-    from stateclusters.extras.length_generalisation import final_states
+    from stateclusters.analyses.length_generalisation import final_states
     automaton = get_automaton("tomita3")
     finals = final_states(automaton_network("tomita3"), automaton, n_per_length=20, max_length=40, seed=1)
     states = finals.state_labels("regular")

@@ -3,7 +3,7 @@ the conformance predictions once, however many analyses (evaluation, extraction,
 import numpy as np
 
 import stateclusters.evaluation.network_data as network_data
-from automata import get_automaton
+from stateclusters.automata import get_automaton
 from stateclusters.grid.jobs import DONE, JobSpec, run_job
 from stateclusters.words.sampling import validation_words
 
@@ -35,8 +35,8 @@ def test_a_job_with_every_analysis_derives_each_piece_of_network_data_once(tmp_p
 
 
 def test_network_data_matches_its_parts_computed_directly():
-    from rnn_models import RecurrentClassifier, hidden_states, set_seed
     from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states, set_seed
     automaton = get_automaton("CFG_L_1")
     set_seed(3)
     model = RecurrentClassifier(network_config(automaton, "lstm", 5))

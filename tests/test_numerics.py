@@ -2,12 +2,12 @@
 import numpy as np
 import torch
 
-from automata import get_automaton
-from clustering import FUNCTION_NAMES
-from rnn_models import RecurrentClassifier
+from stateclusters.automata import get_automaton
+from stateclusters.clustering.functions import FUNCTION_NAMES
 from stateclusters.evaluation.network import evaluate_functions, evaluate_network
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.evaluation.training import network_config
+from stateclusters.networks.recurrent import RecurrentClassifier
 
 TWO_STATES = np.array(["q0", "q1"] * 20)
 

@@ -21,7 +21,7 @@ TINY_GRID = ["--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2"
 def own_dot(tmp_path) -> Path:
     """tomita1's DFA under a name of the user's own."""
     path = tmp_path / "mine.dot"
-    shutil.copyfile(REPO / "automata" / "dot" / "tomita1.dot", path)
+    shutil.copyfile(REPO / "stateclusters" / "automata" / "dot" / "tomita1.dot", path)
     return path
 
 

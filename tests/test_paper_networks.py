@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import evaluate_paper_networks
-from automata import input_alphabet
+from stateclusters.automata import input_alphabet
 from stateclusters.base.errors import UserError
 from stateclusters.evaluation.network import conformance_accuracy
 from stateclusters.evaluation.network_data import NetworkData

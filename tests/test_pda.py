@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from automata.context_free import CONTEXT_FREE_NAMES, get_context_free_automaton
-from automata.pda import Pda
+from stateclusters.automata.context_free import CONTEXT_FREE_NAMES, get_context_free_automaton
+from stateclusters.automata.pda import Pda
 from stateclusters.base.errors import AutomatonError
 
 # ---------------------------------------------------------------- independent membership checks

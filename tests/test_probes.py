@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from ambiguity import ambiguity_from_labels
-from automata import get_automaton
-from rnn_models import load_checkpoint
-from stateclusters.base.clusterer import linear_probe_model, weighted_pairs
+from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.automata import get_automaton
+from stateclusters.clustering.clusterer import linear_probe_model, weighted_pairs
 from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.networks.recurrent import load_checkpoint
 
 PRETRAINED = Path(__file__).parent.parent / "pretrained_models"
 
@@ -25,7 +25,7 @@ def test_weighted_pairs_count_every_row_once():
 def test_a_probe_stopped_at_the_iteration_cap_is_its_result_without_a_warning(monkeypatch):
     import warnings
 
-    from stateclusters.base import clusterer
+    from stateclusters.clustering import clusterer
     monkeypatch.setattr(clusterer, "LR_MAX_ITER", 2)
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(300, 6)) * 100

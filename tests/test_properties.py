@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ambiguity import ambiguity_from_labels, compute_ambiguity, state_cluster_map
-from automata import DOT_DIR, automaton_kind, input_alphabet
-from automata.context_free import get_context_free_automaton
-from automata.dot_loading import load_dot_automaton
+from stateclusters.ambiguity.scores import ambiguity_from_labels, compute_ambiguity, state_cluster_map
+from stateclusters.automata import DOT_DIR, automaton_kind, input_alphabet
+from stateclusters.automata.context_free import get_context_free_automaton
+from stateclusters.automata.dot_loading import load_dot_automaton
 from stateclusters.base.errors import UserError
 from stateclusters.words.runs import trace_words
 

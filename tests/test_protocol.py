@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 
 import experiment_runner
-from ambiguity import ambiguity_from_labels
-from automata import get_automaton
-from clustering import FIT_FRACTION, Abstraction, shared_clusterer
-from rnn_models import TrainingConfig
-from stateclusters.base.clusterer import HiddenStateClusterer, k_means_model
+from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.automata import get_automaton
 from stateclusters.base.errors import UserError
-from stateclusters.base.fast_clustering import distinct_vectors
+from stateclusters.clustering.clusterer import HiddenStateClusterer, k_means_model
+from stateclusters.clustering.fast_clustering import distinct_vectors
+from stateclusters.clustering.functions import FIT_FRACTION, Abstraction, shared_clusterer
 from stateclusters.evaluation.network import evaluate_functions
 from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
+from stateclusters.networks.recurrent import TrainingConfig
 from stateclusters.protocol import Protocol, setting_names
 from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import VALIDATION_WORDS, validation_words, words_per_length

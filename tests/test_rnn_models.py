@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_models import (
+from stateclusters.base.errors import CheckpointError, UserError
+from stateclusters.networks.recurrent import (
     RECURRENT_TYPES,
     NetworkConfig,
     RecurrentClassifier,
@@ -15,7 +16,6 @@ from rnn_models import (
     resolve_device,
     save_checkpoint,
 )
-from stateclusters.base.errors import CheckpointError, UserError
 
 ALPHABET = ("a", "b", "c")
 CLASSES = ("False", "True")
@@ -148,9 +148,9 @@ def test_unknown_architecture_and_missing_cuda_are_user_errors():
 
 
 def test_training_twice_with_one_seed_gives_identical_weights():
-    from automata import get_automaton
-    from rnn_models import TrainingConfig, train_network
+    from stateclusters.automata import get_automaton
     from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.recurrent import TrainingConfig, train_network
     from stateclusters.words.sampling import training_words, validation_words
     automaton = get_automaton("tomita3")
     config = network_config(automaton, "lstm", 5, num_layers=2)   # two layers: dropout draws random numbers too

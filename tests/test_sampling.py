@@ -1,6 +1,6 @@
 import numpy as np
 
-from automata import get_automaton
+from stateclusters.automata import get_automaton
 from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import conformance_words, sample_words, words_per_length
 

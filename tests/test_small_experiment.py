@@ -4,8 +4,8 @@ import pytest
 from script_runs import SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
 
 import run_small_experiment
-from clustering import FUNCTION_NAMES
 from stateclusters.base.cli import EXIT_TERMINATED
+from stateclusters.clustering.functions import FUNCTION_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from automata import get_automaton
-from rnn_models import (
+from stateclusters.automata import get_automaton
+from stateclusters.base.catalogue import MAX_TRAINING_LENGTH
+from stateclusters.base.errors import CheckpointError
+from stateclusters.evaluation.training import network_config
+from stateclusters.grid.jobs import single_threaded
+from stateclusters.networks.recurrent import (
     NetworkConfig,
     TrainingConfig,
     build_network,
@@ -15,10 +19,6 @@ from rnn_models import (
     save_checkpoint,
     train_network,
 )
-from stateclusters.base.catalogue import MAX_TRAINING_LENGTH
-from stateclusters.base.errors import CheckpointError
-from stateclusters.evaluation.training import network_config
-from stateclusters.grid.jobs import single_threaded
 from stateclusters.networks.transformer import CausalTransformerClassifier, sinusoidal_positions
 from stateclusters.words.sampling import training_words, validation_words
 

@@ -3,7 +3,7 @@ never waits for torch, scikit-learn or AALpy. The cores import these from here; 
 """
 from stateclusters.base.errors import UserError
 
-# Architectures, in the order figures style them (rnn_models.build_network builds each one).
+# Architectures, in the order figures style them (networks.recurrent.build_network builds each one).
 RECURRENT_TYPES = ("relu", "tanh", "gru", "lstm")    # the paper's architectures, the grid's default
 RNN_TYPES = RECURRENT_TYPES + ("transformer",)       # every architecture a network can have
 # State labelings (docs/contract.md "labelings"): regular automata use their states, PDAs one of the others.

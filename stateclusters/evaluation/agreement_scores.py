@@ -6,7 +6,7 @@ cluster, as it does for the ambiguity and the number of clusters.
 """
 import numpy as np
 
-from ambiguity import contingency_matrix
+from stateclusters.ambiguity.scores import contingency_matrix
 
 SCORE_NAMES = ("nmi", "ami", "ari", "homogeneity", "completeness", "v_measure", "purity")
 SCORE_LABELS = {"nmi": "normalised mutual information", "ami": "adjusted mutual information",

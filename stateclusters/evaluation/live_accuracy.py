@@ -17,8 +17,8 @@ LIVE_MIN_LENGTH, LIVE_MAX_LENGTH = 16, 30
 def live_accuracy(model, automaton, n_words: int = LIVE_WORDS, seed: int = 0) -> float:
     """Share of live words on which the network matches the automaton after every prefix."""
     # Imported here: the statistics read this module's summaries without torch.
-    from rnn_models import prefix_predictions
     from stateclusters.evaluation.network import prefix_accuracy
+    from stateclusters.networks.recurrent import prefix_predictions
     from stateclusters.words.runs import trace_words
     from stateclusters.words.sampling import live_words
 

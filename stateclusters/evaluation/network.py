@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ambiguity import ambiguity_from_labels
-from clustering import FIT_FRACTION, FUNCTION_FAILURES, Abstraction, failure_reason, shared_clusterer
-from rnn_models import class_indices
-from stateclusters.base.clusterer import HiddenStateClusterer
+from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.clustering.clusterer import HiddenStateClusterer
+from stateclusters.clustering.functions import (
+    FIT_FRACTION,
+    FUNCTION_FAILURES,
+    Abstraction,
+    failure_reason,
+    shared_clusterer,
+)
 from stateclusters.evaluation.agreement_scores import agreement_scores
 from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.networks.recurrent import class_indices
 from stateclusters.words.runs import PrefixTrace
 
 

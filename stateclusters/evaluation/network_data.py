@@ -8,10 +8,16 @@ from functools import cached_property
 
 import numpy as np
 
-from automata import input_alphabet, is_context_free
-from clustering import FIT_FRACTION, FUNCTION_NAMES, Abstraction, labeling_k_multiplier, shared_clusterer
-from rnn_models import RecurrentClassifier, hidden_states, prefix_predictions
-from stateclusters.base.clusterer import HiddenStateClusterer
+from stateclusters.automata import input_alphabet, is_context_free
+from stateclusters.clustering.clusterer import HiddenStateClusterer
+from stateclusters.clustering.functions import (
+    FIT_FRACTION,
+    FUNCTION_NAMES,
+    Abstraction,
+    labeling_k_multiplier,
+    shared_clusterer,
+)
+from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states, prefix_predictions
 from stateclusters.protocol import Protocol
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import (

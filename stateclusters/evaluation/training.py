@@ -3,9 +3,9 @@ from pathlib import Path
 
 import torch
 
-from automata import input_alphabet, is_context_free
-from automata.tables import compile_table
-from rnn_models import (
+from stateclusters.automata import input_alphabet, is_context_free
+from stateclusters.automata.tables import compile_table
+from stateclusters.networks.recurrent import (
     NetworkConfig,
     RecurrentClassifier,
     TrainingConfig,
@@ -36,7 +36,7 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
                   protocol: Protocol = SPEC_PROTOCOL) -> tuple[RecurrentClassifier, dict]:
     """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network.
 
-    epoch_callback: see rnn_models.train_network (e.g. saving snapshots for pictures over training).
+    epoch_callback: see networks.recurrent.train_network (e.g. saving snapshots for pictures over training).
     protocol: the training words' per-length rule (settings' early stop follows protocol.training_config).
     """
     if reuse and checkpoint_path is not None and Path(checkpoint_path).exists():

@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-import clustering
 from stateclusters.base import catalogue
 from stateclusters.base.atomic_io import atomic_write
 from stateclusters.base.errors import UserError
+from stateclusters.clustering import functions as clustering
 from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 
 # Styles are handed out in registry order (catalogue.RNN_TYPES, clustering.FAMILIES), cycling, so that a new

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from clustering import FIT_FRACTION
 from stateclusters.base.catalogue import (
     CONFORMANCE_WORDS,
     EQ_WORDS,
@@ -24,6 +23,7 @@ from stateclusters.base.catalogue import (
     WORDS_PER_LENGTH,
 )
 from stateclusters.base.errors import CheckpointError
+from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.grid.checkpoints import quarantine
 from stateclusters.protocol import Protocol
 from stateclusters.results.files import RECORD_FORMAT, NetworkId, job_files, read_job_record
@@ -142,13 +142,13 @@ def run_job(spec: JobSpec) -> dict:
 
 def _evaluate_job(spec: JobSpec) -> dict:
     # Imported here, not at the top: the runner parses its arguments without torch or scikit-learn.
-    from automata import get_automaton
-    from rnn_models import resolve_device
+    from stateclusters.analyses.extraction import extract_network
+    from stateclusters.analyses.length_generalisation import length_generalisation
+    from stateclusters.automata import get_automaton
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.evaluation.training import network_config
-    from stateclusters.extras.extraction import extract_network
-    from stateclusters.extras.length_generalisation import length_generalisation
+    from stateclusters.networks.recurrent import resolve_device
 
     automaton = get_automaton(spec.automaton_file or spec.language)
     device = resolve_device(spec.device)
@@ -216,10 +216,10 @@ def obtain_network(spec: JobSpec, config, automaton, device):
 def _learning_extras(spec: JobSpec, data, record: dict) -> None:
     """--learn, --accuracy-live and --layer-ambiguity (record keys "learning", "accuracy_live",
     "layer_ambiguity"), each timed."""
+    from stateclusters.analyses.extraction import extraction_inputs
+    from stateclusters.analyses.layer_ambiguity import layer_ambiguity
+    from stateclusters.analyses.learning_results import learn_network
     from stateclusters.evaluation.live_accuracy import live_accuracy
-    from stateclusters.extras.extraction import extraction_inputs
-    from stateclusters.extras.layer_ambiguity import layer_ambiguity
-    from stateclusters.extras.learning_results import learn_network
 
     if spec.learn:
         start = time.perf_counter()

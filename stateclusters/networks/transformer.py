@@ -26,7 +26,7 @@ def sinusoidal_positions(length: int, width: int, dtype: torch.dtype, device: to
 class CausalTransformerClassifier(nn.Module):
     """Embedding + sinusoidal positions, pre-LN encoder layers under a causal mask, LayerNorm, linear readout.
 
-    `config` is an rnn_models.NetworkConfig with rnn 'transformer'; its model_width is d_model.
+    `config` is an networks.recurrent.NetworkConfig with rnn 'transformer'; its model_width is d_model.
     """
 
     def __init__(self, config):

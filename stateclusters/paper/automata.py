@@ -9,9 +9,9 @@ from pathlib import Path
 
 from aalpy.utils import load_automaton_from_file
 
-from automata import get_automaton, input_alphabet
-from automata.dot_loading import load_dot_automaton
-from automata.pda import Pda
+from stateclusters.automata import get_automaton, input_alphabet
+from stateclusters.automata.dot_loading import load_dot_automaton
+from stateclusters.automata.pda import Pda
 from stateclusters.evaluation.training import output_classes
 from stateclusters.paper.names import AUTOMATA_FOLDER, PDA_ALPHABETS_FILE, language_source
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from clustering import FUNCTION_NAMES
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.functions import FUNCTION_NAMES
 from stateclusters.paper.names import split_result_key
 
 EXPECTED_FILE = "expected_paper_results.json"

@@ -9,8 +9,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from clustering import FIT_FRACTION
 from stateclusters.base.catalogue import CONFORMANCE_WORDS
+from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.evaluation.network import evaluate_network
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.grid.jobs import DONE, FAILED, job_record, one_line, plain_scores, single_threaded

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import torch
 
-from rnn_models import NetworkConfig, RecurrentClassifier
 from stateclusters.base.errors import CheckpointError
+from stateclusters.networks.recurrent import NetworkConfig, RecurrentClassifier
 
 GATE_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 

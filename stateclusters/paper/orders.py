@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from rnn_models import RecurrentClassifier, prefix_predictions
+from stateclusters.networks.recurrent import RecurrentClassifier, prefix_predictions
 from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import _all_words
 

@@ -7,19 +7,19 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from stateclusters.analyses.extraction_report import ExtractionReport
+from stateclusters.analyses.learning_report import LearningReport
 from stateclusters.base.atomic_io import atomic_pickle
 from stateclusters.base.catalogue import LABELINGS, RNN_TYPES
 from stateclusters.base.errors import ResultFileError
-from stateclusters.extras.extraction_report import ExtractionReport
-from stateclusters.extras.learning_report import LearningReport
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
 SCORES_FILE = "scores.pickle"     # beyond the contract: {key: {function: {score name: value}}} (agreement_scores)
-LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # see extras/length_generalisation.py
-EXTRACTION_FILE = "extraction.pickle"     # {key: {function: report}} (extras/extraction_report.py)
-LEARNING_FILE = "learning.pickle"         # {key: {algorithm: report}} (extras/learning_report.py)
-LAYER_AMBIGUITY_FILE = "layer_ambiguity.pickle"   # {key: {function: {layer: scores}}} (extras/layer_ambiguity.py)
+LENGTH_GENERALISATION_FILE = "length_generalisation.pickle"   # see analyses/length_generalisation.py
+EXTRACTION_FILE = "extraction.pickle"     # {key: {function: report}} (analyses/extraction_report.py)
+LEARNING_FILE = "learning.pickle"         # {key: {algorithm: report}} (analyses/learning_report.py)
+LAYER_AMBIGUITY_FILE = "layer_ambiguity.pickle"   # {key: {function: {layer: scores}}} (analyses/layer_ambiguity.py)
 ACCURACY_LIVE_FILE = "accuracy_live.pickle"       # {key: share} (evaluation/live_accuracy.py)
 RECORD_FORMAT = 1                 # of a grid job's record, OUT/jobs/{name}.pickle
 JOBS_FOLDER = "jobs"

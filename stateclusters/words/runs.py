@@ -3,9 +3,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from automata import is_context_free
-from automata.pda import ERROR_STATE_ID, STACK_BOTTOM
-from automata.tables import compile_table
+from stateclusters.automata import is_context_free
+from stateclusters.automata.pda import ERROR_STATE_ID, STACK_BOTTOM
+from stateclusters.automata.tables import compile_table
 from stateclusters.base.catalogue import LABELINGS, PDA_LABELINGS  # noqa: F401  (re-exported)
 
 STACK_SIZE_CAP = 3   # stack_size labels count the stack up to this height (docs/contract.md, Labelings)

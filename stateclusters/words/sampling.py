@@ -5,8 +5,8 @@ from itertools import chain, zip_longest
 
 import numpy as np
 
-from automata import input_alphabet, is_context_free
-from automata.tables import compile_table
+from stateclusters.automata import input_alphabet, is_context_free
+from stateclusters.automata.tables import compile_table
 from stateclusters.base.catalogue import (  # noqa: F401  (re-exported)
     CONFORMANCE_WORDS,
     MAX_TRAINING_LENGTH,

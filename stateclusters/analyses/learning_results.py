@@ -1,12 +1,12 @@
 """Automata learned actively from one network (active_learning, vpa_learning), for the driver and the grid
 runner: one report per algorithm (learning_report.py holds the report, its text and its summaries).
 """
-from automata import is_context_free
-from rnn_models import RecurrentClassifier
-from stateclusters.extras.active_learning import EQ_WORDS, MEMBERSHIP_QUERIES, learning_report
-from stateclusters.extras.extraction import ExtractionInputs
-from stateclusters.extras.learning_report import REGULAR_ALGORITHMS
-from stateclusters.extras.vpa_learning import vpa_learning_report
+from stateclusters.analyses.active_learning import EQ_WORDS, MEMBERSHIP_QUERIES, learning_report
+from stateclusters.analyses.extraction import ExtractionInputs
+from stateclusters.analyses.learning_report import REGULAR_ALGORITHMS
+from stateclusters.analyses.vpa_learning import vpa_learning_report
+from stateclusters.automata import is_context_free
+from stateclusters.networks.recurrent import RecurrentClassifier
 from stateclusters.words.runs import labelings_for
 
 

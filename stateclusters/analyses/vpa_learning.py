@@ -14,8 +14,7 @@ import time
 import numpy as np
 from aalpy.automata import SevpaAlphabet
 
-from rnn_models import RecurrentClassifier
-from stateclusters.extras.active_learning import (
+from stateclusters.analyses.active_learning import (
     EQ_WORDS,
     MAX_EQ_LENGTH,
     MAX_ROUNDS,
@@ -25,8 +24,9 @@ from stateclusters.extras.active_learning import (
     run_counts,
     run_learning,
 )
-from stateclusters.extras.cluster_automaton import word_agreement
-from stateclusters.extras.extraction import ExtractionInputs
+from stateclusters.analyses.cluster_automaton import word_agreement
+from stateclusters.analyses.extraction import ExtractionInputs
+from stateclusters.networks.recurrent import RecurrentClassifier
 from stateclusters.words.sampling import live_words
 
 # (pushed, popped) of a letter's rules -> its class in a VPA alphabet

@@ -5,7 +5,7 @@ single-character letters that share the row, `guard` a string of allowed top sym
 Every automaton starts in `q0`; push pushes the letter read.
 """
 
-from automata.pda import Pda
+from stateclusters.automata.pda import Pda
 from stateclusters.base.errors import AutomatonError
 
 

@@ -20,9 +20,9 @@ import numpy as np
 from aalpy.automata import MooreMachine, MooreState
 from aalpy.utils import bisimilar
 
-from automata import automaton_kind
-from automata.tables import compile_table
-from stateclusters.extras.extraction_report import ExtractionReport
+from stateclusters.analyses.extraction_report import ExtractionReport
+from stateclusters.automata import automaton_kind
+from stateclusters.automata.tables import compile_table
 
 NO_DATA_OUTPUT = "<no data>"      # the sink's output: the clusters never showed what happens there
 EMPTY_WORD_OUTPUT = "<empty>"     # the initial state's output where the ground truth has none (Mealy)

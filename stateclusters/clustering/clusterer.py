@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import row_norms
 
 from stateclusters.base.errors import UserError
-from stateclusters.base.fast_clustering import (
+from stateclusters.clustering.fast_clustering import (
     DistinctVectors,
     dbscan_labels_and_cores,
     distinct_vectors,

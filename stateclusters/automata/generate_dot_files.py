@@ -1,7 +1,8 @@
-"""Write every regular automaton (docs/contract.md) as a .dot file into automata/dot/; reruns give identical bytes.
+"""Write every regular automaton (docs/contract.md) as a .dot file into automata/dot/ here; reruns give identical bytes.
 
 Random automata come from AALpy's generators seeded by crc32 of their name: letters a, b, ...; Moore outputs
-o1, o2, ...; DFAs with n_states // 2 accepting states. Run as `python -m automata.generate_dot_files [--out-dir DIR]`.
+o1, o2, ...; DFAs with n_states // 2 accepting states. Run as
+`python -m stateclusters.automata.generate_dot_files [--out-dir DIR]`.
 """
 import argparse
 import random
@@ -11,8 +12,8 @@ from pathlib import Path
 
 from aalpy.utils import generate_random_dfa, generate_random_moore_machine, save_automaton_to_file
 
-from automata import DOT_DIR, RandomAutomatonSpec, random_automaton_specs, regular_automaton_names
-from automata.handwritten import handwritten_builders
+from stateclusters.automata import DOT_DIR, RandomAutomatonSpec, random_automaton_specs, regular_automaton_names
+from stateclusters.automata.handwritten import handwritten_builders
 
 MAX_SEED_ATTEMPTS = 100
 

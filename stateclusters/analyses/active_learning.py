@@ -23,13 +23,13 @@ from aalpy.base import SUL, Oracle
 from aalpy.learning_algs import run_KV, run_Lstar
 from aalpy.utils import bisimilar
 
-from automata import automaton_kind
-from automata.tables import compile_table
-from rnn_models import RecurrentClassifier, prefix_predictions
+from stateclusters.analyses.cluster_automaton import empty_word_output, ground_truth_machine, minimise, word_agreement
+from stateclusters.analyses.extraction import ExtractionInputs
+from stateclusters.analyses.learning_report import LearningReport
+from stateclusters.automata import automaton_kind
+from stateclusters.automata.tables import compile_table
 from stateclusters.base.catalogue import EQ_WORDS, MEMBERSHIP_QUERIES
-from stateclusters.extras.cluster_automaton import empty_word_output, ground_truth_machine, minimise, word_agreement
-from stateclusters.extras.extraction import ExtractionInputs
-from stateclusters.extras.learning_report import LearningReport
+from stateclusters.networks.recurrent import RecurrentClassifier, prefix_predictions
 
 LEARNING_ALGORITHMS = {"lstar": run_Lstar, "kv": run_KV}
 MIN_EQ_LENGTH, MAX_EQ_LENGTH = 1, 30

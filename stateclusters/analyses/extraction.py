@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from aalpy.automata import MooreMachine
 
-from automata import is_context_free
-from clustering import FIT_FRACTION, FUNCTION_FAILURES, failure_reason
-from stateclusters.extras.cluster_automaton import (
+from stateclusters.analyses.cluster_automaton import (
     build_cluster_automaton,
     compare_with_ground_truth,
     empty_word_output,
     ground_truth_machine,
     prefix_predecessors,
 )
-from stateclusters.extras.extraction_report import EXTRACTION_FUNCTIONS, ExtractionReport
+from stateclusters.analyses.extraction_report import EXTRACTION_FUNCTIONS, ExtractionReport
+from stateclusters.automata import is_context_free
+from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_FAILURES, failure_reason
 
 if TYPE_CHECKING:   # extraction reads a NetworkData but needs none of its machinery
     from stateclusters.evaluation.network_data import NetworkData

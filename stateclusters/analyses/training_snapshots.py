@@ -1,6 +1,6 @@
 """Snapshots of a network during training, and its hidden states at each snapshot, for pictures over epochs.
 
-A snapshot is an ordinary checkpoint (rnn_models.save_checkpoint) named epoch_NNNN.pt in one folder, saved
+A snapshot is an ordinary checkpoint (networks.recurrent.save_checkpoint) named epoch_NNNN.pt in one folder, saved
 through train_network's epoch_callback: the untrained network (epoch 0), every N-th epoch, and the final one.
 """
 import re
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ambiguity import ambiguity_from_labels
-from clustering import Abstraction
-from rnn_models import RecurrentClassifier, hidden_states, load_checkpoint, save_checkpoint
+from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.clustering.functions import Abstraction
 from stateclusters.evaluation.network_data import NetworkData
+from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states, load_checkpoint, save_checkpoint
 
 SNAPSHOT_NAME = re.compile(r"epoch_(\d{4,})\.pt")
 

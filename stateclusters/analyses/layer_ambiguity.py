@@ -8,7 +8,7 @@ ambiguity.pickle; one-layer networks have none.
 """
 import numpy as np
 
-from clustering import FIT_FRACTION
+from stateclusters.clustering.functions import FIT_FRACTION
 
 
 def layer_columns(config) -> list[slice]:

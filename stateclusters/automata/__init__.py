@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from automata.handwritten import HANDWRITTEN_NAMES
+from stateclusters.automata.handwritten import HANDWRITTEN_NAMES
 from stateclusters.base.errors import AutomatonError
 
 DOT_DIR = Path(__file__).resolve().parent / 'dot'
@@ -47,7 +47,7 @@ def regular_automaton_names() -> list[str]:
 
 def _context_free_names() -> list[str]:
     # Imported here so that the regular automata work without the PDA modules.
-    from automata.context_free import CONTEXT_FREE_NAMES
+    from stateclusters.automata.context_free import CONTEXT_FREE_NAMES
     return list(CONTEXT_FREE_NAMES)
 
 
@@ -72,12 +72,14 @@ def _is_context_free_name(name: str) -> bool:
 
 def get_automaton(name, automaton_type: Optional[str] = None):
     """The automaton for a registry name or a path to a .dot file (`automaton_type` only applies to .dot files)."""
-    from automata.dot_loading import load_dot_automaton  # pydot and AALpy: only when an automaton is loaded
+    from stateclusters.automata.dot_loading import (
+        load_dot_automaton,  # pydot and AALpy: only when an automaton is loaded
+    )
     name = os.fspath(name)
     if name in regular_automaton_names():
         return load_dot_automaton(DOT_DIR / f'{name}.dot', automaton_type)
     if _is_context_free_name(name):
-        from automata.context_free import get_context_free_automaton
+        from stateclusters.automata.context_free import get_context_free_automaton
         return get_context_free_automaton(name)
     if name.endswith('.dot') or Path(name).exists():
         return load_dot_automaton(name, automaton_type)

@@ -6,7 +6,7 @@ network's hidden states (and state labels, for the probes), then label those vec
 seeing the state labels.
 
 The table imports nothing heavy, so that scripts can offer its names before scikit-learn is loaded; the
-clustering machinery (stateclusters/base/clusterer.py, scikit-learn) is imported on first fit.
+clustering machinery (stateclusters/clustering/clusterer.py, scikit-learn) is imported on first fit.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 from stateclusters.base.errors import UserError
 
 if TYPE_CHECKING:
-    from stateclusters.base.clusterer import HiddenStateClusterer
+    from stateclusters.clustering.clusterer import HiddenStateClusterer
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def shared_clusterer(hidden_states: np.ndarray, function_names=FUNCTION_NAMES, *
 
     kmeans_n_init and score_fitted_only are protocol settings (docs/paper_protocol.md).
     """
-    from stateclusters.base.clusterer import HiddenStateClusterer
+    from stateclusters.clustering.clusterer import HiddenStateClusterer
     return HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
                                 bandwidth=bandwidth, dbscan_radii=dbscan_radii(function_names),
                                 kmeans_n_init=kmeans_n_init, score_fitted_only=score_fitted_only)

@@ -1,0 +1,106 @@
+"""The resumable run loop the scripts share: one run per results folder, its log, one line per finished job."""
+import fcntl
+import sys
+import time
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from tqdm import tqdm
+
+from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.grid.jobs import DONE, FAILED, SKIPPED
+from stateclusters.results.files import job_files, read_job_record, write_job_record
+
+HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished job
+
+
+@contextmanager
+def exclusive_lock(out_dir: Path):
+    """One run per results folder: a second one would delete the first one's temp files. Freed on any exit."""
+    with open(out_dir / ".lock", "w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another run is using {out_dir}; wait for it or choose another --out") from None
+        yield
+
+
+def read_job_files(out_dir: Path, log) -> dict[str, dict]:
+    """Every readable job record under OUT/jobs; unreadable ones are reported and left out (never merged)."""
+    records = {}
+    for path in job_files(out_dir):
+        try:
+            records[path.stem] = read_job_record(path)
+        except ResultFileError as error:
+            log.write(f"warning: {error}; its job is rerun if it is in this slice, and never merged")
+    return records
+
+
+# ---- progress and logging --------------------------------------------------------------------------------
+
+class RunLog:
+    """Lines for the terminal (above the progress bar) and for this run's log file in OUT/logs."""
+
+    def __init__(self, out_dir: Path):
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        (out_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.path = out_dir / "logs" / f"run-{stamp}.log"
+        for attempt in range(2, 1000):   # two runs within one second get separate files
+            if not self.path.exists():
+                break
+            self.path = out_dir / "logs" / f"run-{stamp}-{attempt}.log"
+        self.file = open(self.path, "x", encoding="utf-8")
+
+    def write(self, line: str, echo: bool = True) -> None:
+        if echo:
+            tqdm.write(line, file=sys.stderr)
+        self.file.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def job_line(record: dict) -> str:
+    """One line per finished job: name, accuracy, k_means_8 weighted ambiguity, seconds; or why it failed."""
+    seconds = f"{record['seconds'].get('total', 0.0):.1f} s"
+    if record["status"] != DONE:
+        return f"{record['name']}  {record['status'].upper()}: {record['error']}  ({seconds})"
+    parts = [record["name"], f"accuracy {record['accuracy']:.4f}"]
+    if record.get("checkpoint_moved"):
+        parts.append(f"({record['checkpoint_moved']})")
+    wambs = [(labeling, scores[HEADLINE_FUNCTION][1]) for labeling, scores in record["results"].items()
+             if isinstance(scores.get(HEADLINE_FUNCTION), list)]
+    if wambs:
+        parts.append(f"{HEADLINE_FUNCTION} wamb " + ", ".join(
+            f"{wamb:.4f}" if labeling == "regular" else f"{labeling} {wamb:.4f}" for labeling, wamb in wambs))
+    failed_functions = sum(isinstance(values, str) for scores in record["results"].values()
+                           for values in scores.values())
+    if failed_functions:
+        parts.append(f"{failed_functions} function result(s) failed")
+    return "  ".join(parts + [seconds])
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+def run_jobs(specs: list, backend, out_dir: Path, log) -> list[dict]:
+    """Run the jobs, writing each record as it arrives; returns the records of this run."""
+    records = []
+    with tqdm(total=len(specs), desc="grid", unit="job", dynamic_ncols=True) as bar, \
+            closing(backend(specs)) as finished_jobs:
+        for _, record in finished_jobs:
+            write_job_record(out_dir, record)
+            records.append(record)
+            log.write(job_line(record))
+            bar.update(1)
+    return records
+
+
+def summary_lines(records: list[dict], seconds: float) -> list[str]:
+    counts = {status: sum(record["status"] == status for record in records) for status in (DONE, FAILED, SKIPPED)}
+    lines = [f"this run: {counts[DONE]} done, {counts[FAILED]} failed, {counts[SKIPPED]} skipped in {seconds:.1f} s"]
+    unfinished = [record for record in records if record["status"] != DONE]
+    if unfinished:
+        lines.append("not finished (rerun to retry):")
+        lines.extend(f"  {record['name']}: {record['status']}: {record['error']}" for record in unfinished)
+    return lines
