@@ -17,10 +17,10 @@ from stateclusters.base.catalogue import (
 )
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import CheckpointError, UserError
+from stateclusters.base.keys import NetworkId
 from stateclusters.base.paths import check_input_folder, check_output_file, check_output_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
-from stateclusters.results.files import NetworkId
 
 REPO = Path(__file__).resolve().parent
 SHIPPED_NETWORKS = REPO / "pretrained_models"
@@ -147,8 +147,8 @@ def main(argv=None) -> int:
     automaton = get_automaton(args.automaton)
     labeling = choose_labeling(automaton, args.labeling)
     # Imported only now: --help and argument mistakes must not wait for torch and scikit-learn.
+    from stateclusters.ambiguity.agreement import agreement_scores
     from stateclusters.ambiguity.scores import ambiguity_from_labels
-    from stateclusters.evaluation.agreement_scores import agreement_scores
     from stateclusters.evaluation.network import conformance_accuracy
     from stateclusters.evaluation.network_data import NetworkData, automaton_size
     from stateclusters.evaluation.training import network_config

@@ -15,6 +15,7 @@ from contextlib import closing
 from fractions import Fraction
 from pathlib import Path
 
+from stateclusters.analyses import registry
 from stateclusters.base.arguments import (
     add_device_option,
     comma_list,
@@ -24,14 +25,7 @@ from stateclusters.base.arguments import (
     positive_int,
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.catalogue import (
-    EQ_WORDS,
-    EXTRACTION_FUNCTIONS,
-    LIVE_WORDS,
-    MEMBERSHIP_QUERIES,
-    RECURRENT_TYPES,
-    RNN_TYPES,
-)
+from stateclusters.base.catalogue import RECURRENT_TYPES, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder
@@ -40,20 +34,15 @@ from stateclusters.grid.jobs import (
     DONE,
     JobSpec,
     is_finished,
-    merged_extra,
-    merged_live_accuracy,
+    merged_extras,
     merged_results,
 )
 from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, run_jobs, summary_lines
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import (
     ACCURACY_FILE,
-    ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
-    EXTRA_RESULT_FILES,
-    EXTRACTION_FILE,
-    LAYER_AMBIGUITY_FILE,
-    LEARNING_FILE,
+    extra_result_files,
     write_results,
 )
 
@@ -75,8 +64,6 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                       "default 1x1,1x1.5,2x1, PDAs adding 1x3,1x5")
     grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
     grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
-    grid.add_argument("--length-generalisation", action="store_true",
-                      help="also score each function on words of length 1-50 (OUT/length_generalisation.pickle)")
     run = parser.add_argument_group("how to run it")
     run.add_argument("--out", type=Path, default=REPO / "experiment_results" / "grid", help="results folder")
     run.add_argument("--epochs", type=positive_int, default=JobSpec.epochs, help="maximum training epochs")
@@ -87,20 +74,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786 "
                      "(default: start a LocalCluster of --workers processes)")
     add_device_option(run)
-    run.add_argument("--extract", action="store_true", help="also build, minimise and compare the automata of the "
-                     f"{' and '.join(EXTRACTION_FUNCTIONS)} clusters (regular / stackless labels) into "
-                     f"OUT/{EXTRACTION_FILE}")
-    beyond = parser.add_argument_group("beyond the paper: active learning and the live conformance test")
-    beyond.add_argument("--learn", action="store_true", help="also learn automata from each network with AALpy's "
-                        f"L* and KV (a VPA with KV for PDAs) into OUT/{LEARNING_FILE}")
-    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
-                        help="random words of length 1-30 per equivalence query")
-    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
-                        help="membership-query budget of one learning run")
-    beyond.add_argument("--accuracy-live", action="store_true", help=f"also the every-prefix test on {LIVE_WORDS} "
-                        f"words drawn like the training words, into OUT/{ACCURACY_LIVE_FILE}")
-    beyond.add_argument("--layer-ambiguity", action="store_true", help="also score each function on each layer's "
-                        f"state alone, for networks of 2+ layers, into OUT/{LAYER_AMBIGUITY_FILE}")
+    add_analysis_arguments(parser.add_argument_group("optional analyses, beyond the paper (docs/learning.md)"))
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
                        help="training words per network")
@@ -113,6 +87,24 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                        help="share of the vectors OPTICS and mean shift are fitted on")
     add_protocol_arguments(parser.add_argument_group("protocol"))
     return parser.parse_args(argv)
+
+
+def add_analysis_arguments(group) -> None:
+    """A flag per analysis of the registry, and its options."""
+    for analysis in registry.ANALYSES:
+        group.add_argument(analysis.flag, action="store_true", help=f"{analysis.help}, into OUT/{analysis.result_file}")
+        for option in analysis.options:
+            group.add_argument("--" + option.name.replace("_", "-"), type=positive_int, default=option.default,
+                               help=f"with {analysis.flag}: {option.help}")
+
+
+def requested_analyses(args) -> tuple[tuple[str, ...], tuple]:
+    """(names of the analyses asked for, their options that differ from the defaults as (name, value) pairs)."""
+    names = tuple(analysis.name for analysis in registry.ANALYSES if getattr(args, analysis.name))
+    options = tuple((option.name, getattr(args, option.name)) for analysis in registry.ANALYSES
+                    for option in analysis.options
+                    if analysis.name in names and getattr(args, option.name) != option.default)
+    return names, options
 
 
 # ---- the grid --------------------------------------------------------------------------------------------
@@ -184,6 +176,7 @@ def build_grid(args) -> list[JobSpec]:
     protocol = protocol_from_arguments(args)
     if args.validation_words is not None:
         protocol = protocol.with_validation_words(args.validation_words)
+    analyses, analysis_options = requested_analyses(args)
     specs = []
     for language in languages:
         automaton = get_automaton(files.get(language, language))
@@ -196,10 +189,8 @@ def build_grid(args) -> list[JobSpec]:
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
                         training_words=args.train_words, validation_words=language_protocol.validation_words,
                         conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
-                        train=not args.no_train, device=args.device, extract=args.extract,
-                        length_generalisation=args.length_generalisation, automaton_file=files.get(language),
-                        learn=args.learn, learn_words=args.learn_words, learn_queries=args.learn_queries,
-                        accuracy_live=args.accuracy_live, layer_ambiguity=args.layer_ambiguity,
+                        train=not args.no_train, device=args.device, automaton_file=files.get(language),
+                        analyses=analyses, analysis_options=analysis_options,
                         protocol=JobSpec.protocol_pairs(language_protocol)))
     return specs
 
@@ -223,16 +214,13 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
     """The merged pickles, from the intact job records; an extra pickle no record feeds is removed (it is derived)."""
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_results(records)
-    extras = {field: merged_extra(records, field) for field in EXTRA_RESULT_FILES}
-    live = merged_live_accuracy(records)
-    write_results(out_dir, accuracy, ambiguity, extras, live)
+    extras = merged_extras(records)
+    write_results(out_dir, accuracy, ambiguity, extras)
     log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
+    files = extra_result_files()
     for field, merged in extras.items():
         if merged:
-            log.write(f"merged {len(merged)} {field} keys into {out_dir / EXTRA_RESULT_FILES[field]}")
-    if live:
-        log.write(f"merged {len(live)} accuracy_live keys into {out_dir / ACCURACY_LIVE_FILE}")
-
+            log.write(f"merged {len(merged)} {field} keys into {out_dir / files[field]}")
 
 
 def main(argv=None) -> int:

@@ -11,9 +11,10 @@ from pathlib import Path
 from stateclusters.base.arguments import add_device_option, parser_for, positive_int
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
+from stateclusters.base.keys import NetworkId
 from stateclusters.base.paths import check_input_folder, check_output_folder
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
-from stateclusters.results.files import SCORES_FILE, NetworkId, write_results
+from stateclusters.results.files import SCORES_FILE, write_results
 
 REPO = Path(__file__).resolve().parent
 SMALL_LANGUAGES = ("tomita1", "tomita3", "tomita7", "coffee", "mqtt", "regex", "CFG_L_12", "CFG_L_13")

@@ -11,31 +11,27 @@ from pathlib import Path
 
 import numpy as np
 
-from stateclusters.analyses.extraction_report import summary_lines as extraction_summary_lines
-from stateclusters.analyses.layer_ambiguity import layer_table
-from stateclusters.analyses.learning_report import summary_lines as learning_summary_lines
+from stateclusters.ambiguity.agreement import SCORE_LABELS, SCORE_NAMES
+from stateclusters.analyses import registry
+from stateclusters.analyses.live_accuracy import passes_live_filter
+from stateclusters.analyses.registry import StatisticsView
 from stateclusters.base.arguments import parse_architectures, parser_for, unit_interval
 from stateclusters.base.catalogue import LABELINGS, MAX_TRAINING_LENGTH, PDA_LABELINGS, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.base.keys import parse_key
 from stateclusters.base.paths import check_input_folder, check_output_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES
-from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_NAMES
-from stateclusters.evaluation.live_accuracy import live_summary_lines, passes_live_filter
 from stateclusters.results.files import (
     ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
-    LAYER_AMBIGUITY_FILE,
     SCORES_FILE,
-    parse_key,
     read_accuracy_live,
-    read_extraction,
-    read_learning,
-    read_pickle,
+    read_analysis,
     read_results,
     read_scores,
 )
-from stateclusters.results.length_curves import describe_length_curves, length_curves, load_length_generalisation
+from stateclusters.results.length_curves import describe_length_curves, length_curves
 
 REPO = Path(__file__).resolve().parent
 # Positions in [amb, wamb, max, min, n_clusters] (docs/contract.md, Result files).
@@ -183,7 +179,7 @@ def function_table(ambiguity: dict, keys, metric: str, scores: dict | None = Non
 
 
 def format_table(rows: list[FunctionRow], metric: str) -> str:
-    width = max(len("function"), *(len(row.function) for row in rows))
+    width = max([len("function"), *(len(row.function) for row in rows)])
     lines = [f"{'function':<{width}}  {'mean':>9}  {'std':>9}  {'max':>9}  {'zeros':>5}  {'count':>5}  {'missing':>7}"
              f"   ({metric}; std with ddof=0)"]
     for row in rows:
@@ -348,30 +344,17 @@ def main(argv=None) -> int:
 
 
 def report_extras(args, select, filters: str, tag: str) -> list[Path]:
-    """What the results folder holds beyond the contract's files: summaries of the extras, length curves."""
-    extraction = read_extraction(args.results)
-    keys_by_set = {"regular": select("regular"), "stackless": select("stackless")}
-    if extraction is not None:   # written by experiment_runner.py --extract
-        for line in extraction_summary_lines(extraction, keys_by_set):
-            print(line)
-    learning = read_learning(args.results)
-    if learning is not None:     # written by experiment_runner.py --learn
-        for line in learning_summary_lines(learning, keys_by_set, extraction):
-            print(line)
-    live = read_accuracy_live(args.results)
+    """What the results folder holds beyond the contract's files: each analysis's summary, the length curves."""
+    merged = {analysis.name: read_analysis(args.results, analysis) for analysis in registry.ANALYSES}
     accuracy, ambiguity = load_results(args.results)
-    if live is not None:         # written by experiment_runner.py --accuracy-live
-        for line in live_summary_lines(accuracy, live, keys_by_set):
-            print(line)
-    if (args.results / LAYER_AMBIGUITY_FILE).exists():   # written by experiment_runner.py --layer-ambiguity
-        layer_scores = read_pickle(args.results / LAYER_AMBIGUITY_FILE)
-        for set_name, keys in keys_by_set.items():
-            lines = layer_table(layer_scores, ambiguity, keys)
-            if lines:
-                print(f"weighted ambiguity of the whole state and of each layer alone, {set_name}:")
-                print("\n".join(lines))
-    length_results = load_length_generalisation(args.results)
-    if length_results is None:   # written by experiment_runner.py --length-generalisation
+    view = StatisticsView(accuracy, ambiguity, {"regular": select("regular"), "stackless": select("stackless")},
+                          merged)
+    for analysis in registry.ANALYSES:
+        if merged[analysis.name] is not None:   # written by experiment_runner.py with analysis.flag
+            for line in analysis.functions().summary_lines(merged[analysis.name], view):
+                print(line)
+    length_results = merged["length_generalisation"]
+    if length_results is None:
         return []
     import stateclusters.figures.statistics as statistics_figures  # after choose_backend, like the other figures
     curves = length_curves(length_results, {name: select(name) for name in LABELINGS}, args.length_function)

@@ -26,10 +26,10 @@ def evaluated_the_same_way(folder: Path, name: str, language: str) -> tuple[floa
     from scipy.spatial.distance import pdist
 
     from stateclusters.automata import get_automaton
+    from stateclusters.base.keys import name_seed
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.networks.recurrent import load_checkpoint
-    from stateclusters.results.files import name_seed
     seed = name_seed(name)
     model, _ = load_checkpoint(folder / "checkpoints" / f"{name}.pt")
     data = NetworkData(model, get_automaton(language), seed=seed)

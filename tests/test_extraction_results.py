@@ -77,7 +77,7 @@ def test_runner_extract_adds_records_and_pickle_and_keeps_spec_results(tmp_path,
 
 def test_extract_setting_leaves_old_records_valid():
     spec = grid_jobs.JobSpec("tomita1", "gru", 1, 4, 1, ("lda",), "/tmp/checkpoints")
-    extracting = grid_jobs.JobSpec("tomita1", "gru", 1, 4, 1, ("lda",), "/tmp/checkpoints", extract=True)
+    extracting = grid_jobs.JobSpec("tomita1", "gru", 1, 4, 1, ("lda",), "/tmp/checkpoints", analyses=("extract",))
     assert "extract" not in spec.settings()   # a record written before the option has the same settings
     assert grid_jobs.is_finished(grid_jobs.job_record(extracting, "done"), spec)
     assert not grid_jobs.is_finished(grid_jobs.job_record(spec, "done"), extracting)

@@ -42,8 +42,8 @@ def test_runner_learn_and_accuracy_live_add_records_and_pickles(tmp_path):
 
 def test_learn_settings_leave_old_records_valid():
     spec = grid_jobs.JobSpec("tomita1", "gru", 1, 4, 1, ("lda",), "/tmp/checkpoints")
-    learning = grid_jobs.JobSpec("tomita1", "gru", 1, 4, 1, ("lda",), "/tmp/checkpoints", learn=True,
-                                 accuracy_live=True)
+    learning = grid_jobs.JobSpec("tomita1", "gru", 1, 4, 1, ("lda",), "/tmp/checkpoints",
+                                 analyses=("learn", "accuracy_live"))
     assert "learn" not in spec.settings() and "accuracy_live" not in spec.settings()
     assert grid_jobs.is_finished(grid_jobs.job_record(learning, "done"), spec)
     assert not grid_jobs.is_finished(grid_jobs.job_record(spec, "done"), learning)
@@ -102,9 +102,9 @@ def test_a_network_that_trips_aalpys_vpa_kv_is_recorded_with_the_reason():
 
     from stateclusters.analyses.extraction import extraction_inputs
     from stateclusters.analyses.learning_results import learn_network
+    from stateclusters.base.keys import name_seed
     from stateclusters.evaluation.network_data import NetworkData
     from stateclusters.networks.recurrent import load_checkpoint
-    from stateclusters.results.files import name_seed
     name = "CFG_L_1_tanh_1_8_1"
     checkpoint = Path(__file__).parent.parent / "experiment_results" / "reproduction" / "checkpoints" / f"{name}.pt"
     model, _ = load_checkpoint(checkpoint)

@@ -16,6 +16,7 @@ from stateclusters.analyses.length_generalisation import (  # noqa: E402
     length_bucket_names,
     length_generalisation,
 )
+from stateclusters.analyses.registry import analysis_named  # noqa: E402
 from stateclusters.automata import get_automaton  # noqa: E402
 from stateclusters.automata.tables import compile_table  # noqa: E402
 from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_NAMES, Abstraction  # noqa: E402
@@ -23,7 +24,12 @@ from stateclusters.evaluation.network_data import NetworkData  # noqa: E402
 from stateclusters.evaluation.training import network_config  # noqa: E402
 from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402
 from stateclusters.networks.recurrent import RecurrentClassifier, TrainingConfig, train_network  # noqa: E402
-from stateclusters.results.files import LENGTH_GENERALISATION_FILE, read_job_record, write_results  # noqa: E402
+from stateclusters.results.files import (  # noqa: E402
+    LENGTH_GENERALISATION_FILE,
+    read_analysis,
+    read_job_record,
+    write_results,
+)
 from stateclusters.words.runs import trace_words  # noqa: E402
 from stateclusters.words.sampling import (  # noqa: E402
     balanced_by_end_state,
@@ -228,7 +234,7 @@ TINY_GRID = ["--languages", "tomita1", "--rnn", "gru", "--sizes", "1x1", "--repe
 def test_the_setting_is_recorded_only_when_on():
     spec = JobSpec("tomita1", "gru", 1, 4, 1, ("k_means",), "/tmp")
     assert "length_generalisation" not in spec.settings()   # records written before the option stay finished
-    on = JobSpec("tomita1", "gru", 1, 4, 1, ("k_means",), "/tmp", length_generalisation=True)
+    on = JobSpec("tomita1", "gru", 1, 4, 1, ("k_means",), "/tmp", analyses=("length_generalisation",))
     assert on.settings()["length_generalisation"] == [200, 50, "balanced by end state"]
 
 
@@ -284,4 +290,4 @@ def test_statistics_refuses_a_corrupt_length_file(tmp_path):
     with open(results / LENGTH_GENERALISATION_FILE, "wb") as file:
         pickle.dump({"tomita1_gru_1_4_1_regular": {"k_means_8": {"1": [0, 0]}}}, file)
     with pytest.raises(stats.ResultFileError, match="corrupt"):
-        stats.load_length_generalisation(results)
+        read_analysis(results, analysis_named("length_generalisation"))

@@ -25,8 +25,8 @@ def test_a_job_with_every_analysis_derives_each_piece_of_network_data_once(tmp_p
     states = counting(monkeypatch, network_data, "hidden_states")
     predicted = counting(monkeypatch, network_data, "prefix_predictions")
     spec = JobSpec("tomita3", "gru", 1, 6, 1, ("lda", "k_means_8", "DBSCAN"), str(tmp_path), epochs=2,
-                   training_words=300, validation_words=100, conformance_words=100, extract=True,
-                   length_generalisation=True)
+                   training_words=300, validation_words=100, conformance_words=100,
+                   analyses=("extract", "length_generalisation"))
     record = run_job(spec)
     assert record["status"] == DONE and record["extraction"] and record["length_generalisation"]
     assert len(drawn) == 1 and len(states) == 1

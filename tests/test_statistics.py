@@ -14,7 +14,8 @@ matplotlib.use("Agg")
 import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import ResultFileError  # noqa: E402
-from stateclusters.results.files import KeyParts, write_results  # noqa: E402
+from stateclusters.base.keys import KeyParts  # noqa: E402
+from stateclusters.results.files import write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "statistics_computation.py"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from stateclusters.ambiguity.agreement import agreement_scores
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.functions import (
@@ -16,7 +17,6 @@ from stateclusters.clustering.functions import (
     failure_reason,
     shared_clusterer,
 )
-from stateclusters.evaluation.agreement_scores import agreement_scores
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import class_indices
 from stateclusters.words.runs import PrefixTrace

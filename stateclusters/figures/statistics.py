@@ -11,11 +11,11 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from stateclusters.ambiguity.agreement import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 from stateclusters.base import catalogue
 from stateclusters.base.atomic_io import atomic_write
 from stateclusters.base.errors import UserError
 from stateclusters.clustering import functions as clustering
-from stateclusters.evaluation.agreement_scores import SCORE_LABELS, SCORE_PERFECT, SIGNED_SCORES
 
 # Styles are handed out in registry order (catalogue.RNN_TYPES, clustering.FAMILIES), cycling, so that a new
 # architecture or function family appears in every figure without a change here.

@@ -11,22 +11,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stateclusters.base.catalogue import (
-    CONFORMANCE_WORDS,
-    EQ_WORDS,
-    LENGTH_GENERALISATION_MAX,
-    LIVE_WORDS,
-    MAX_EPOCHS,
-    MEMBERSHIP_QUERIES,
-    TRAINING_WORDS,
-    VALIDATION_WORDS,
-    WORDS_PER_LENGTH,
-)
+from stateclusters.analyses import registry
+from stateclusters.base.catalogue import CONFORMANCE_WORDS, MAX_EPOCHS, TRAINING_WORDS, VALIDATION_WORDS
 from stateclusters.base.errors import CheckpointError
+from stateclusters.base.keys import NetworkId
 from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.grid.checkpoints import quarantine
 from stateclusters.protocol import Protocol
-from stateclusters.results.files import RECORD_FORMAT, NetworkId, job_files, read_job_record
+from stateclusters.results.files import RECORD_FORMAT, job_files, read_job_record
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 # Settings whose change makes an old job record stale (the device is left out: it should not change numbers).
@@ -35,8 +27,6 @@ RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", 
 # Checkpoint metadata that must agree with the job, or the network was trained for another grid.
 CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words", "early_stop", "word_counts",
                        "pda_bias")
-# Optional per-job results: in a record's settings only when they were on.
-OPTIONAL_SETTINGS = ("extract", "length_generalisation", "learn", "accuracy_live", "layer_ambiguity")
 
 
 @dataclass(frozen=True)
@@ -56,14 +46,9 @@ class JobSpec:
     fit_fraction: float = FIT_FRACTION
     train: bool = True         # False: use an existing checkpoint or skip the job
     device: str = "cpu"
-    extract: bool = False      # also the automata of the extraction.EXTRACTION_FUNCTIONS clusters
-    length_generalisation: bool = False   # also score the functions on words of length 1..50 (new record key)
     automaton_file: str | None = None     # an own automaton: its absolute .dot path (`language` is its stem)
-    learn: bool = False        # also learn automata from the network (learning_results; record key "learning")
-    learn_words: int = EQ_WORDS                   # equivalence-oracle words per hypothesis
-    learn_queries: int = MEMBERSHIP_QUERIES       # membership-query budget
-    accuracy_live: bool = False   # also the conformance test on words drawn like the training words
-    layer_ambiguity: bool = False   # also score the functions on each layer alone (networks of 2+ layers)
+    analyses: tuple[str, ...] = ()        # the optional analyses to run (names of registry.ANALYSES rows)
+    analysis_options: tuple = ()          # their options that differ from the defaults, as (name, value) pairs
     # The protocol settings that differ from Protocol.spec(), as (name, value) pairs; the validation size is
     # validation_words above. In a record's settings only when not empty, so records without it equal spec.
     protocol: tuple = ()
@@ -92,20 +77,22 @@ class JobSpec:
     def checkpoint_path(self) -> Path:
         return Path(self.checkpoint_dir) / f"{self.name}.pt"
 
+    def requested_analyses(self) -> list:
+        """The registry rows this job runs, in registry order."""
+        return [analysis for analysis in registry.ANALYSES if analysis.name in self.analyses]
+
+    def analysis_settings(self) -> dict:
+        """{option name: value} of every option of the analyses, the registry's default where not given."""
+        given = dict(self.analysis_options)
+        return {option.name: given.get(option.name, option.default)
+                for analysis in registry.ANALYSES for option in analysis.options}
+
     def settings(self) -> dict:
         values = asdict(self)
         settings = {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
-        # Only when on, so that records from before an option (or without it) keep their settings.
-        if self.extract:
-            settings["extract"] = True
-        if self.length_generalisation:
-            settings["length_generalisation"] = [WORDS_PER_LENGTH, LENGTH_GENERALISATION_MAX, "balanced by end state"]
-        if self.learn:
-            settings["learn"] = [self.learn_words, self.learn_queries]
-        if self.accuracy_live:
-            settings["accuracy_live"] = LIVE_WORDS
-        if self.layer_ambiguity:
-            settings["layer_ambiguity"] = True
+        # Only when on, so that records from before an analysis (or without it) keep their settings.
+        for analysis in self.requested_analyses():
+            settings[analysis.name] = analysis.functions().settings(self.analysis_settings())
         if self.protocol:
             settings["protocol"] = dict(self.protocol)
         return settings
@@ -142,8 +129,6 @@ def run_job(spec: JobSpec) -> dict:
 
 def _evaluate_job(spec: JobSpec) -> dict:
     # Imported here, not at the top: the runner parses its arguments without torch or scikit-learn.
-    from stateclusters.analyses.extraction import extract_network
-    from stateclusters.analyses.length_generalisation import length_generalisation
     from stateclusters.automata import get_automaton
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
@@ -169,15 +154,10 @@ def _evaluate_job(spec: JobSpec) -> dict:
         record["checkpoint_moved"] = moved
     record["seconds"].update(train=round(evaluate_start - train_start, 3),
                              evaluate=round(time.perf_counter() - evaluate_start, 3))
-    if spec.extract:
-        extract_start = time.perf_counter()
-        record["extraction"] = extract_network(data, fit_fraction=spec.fit_fraction)
-        record["seconds"]["extract"] = round(time.perf_counter() - extract_start, 3)
-    if spec.length_generalisation:
-        length_start = time.perf_counter()
-        record["length_generalisation"] = length_generalisation(data, spec.functions, fit_fraction=spec.fit_fraction)
-        record["seconds"]["length_generalisation"] = round(time.perf_counter() - length_start, 3)
-    _learning_extras(spec, data, record)
+    for analysis in spec.requested_analyses():
+        start = time.perf_counter()
+        record[analysis.field] = analysis.functions().run(data, spec)
+        record["seconds"][analysis.name] = round(time.perf_counter() - start, 3)
     outcomes = [outcome for scores in results.values() for outcome in scores.values()]
     if outcomes and all(isinstance(outcome, str) for outcome in outcomes):
         # Nothing to merge (typically NaN/inf hidden states of an exploded relu network): a failed job.
@@ -213,29 +193,6 @@ def obtain_network(spec: JobSpec, config, automaton, device):
         moved = quarantine(spec.checkpoint_path)
         model, training = load_or_train()
         return model, training, f"{error}; moved to {moved} and retrained"
-def _learning_extras(spec: JobSpec, data, record: dict) -> None:
-    """--learn, --accuracy-live and --layer-ambiguity (record keys "learning", "accuracy_live",
-    "layer_ambiguity"), each timed."""
-    from stateclusters.analyses.extraction import extraction_inputs
-    from stateclusters.analyses.layer_ambiguity import layer_ambiguity
-    from stateclusters.analyses.learning_results import learn_network
-    from stateclusters.evaluation.live_accuracy import live_accuracy
-
-    if spec.learn:
-        start = time.perf_counter()
-        record["learning"] = learn_network(data.model, data.automaton, extraction_inputs(data), seed=spec.seed,
-                                           eq_words=spec.learn_words, max_queries=spec.learn_queries)
-        record["seconds"]["learn"] = round(time.perf_counter() - start, 3)
-    if spec.accuracy_live:
-        start = time.perf_counter()
-        record["accuracy_live"] = live_accuracy(data.model, data.automaton, seed=spec.seed)
-        record["seconds"]["accuracy_live"] = round(time.perf_counter() - start, 3)
-    if spec.layer_ambiguity:
-        start = time.perf_counter()
-        record["layer_ambiguity"] = layer_ambiguity(data, spec.functions, fit_fraction=spec.fit_fraction)
-        record["seconds"]["layer_ambiguity"] = round(time.perf_counter() - start, 3)
-
-
 def plain_scores(function_results: dict) -> dict:
     """{function: [amb, wamb, max, min, n_clusters] as Python numbers, or the reason it failed}."""
     return {name: result.error if result.error else [float(result.amb), float(result.wamb), float(result.max),
@@ -291,13 +248,13 @@ def _is_plain(value) -> bool:
 def is_finished(record: dict | None, spec: JobSpec) -> bool:
     """A job is finished when its record is done and was computed with this run's settings.
 
-    A record with optional extras (OPTIONAL_SETTINGS) that this run does not ask for still serves it.
+    A record with optional analyses (registry.ANALYSES) that this run does not ask for still serves it.
     """
     if record is None or record["status"] != DONE:
         return False
     wanted = spec.settings()
-    recorded = {name: value for name, value in record["settings"].items()
-                if name not in OPTIONAL_SETTINGS or name in wanted}
+    optional = {analysis.name for analysis in registry.ANALYSES}
+    recorded = {name: value for name, value in record["settings"].items() if name not in optional or name in wanted}
     return recorded == wanted
 
 
@@ -323,24 +280,27 @@ def merged_results(records) -> tuple[dict, dict]:
     return accuracy, ambiguity
 
 
-def merged_extra(records, field: str) -> dict:
-    """{result key: {function: value}} of one record field beyond those two (see results.EXTRA_RESULT_FILES).
+def merged_extra(records, field: str, per_labeling: bool = True) -> dict:
+    """{result key: value} of one record field beyond those two (see results.extra_result_files), from done records.
 
-    From done records that have the field; a function that failed (its value is the reason, a str) is left out.
+    Per labeling, the field is {labeling: {function: value}}, and a function that failed (its value is the reason,
+    a str) is left out; otherwise it is one value of the network, given to each of its labelings' keys.
     """
     merged = {}
-    for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
-        for labeling, functions in (record.get(field) or {}).items():
+    for record in sorted((r for r in records if r["status"] == DONE and r.get(field) is not None),
+                         key=lambda r: r["name"]):
+        if not per_labeling:
+            merged.update({record_key(record, labeling): record[field] for labeling in record["results"]})
+            continue
+        for labeling, functions in record[field].items():
             merged[record_key(record, labeling)] = {function: value for function, value in functions.items()
                                                     if isinstance(value, dict)}
     return merged
 
 
-def merged_live_accuracy(records) -> dict[str, float]:
-    """{result key of every labeling: accuracy_live} from the done records that have it (see live_accuracy)."""
-    merged = {}
-    for record in sorted((r for r in records if r["status"] == DONE and "accuracy_live" in r),
-                         key=lambda r: r["name"]):
-        for labeling in record["results"]:
-            merged[record_key(record, labeling)] = record["accuracy_live"]
-    return merged
+def merged_extras(records) -> dict:
+    """{record field: merged} for the agreement scores and every analysis of the registry."""
+    extras = {"scores": merged_extra(records, "scores")}
+    for analysis in registry.ANALYSES:
+        extras[analysis.field] = merged_extra(records, analysis.field, analysis.per_labeling)
+    return extras

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stateclusters.base.catalogue import CONFORMANCE_WORDS
+from stateclusters.base.keys import name_seed
 from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.evaluation.network import evaluate_network
 from stateclusters.evaluation.network_data import NetworkData
@@ -19,7 +20,6 @@ from stateclusters.paper.loading import paper_network, read_state_dict, reordere
 from stateclusters.paper.names import PaperNetwork
 from stateclusters.paper.orders import recover_orders
 from stateclusters.protocol import Protocol
-from stateclusters.results.files import name_seed
 
 
 @dataclass(frozen=True)

@@ -2,37 +2,10 @@
 
 numpy only, like the rest of what statistics_computation.py reads.
 """
-from pathlib import Path
 
 import numpy as np
 
-from stateclusters.base.errors import ResultFileError
-from stateclusters.results.files import LENGTH_GENERALISATION_FILE, parse_key, read_pickle
-
 WAMB = 1   # the weighted ambiguity's position in each length's [amb, wamb, n]
-
-
-def load_length_generalisation(directory: Path) -> dict | None:
-    """{result key: {function: {word length: [amb, wamb, n, states]}}}, or None when the folder has no such file.
-
-    Files written before the words were balanced by end state hold [amb, wamb, n]; they are read as well.
-    """
-    path = Path(directory) / LENGTH_GENERALISATION_FILE
-    if not path.exists():
-        return None
-    results = read_pickle(path)
-    if not isinstance(results, dict):
-        raise ResultFileError(f"result file {path} does not hold a dictionary")
-    for key, functions in results.items():
-        try:
-            parse_key(key)
-            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) in (3, 4)
-                                                         for length, scores in lengths.items())
-                       for lengths in functions.values()):
-                raise ValueError(f"'{key}' does not map functions to {{word length: [amb, wamb, n, states]}}")
-        except (ValueError, TypeError, AttributeError) as error:
-            raise ResultFileError(f"result file {path} is corrupt: {error}") from None
-    return results
 
 
 def length_curves(length_results: dict, keys_by_set: dict, function: str) -> dict:

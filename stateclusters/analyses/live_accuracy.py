@@ -10,6 +10,7 @@ reported beside the contract's accuracy, in job records and in OUT/accuracy_live
 import numpy as np
 
 from stateclusters.base.catalogue import LIVE_WORDS  # noqa: F401  (re-exported)
+from stateclusters.base.keys import parse_key
 
 LIVE_MIN_LENGTH, LIVE_MAX_LENGTH = 16, 30
 
@@ -41,7 +42,7 @@ def live_summary_lines(accuracy: dict, live: dict, keys_by_set: dict[str, list[s
         by_rnn: dict[str, list[str]] = {}
         for key in keys:
             if key in live:
-                by_rnn.setdefault(key.split("_")[-5], []).append(key)
+                by_rnn.setdefault(parse_key(key).rnn, []).append(key)
         for rnn, chosen in sorted(by_rnn.items()):
             spec = np.array([accuracy[key] for key in chosen])
             drawn = np.array([live[key] for key in chosen])
