@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 from dataclasses import dataclass
 
+from stateclusters.base.catalogue import VALIDATION_WORDS
 from stateclusters.base.errors import UserError
 
 PROTOCOL_NAMES = ("spec", "paper")
@@ -25,7 +26,7 @@ class Protocol:
     kmeans_n_init: int = 1             # k-means runs, the one of least inertia kept (paper: 10)
     word_counts: str = "distinct"      # words per length: drop what has no room, or the paper's duplicates
     validation_order: str = "shuffled"  # validation words shuffled, or kept in length (generation) order
-    validation_words: int = 2_000      # validation words whose hidden states are clustered (paper: 1,000)
+    validation_words: int = VALIDATION_WORDS   # validation words whose hidden states are clustered (paper: 1,000)
     pda_validation_words: int | None = None   # the same for PDAs; None: validation_words (paper: 2,000)
     pda_bias: str = "alive"            # PDA words favour letters that avoid err, or the paper's "possible" ones
 

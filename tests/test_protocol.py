@@ -7,6 +7,7 @@ import pytest
 import experiment_runner
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
+from stateclusters.base.catalogue import VALIDATION_WORDS
 from stateclusters.base.errors import UserError
 from stateclusters.clustering.clusterer import HiddenStateClusterer, k_means_model
 from stateclusters.clustering.fast_clustering import distinct_vectors
@@ -16,7 +17,7 @@ from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
 from stateclusters.networks.recurrent import TrainingConfig
 from stateclusters.protocol import Protocol, setting_names
 from stateclusters.words.runs import trace_words
-from stateclusters.words.sampling import VALIDATION_WORDS, validation_words, words_per_length
+from stateclusters.words.sampling import validation_words, words_per_length
 
 
 def test_spec_is_todays_behaviour_and_paper_flips_all_eight():

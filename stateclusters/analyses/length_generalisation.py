@@ -21,12 +21,12 @@ import numpy as np
 
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.base.catalogue import LENGTH_GENERALISATION_MAX as MAX_LENGTH
-from stateclusters.base.catalogue import WORDS_PER_LENGTH
+from stateclusters.base.catalogue import MAX_TRAINING_LENGTH, WORDS_PER_LENGTH
 from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_FAILURES, failure_reason, get_function
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states
 from stateclusters.words.runs import PrefixTrace, trace_words
-from stateclusters.words.sampling import LENGTH_GENERALISATION_STREAM, MAX_TRAINING_LENGTH, words_by_end_state
+from stateclusters.words.sampling import LENGTH_GENERALISATION_STREAM, words_by_end_state
 
 LENGTH_BUCKETS = ((1, MAX_TRAINING_LENGTH), (15, 20), (21, 30), (31, 40), (41, 50))
 

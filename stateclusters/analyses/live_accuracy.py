@@ -9,10 +9,8 @@ reported beside the contract's accuracy, in job records and in OUT/accuracy_live
 """
 import numpy as np
 
-from stateclusters.base.catalogue import LIVE_WORDS  # noqa: F401  (re-exported)
+from stateclusters.base.catalogue import LIVE_WORDS
 from stateclusters.base.keys import parse_key
-
-LIVE_MIN_LENGTH, LIVE_MAX_LENGTH = 16, 30
 
 
 def live_accuracy(model, automaton, n_words: int = LIVE_WORDS, seed: int = 0) -> float:
@@ -23,7 +21,7 @@ def live_accuracy(model, automaton, n_words: int = LIVE_WORDS, seed: int = 0) ->
     from stateclusters.words.runs import trace_words
     from stateclusters.words.sampling import live_words
 
-    words = live_words(automaton, n_words, LIVE_MIN_LENGTH, LIVE_MAX_LENGTH, seed)
+    words = live_words(automaton, n_words, seed=seed)
     trace = trace_words(automaton, words.letters, words.lengths, words.alphabet)
     return prefix_accuracy(prefix_predictions(model, words.letters), trace, model.config.output_classes)
 

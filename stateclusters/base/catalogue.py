@@ -14,6 +14,7 @@ MAX_EPOCHS = 200                  # training stops after this many epochs at the
 TRAINING_WORDS = 50_000
 VALIDATION_WORDS = 2_000
 CONFORMANCE_WORDS = 10_000
+CONFORMANCE_LENGTHS = (16, 30)    # the conformance test's word lengths: longer than any training word
 MAX_TRAINING_LENGTH = 14
 WORDS_PER_LENGTH = 200            # length generalisation: words of each length
 LENGTH_GENERALISATION_MAX = 50    # length generalisation: the longest words

@@ -5,6 +5,7 @@ import torch
 
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.automata.tables import compile_table
+from stateclusters.base.catalogue import TRAINING_WORDS
 from stateclusters.networks.recurrent import (
     NetworkConfig,
     RecurrentClassifier,
@@ -14,7 +15,7 @@ from stateclusters.networks.recurrent import (
     train_network,
 )
 from stateclusters.protocol import Protocol
-from stateclusters.words.sampling import SPEC_PROTOCOL, TRAINING_WORDS, training_words, validation_words
+from stateclusters.words.sampling import SPEC_PROTOCOL, training_words, validation_words
 
 
 def output_classes(automaton) -> tuple[str, ...]:

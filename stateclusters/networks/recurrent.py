@@ -13,10 +13,9 @@ from torch import nn
 from tqdm import tqdm
 
 from stateclusters.base.atomic_io import atomic_write
-from stateclusters.base.catalogue import (  # noqa: F401  (re-exported: the architectures this module builds)
+from stateclusters.base.catalogue import (
     MAX_EPOCHS,
     RECURRENT_TYPES,
-    RNN_TYPES,
     check_rnn_type,
 )
 from stateclusters.base.errors import CheckpointError, UserError

@@ -6,7 +6,7 @@ import numpy as np
 from stateclusters.automata import is_context_free
 from stateclusters.automata.pda import ERROR_STATE_ID, STACK_BOTTOM
 from stateclusters.automata.tables import compile_table
-from stateclusters.base.catalogue import LABELINGS, PDA_LABELINGS  # noqa: F401  (re-exported)
+from stateclusters.base.catalogue import LABELINGS, PDA_LABELINGS
 
 STACK_SIZE_CAP = 3   # stack_size labels count the stack up to this height (docs/contract.md, Labelings)
 

@@ -7,7 +7,8 @@ import numpy as np
 
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.automata.tables import compile_table
-from stateclusters.base.catalogue import (  # noqa: F401  (re-exported)
+from stateclusters.base.catalogue import (
+    CONFORMANCE_LENGTHS,
     CONFORMANCE_WORDS,
     MAX_TRAINING_LENGTH,
     TRAINING_WORDS,
@@ -16,7 +17,6 @@ from stateclusters.base.catalogue import (  # noqa: F401  (re-exported)
 from stateclusters.protocol import Protocol
 from stateclusters.words.runs import trace_words
 
-CONFORMANCE_LENGTHS = (16, 30)   # longer than any training word
 # Independent draws from one network's seed: [seed, stream] seeds numpy's generator.
 TRAINING_STREAM, VALIDATION_STREAM, LENGTH_GENERALISATION_STREAM = 0, 1, 2
 POOL_FACTOR = 4   # a PDA's length-generalisation words: candidates drawn per kept word, for the rare end states
@@ -236,7 +236,8 @@ def conformance_words(automaton, n_words: int = CONFORMANCE_WORDS, seed: int = 0
     return WordSet(letters, lengths, labels, alphabet)
 
 
-def live_words(automaton, n_words: int, min_length: int = 16, max_length: int = 30, seed: int = 0) -> WordSet:
+def live_words(automaton, n_words: int, min_length: int = CONFORMANCE_LENGTHS[0],
+               max_length: int = CONFORMANCE_LENGTHS[1], seed: int = 0) -> WordSet:
     """Words with lengths uniform in [min_length, max_length], drawn like the training words (for a PDA: 0.75
     bias toward letters that keep it alive), labelled and in shuffled order; for regular automata uniform."""
     rng = np.random.default_rng(seed)
