@@ -16,34 +16,15 @@ benchmarks/checkpoints/ (tiny files); --retrain trains them again.
 """
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.bench_networks import CHECKPOINTS, NETWORKS, BenchNetwork  # noqa: E402
 from stateclusters.base.arguments import parser_for, positive_int, seed_int  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
-
-CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"
-
-
-@dataclass(frozen=True)
-class BenchNetwork:
-    language: str
-    rnn: str
-    hidden: int
-    labeling: str
-    epochs: int   # training budget the first time (the shipped checkpoints were trained with these)
-
-    @property
-    def name(self) -> str:
-        return f"{self.language}_{self.rnn}_1_{self.hidden}"
-
-
-NETWORKS = (BenchNetwork("tomita3", "gru", 20, "regular", 40),
-            BenchNetwork("CFG_L_14", "gru", 105, "stackless", 25))
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from benchmarks.bench_evaluation import CHECKPOINTS, BenchNetwork
+from benchmarks.bench_networks import CHECKPOINTS, BenchNetwork
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
 from stateclusters.clustering.clusterer import DBSCAN_MIN_SAMPLES

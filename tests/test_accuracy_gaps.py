@@ -1,11 +1,11 @@
-"""benchmarks/paper_accuracy_gaps.py: its reduced-precision forward pass is torch's, and its gap bookkeeping."""
+"""studies/paper_accuracy_gaps.py: its reduced-precision forward pass is torch's, and its gap bookkeeping."""
 import numpy as np
 import pytest
 import torch
 
-from benchmarks.paper_accuracy_gaps import accuracy_gaps, first_failures, rounded, rounded_logits
 from stateclusters.automata import get_automaton
 from stateclusters.networks.recurrent import NetworkConfig, build_network
+from stateclusters.studies.paper_accuracy_gaps import accuracy_gaps, first_failures, rounded, rounded_logits
 from stateclusters.words.sampling import conformance_words, trace_words
 
 

@@ -17,7 +17,9 @@ ROOT_PROOF = Path("/sys/kernel")   # sysfs refuses new files even to root (os.ac
 
 
 def run(script: str, *arguments) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / script), *map(str, arguments)], capture_output=True, text=True,
+    """A script by its path, or a module of the package (`stateclusters.…`) with python -m."""
+    command = ["-m", script] if script.startswith("stateclusters.") else [str(REPO / script)]
+    return subprocess.run([sys.executable, *command, *map(str, arguments)], capture_output=True, text=True,
                           cwd=REPO, timeout=SECONDS)
 
 
@@ -111,10 +113,11 @@ def cases(folder: Path) -> dict[str, tuple]:
         "bench evaluation zero words": ("benchmarks/bench_evaluation.py", ["--words", "0"], "--words"),
         "bench probes missing paper repo": ("benchmarks/bench_probes.py", ["--paper-repo", folder / "nope"],
                                             "automata_models"),
-        "training length folder without jobs": ("benchmarks/compare_training_length.py", [empty, empty], "jobs/"),
-        "paper comparison missing paper repo": ("benchmarks/compare_paper_networks.py",
+        "training length folder without jobs": ("stateclusters.studies.compare_training_length", [empty, empty],
+                                                "jobs/"),
+        "paper comparison missing paper repo": ("stateclusters.studies.compare_paper_networks",
                                                 ["--paper-repo", folder / "nope", results], "expected_paper_results"),
-        "accuracy gaps missing results": ("benchmarks/paper_accuracy_gaps.py",
+        "accuracy gaps missing results": ("stateclusters.studies.paper_accuracy_gaps",
                                           [folder / "nope", "--paper-repo", folder / "nope"], "does not exist"),
     }
 

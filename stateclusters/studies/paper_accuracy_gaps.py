@@ -1,6 +1,7 @@
 """Where our conformance accuracy of a published network falls short of the paper's file, and what it is not.
 
-    python benchmarks/paper_accuracy_gaps.py --paper-repo ../shared/paper experiment_results/paper_networks/paper
+    python -m stateclusters.studies.paper_accuracy_gaps \
+        --paper-repo ../shared/paper experiment_results/paper_networks/paper
 
 Section 1 counts, per language, the keys whose accuracy is below or above the paper's (by more than 0.002).
 Section 2 re-measures the networks with the largest gaps (or `--networks`): on several draws of conformance

@@ -1,7 +1,8 @@
 """Compare results of evaluate_paper_networks.py with the paper's own files, and tabulate an ablation.
 
-    python benchmarks/compare_paper_networks.py --paper-repo ../shared/paper experiment_results/paper_networks/paper
-    python benchmarks/compare_paper_networks.py --paper-repo ../shared/paper --ablation OUT1 OUT2 ...
+    python -m stateclusters.studies.compare_paper_networks \
+        --paper-repo ../shared/paper experiment_results/paper_networks/paper
+    python -m stateclusters.studies.compare_paper_networks --paper-repo ../shared/paper --ablation OUT1 OUT2 ...
 
 The first form prints, per labeling group, the mean weighted ambiguity per function (ours, the paper's), the
 mean per-network |Δ wamb|, the Spearman ρ of the function means, and the mean |Δ accuracy|. The second prints

@@ -1,6 +1,6 @@
 """Our own networks trained two ways, evaluated the same way: what training length does to the hidden states.
 
-    python benchmarks/compare_training_length.py SPEC_FOLDER PAPER_FOLDER
+    python -m stateclusters.studies.compare_training_length SPEC_FOLDER PAPER_FOLDER
 
 Both folders are experiment_runner.py results of the same configurations: SPEC_FOLDER trained with early stop
 (the contract's), PAPER_FOLDER trained every epoch (`--protocol paper`). Every one-layer regular network both

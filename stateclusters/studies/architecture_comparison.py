@@ -4,7 +4,7 @@ Per network: validation and conformance accuracy, training seconds per epoch, we
 and the two probes. Per architecture: mean weighted ambiguity per function family, and k-means 8·|Q| weighted
 ambiguity of the state after whole words of the training lengths (1–14) and beyond (15–50).
 
-    python benchmarks/architecture_comparison.py experiment_results/transformer_comparison
+    python -m stateclusters.studies.architecture_comparison experiment_results/transformer_comparison
 """
 import argparse
 import sys
@@ -13,12 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from stateclusters.base.catalogue import MAX_TRAINING_LENGTH  # noqa: E402
-from stateclusters.clustering.functions import FAMILIES, FUNCTIONS  # noqa: E402
-from stateclusters.grid.jobs import done_job_records  # noqa: E402
+from stateclusters.base.catalogue import MAX_TRAINING_LENGTH
+from stateclusters.clustering.functions import FAMILIES, FUNCTIONS
+from stateclusters.grid.jobs import done_job_records
 
 FAMILY_OF = {function.name: function.family for function in FUNCTIONS}
 SHOWN_FUNCTIONS = ("k_means_8", "lda", "lr")
