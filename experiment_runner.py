@@ -94,7 +94,7 @@ def add_analysis_arguments(group) -> None:
     for analysis in registry.ANALYSES:
         group.add_argument(analysis.flag, action="store_true", help=f"{analysis.help}, into OUT/{analysis.result_file}")
         for option in analysis.options:
-            group.add_argument("--" + option.name.replace("_", "-"), type=positive_int, default=option.default,
+            group.add_argument(option.flag, type=positive_int, default=option.default,
                                help=f"with {analysis.flag}: {option.help}")
 
 

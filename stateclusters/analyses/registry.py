@@ -12,12 +12,21 @@ from dataclasses import dataclass
 from stateclusters.base.catalogue import EQ_WORDS, MEMBERSHIP_QUERIES
 
 
+def flag_for(name: str) -> str:
+    """The command-line option of a setting named in snake case."""
+    return "--" + name.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class Option:
     """A numeric setting of one analysis: its command-line option --{name with dashes}."""
     name: str
     default: int
     help: str
+
+    @property
+    def flag(self) -> str:
+        return flag_for(self.name)
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,7 @@ class Analysis:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return flag_for(self.name)
 
     def functions(self):
         return importlib.import_module(self.module)
