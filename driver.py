@@ -2,10 +2,12 @@
 import argparse
 from pathlib import Path
 
-from stateclusters.base.arguments import add_device_option, parser_for, positive_int, seed_int
+from stateclusters.base.arguments import add_device_option, at_most, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     CONFORMANCE_WORDS,
     EQ_WORDS,
+    MAX_HIDDEN,
+    MAX_LAYERS,
     MEMBERSHIP_QUERIES,
     PDA_LABELINGS,
     PROJECTIONS,
@@ -18,7 +20,7 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import CheckpointError, UserError
 from stateclusters.base.keys import NetworkId
-from stateclusters.base.paths import check_input_folder, check_output_file, check_output_folder
+from stateclusters.base.paths import check_output_file, check_output_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 
@@ -32,21 +34,21 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--automaton", default="coffee", help="automaton name (see automata.list_automata()) "
                         "or a path to a .dot file, named by its stem")
     parser.add_argument("--rnn", default="relu", help=f"architecture: {', '.join(RNN_TYPES)}")
-    parser.add_argument("--hidden", type=positive_int, default=64, help="hidden units per layer")
-    parser.add_argument("--layers", type=positive_int, default=1, help="recurrent layers")
+    parser.add_argument("--hidden", type=at_most(MAX_HIDDEN), default=64, help="hidden units per layer")
+    parser.add_argument("--layers", type=at_most(MAX_LAYERS), default=1, help="recurrent layers")
     parser.add_argument("--epochs", type=positive_int, default=100, help="maximum training epochs")
     parser.add_argument("--repetition", type=positive_int, default=1,
                         help="which network of this size: the fifth field of its name, as in the grid")
-    parser.add_argument("--seed", type=seed_int, default=0, help="seed for data, weights and clustering; a loaded "
-                        "network must have been trained with it")
+    parser.add_argument("--seed", type=seed_int, default=None, help="seed for data, weights and clustering; a loaded "
+                        "network must have been trained with it (default: a loaded network's own seed, else 0)")
     add_device_option(parser)
     parser.add_argument("--function", default="k_means_8", help=f"abstraction function: {', '.join(FUNCTION_NAMES)}")
     parser.add_argument("--labeling", default=None, help=f"PDA state labeling: {', '.join(PDA_LABELINGS)} "
                         "(default stackless; regular automata always use their states)")
     parser.add_argument("--checkpoint-dir", type=Path, default=None,
-                        help="existing folder a matching network is loaded from, and a newly trained one saved to "
-                        "(default: pretrained_models/ for registry names, experiment_results/user/networks/ for "
-                        ".dot files)")
+                        help="folder a matching network is loaded from, and a newly trained one saved to (made if "
+                        "missing; default: pretrained_models/ for registry names, experiment_results/user/networks/ "
+                        "for .dot files)")
     parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
     parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
     parser.add_argument("--validation-words", type=positive_int, default=None,
@@ -215,7 +217,7 @@ def checkpoint_path(args) -> Path:
     name = (NetworkId(language_name(args.automaton), args.rnn, args.layers, args.hidden, args.repetition).name
             + checkpoint_suffix(protocol_from_arguments(args)))
     if args.checkpoint_dir is not None:
-        folder = check_input_folder(args.checkpoint_dir, "--checkpoint-dir")
+        folder = check_output_folder(args.checkpoint_dir, "--checkpoint-dir")   # made when a network is saved
     else:
         folder = USER_NETWORKS if is_dot_file(args.automaton) else SHIPPED_NETWORKS
     path = folder / f"{name}.pt"
@@ -240,7 +242,7 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
     protocol = args.protocol_settings
     try:
         model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
-                                    protocol.training_config(args.epochs, args.seed), device,
+                                    protocol.training_config(args.epochs, args.seed or 0), device,
                                     n_training=args.train_words, protocol=protocol,
                                     metadata={"language": args.automaton, "repetition": args.repetition,
                                               **protocol.training_settings()},
@@ -250,7 +252,10 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
         raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to train a new network and "
                               "replace it") from None
     if loading:
-        check_trained_seed(checkpoint, info, args.seed)
+        check_trained_language(checkpoint, info, args.automaton)
+        args.seed = check_trained_seed(checkpoint, info, args.seed)
+    elif args.seed is None:
+        args.seed = 0
     if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
         save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
     print(f"{'loaded: ' if loading else ''}trained for {info.get('epochs_run')} epochs with seed "
@@ -264,12 +269,24 @@ def checkpoint_suffix(protocol: Protocol) -> str:
     return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
 
 
-def check_trained_seed(checkpoint: Path, info: dict, seed: int) -> None:
-    """A network trained with another seed than --seed is not the one asked for; say how to get either."""
+def check_trained_language(checkpoint: Path, info: dict, automaton: str) -> None:
+    """A network trained on another language is never scored as this one's (its metadata names its language)."""
+    trained = info.get("language")
+    if trained is not None and language_name(str(trained)) != language_name(automaton):
+        raise CheckpointError(f"{checkpoint} holds a network trained on {trained}, not {automaton} (its metadata "
+                              "says so); move or delete that file, or pass --retrain to replace it")
+
+
+def check_trained_seed(checkpoint: Path, info: dict, seed: int | None) -> int:
+    """The seed to use: --seed, or the network's own without one. A network trained with another seed than
+    --seed is not the one asked for; say how to get either."""
     trained = info.get("seed")
+    if seed is None:
+        return trained if trained is not None else 0
     if trained is not None and trained != seed:
         raise UserError(f"{checkpoint} was trained with seed {trained}, not --seed {seed}: pass --seed {trained} to "
                         f"use it, --retrain to replace it by one trained with seed {seed}, or another --repetition")
+    return seed
 
 
 def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:

@@ -14,17 +14,14 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from tqdm import tqdm
-
-from stateclusters.base.arguments import positive_int
+from stateclusters.base.arguments import parser_for, positive_int
 from stateclusters.base.atomic_io import atomic_write, remove_stale_temp_files
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
+from stateclusters.base.paths import check_output_folder
 from stateclusters.clustering.functions import parse_function_names
-from stateclusters.grid.backends import run_in_pool, run_in_process
 from stateclusters.grid.jobs import DONE, is_finished
-from stateclusters.grid.run_loop import RunLog, exclusive_lock, job_line, read_job_files
-from stateclusters.paper.jobs import PaperJobSpec, merged_paper_results, run_paper_job
+from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, run_jobs, summary_lines
 from stateclusters.paper.names import (
     AUTOMATA_FOLDER,
     MODELS_FOLDER,
@@ -33,14 +30,14 @@ from stateclusters.paper.names import (
     parse_checkpoint_name,
 )
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
-from stateclusters.results.files import write_job_record, write_results
+from stateclusters.results.files import write_results
 
 REPO = Path(__file__).resolve().parent
 ORDERS_FILE = "orders.json"
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = parser_for(__doc__)
     parser.add_argument("--paper-repo", type=Path, required=True, help="checkout of the paper's repository")
     parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "paper_networks" / "run",
                         help="results folder")
@@ -73,7 +70,7 @@ def find_networks(paper_repo: Path, patterns: list[str]):
     return chosen, skipped
 
 
-def build_specs(args) -> tuple[list[PaperJobSpec], list]:
+def build_specs(args) -> tuple[list, list]:
     paper_repo = args.paper_repo.resolve()
     check_paper_repo(paper_repo)
     functions = tuple(parse_function_names(args.functions))
@@ -84,12 +81,14 @@ def build_specs(args) -> tuple[list[PaperJobSpec], list]:
     chosen, skipped = find_networks(paper_repo, patterns)
     if not chosen and not skipped:
         raise UserError(f"--networks {args.networks!r} matches no checkpoint in {paper_repo / MODELS_FOLDER}")
+    from stateclusters.paper.jobs import PaperJobSpec  # here: --help must not wait for torch
     specs = [PaperJobSpec.under(network, path, paper_repo, functions, protocol, args.seed)
              for network, path in chosen]
     return specs, skipped
 
 
 def write_merged(out_dir: Path, log) -> None:
+    from stateclusters.paper.jobs import merged_paper_results
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_paper_results(records)
     write_results(out_dir, accuracy, ambiguity)
@@ -98,8 +97,18 @@ def write_merged(out_dir: Path, log) -> None:
     log.write(f"merged {len(accuracy)} result keys into {out_dir}/accuracy.pickle and ambiguity.pickle")
 
 
+def choose_backend(workers: int):
+    """specs → (spec, record) pairs, in this process or a pool of `workers`."""
+    from stateclusters.grid.backends import run_in_pool, run_in_process
+    from stateclusters.paper.jobs import run_paper_job
+    if workers == 1:
+        return lambda specs: run_in_process(specs, run_paper_job)
+    return lambda specs: run_in_pool(specs, workers, run_paper_job)
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    check_output_folder(args.out, "--out")
     specs, skipped = build_specs(args)
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,20 +120,17 @@ def main(argv=None) -> int:
         to_run = [spec for spec in specs if not is_finished(previous.get(spec.name), spec)]
         log.write(f"{len(specs)} networks: {len(specs) - len(to_run)} already finished, {len(to_run)} to run; "
                   f"protocol {protocol_from_arguments(args).describe()}")
-        backend = run_in_process(to_run, run_paper_job) if args.workers == 1 else run_in_pool(
-            to_run, args.workers, run_paper_job)
+        records = []
         try:
-            with tqdm(total=len(to_run), desc="paper networks", unit="network") as bar, closing(backend) as jobs:
-                for _, record in jobs:
-                    write_job_record(out_dir, record)
-                    log.write(job_line(record))
-                    bar.update(1)
+            records = run_jobs(to_run, choose_backend(args.workers), out_dir, log, desc="paper networks")
         finally:
             write_merged(out_dir, log)
         for name, reason in skipped:
             log.write(f"skipped {name}: {reason}")
-        log.write(f"{len(skipped)} checkpoint(s) skipped; {time.perf_counter() - start:.1f} s")
-    return 0
+        log.write(f"{len(skipped)} checkpoint(s) skipped")
+        for line in summary_lines(records, time.perf_counter() - start):
+            log.write(line)
+    return 0 if all(record["status"] == DONE for record in records) else 1
 
 
 if __name__ == "__main__":

@@ -44,6 +44,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def at_most(limit: int):
+    """argparse type: an integer from 1 to `limit` (a size that can be allocated)."""
+    def bounded(text: str) -> int:
+        value = positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit}, got {value}")
+        return value
+    return bounded
+
+
 def seed_int(text: str) -> int:
     """argparse type: a seed, an integer ≥ 0 (numpy refuses negative seeds)."""
     value = _number(text, int)

@@ -9,6 +9,10 @@ RNN_TYPES = RECURRENT_TYPES + ("transformer",)       # every architecture a netw
 # State labelings (docs/contract.md "labelings"): regular automata use their states, PDAs one of the others.
 LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
 PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
+# Network sizes a script accepts: far above any grid size (the widest, 5·|Σ|·|Q|, is a few hundred units), far
+# below what fails to allocate (a GRU of 10^6 units would need 12 TB).
+MAX_HIDDEN = 4096
+MAX_LAYERS = 16
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.
 TRAINING_WORDS = 50_000

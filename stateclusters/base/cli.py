@@ -1,5 +1,6 @@
 """What every script shares at its edge: user errors become one line and exit code 2; Ctrl-C and SIGTERM
 stop the script like an exception, so that every `finally` and `except KeyboardInterrupt` cleans up."""
+import errno
 import signal
 import sys
 import threading
@@ -41,6 +42,14 @@ def run_cli(main: Callable[[], int | None]) -> None:
             code = main()
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # Writes not made through atomic_io (a log line, a figure): still one line, naming the file if known.
+        where = f" writing {error.filename}" if error.filename else ""
+        print(f"error: no space left on the device{where} ({error.strerror}); free some space and rerun",
+              file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt as interrupt:
         terminated = isinstance(interrupt, Terminated)

@@ -15,3 +15,7 @@ class CheckpointError(UserError):
 
 class ResultFileError(UserError):
     """A result file that is missing, corrupt or truncated."""
+
+
+class DiskFullError(UserError):
+    """A write that ran out of space (ENOSPC, or a quota): one line naming the file."""

@@ -83,10 +83,10 @@ def job_line(record: dict) -> str:
 
 # ---- the run ---------------------------------------------------------------------------------------------
 
-def run_jobs(specs: list, backend, out_dir: Path, log) -> list[dict]:
+def run_jobs(specs: list, backend, out_dir: Path, log, desc: str = "grid") -> list[dict]:
     """Run the jobs, writing each record as it arrives; returns the records of this run."""
     records = []
-    with tqdm(total=len(specs), desc="grid", unit="job", dynamic_ncols=True) as bar, \
+    with tqdm(total=len(specs), desc=desc, unit="job", dynamic_ncols=True) as bar, \
             closing(backend(specs)) as finished_jobs:
         for _, record in finished_jobs:
             write_job_record(out_dir, record)

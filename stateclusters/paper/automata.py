@@ -3,7 +3,6 @@
 Each comes with the paper's convention for the network's input-letter and output-class order, which
 stateclusters.paper.orders checks against the network.
 """
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from stateclusters.automata import get_automaton, input_alphabet
 from stateclusters.automata.dot_loading import load_dot_automaton
 from stateclusters.automata.pda import Pda
 from stateclusters.evaluation.training import output_classes
-from stateclusters.paper.names import AUTOMATA_FOLDER, PDA_ALPHABETS_FILE, language_source
+from stateclusters.paper.names import AUTOMATA_FOLDER, language_source
+from stateclusters.paper.pda_letters import PDA_LETTERS
 
 PAPER_L9 = "CFG_L_9"
 PDA_CLASSES = ("False", "True")    # the paper's [False, True] for DFAs and PDAs
@@ -43,8 +43,7 @@ def load_paper_automaton(paper_repo: Path, language: str) -> PaperAutomaton:
     file_name, kind = language_source(language)
     if kind == "pda":
         automaton = paper_l9() if language == PAPER_L9 else get_automaton(language)
-        letters = json.loads((paper_repo / PDA_ALPHABETS_FILE).read_text())[language]
-        return PaperAutomaton(automaton, tuple(letters), PDA_CLASSES)
+        return PaperAutomaton(automaton, PDA_LETTERS[language], PDA_CLASSES)
     path = paper_repo / AUTOMATA_FOLDER / file_name
     automaton = load_dot_automaton(path, kind)
     # The paper's code took AALpy's get_input_alphabet() order of the loaded file.

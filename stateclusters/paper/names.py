@@ -7,7 +7,6 @@ from stateclusters.base.errors import UserError
 
 MODELS_FOLDER = Path("rnn_data") / "models" / "exp_models"
 AUTOMATA_FOLDER = Path("automata_models")
-PDA_ALPHABETS_FILE = "pda_input_alphabets.json"
 CHECKPOINT_SUFFIX = "_gpu.pt"
 NAME_PATTERN = re.compile(r"^(?P<language>.+)_(?P<rnn>relu|tanh|gru|lstm)_(?P<layers>\d+)_(?P<hidden>\d+)"
                           r"_(?P<repetition>\d+)$")

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from stateclusters.analyses import registry
 from stateclusters.analyses.registry import Analysis, analysis_named
-from stateclusters.base.atomic_io import atomic_pickle
+from stateclusters.base.atomic_io import atomic_pickle, atomic_pickles
 from stateclusters.base.errors import ResultFileError
+from stateclusters.base.safe_pickle import load_plain
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
@@ -28,15 +29,15 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras
     """Write accuracy.pickle and ambiguity.pickle, and each extra {record field: merged dict} (extra_result_files).
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
+    The files are replaced all together or not at all (a full disk leaves the old set).
     """
     directory = Path(directory)
-    atomic_pickle(directory / ACCURACY_FILE, accuracy)
-    atomic_pickle(directory / AMBIGUITY_FILE, ambiguity)
     files = extra_result_files()
+    values = {directory / ACCURACY_FILE: accuracy, directory / AMBIGUITY_FILE: ambiguity}
+    values.update({directory / files[field]: merged for field, merged in (extras or {}).items() if merged})
+    atomic_pickles(values)
     for field, merged in (extras or {}).items():
-        if merged:
-            atomic_pickle(directory / files[field], merged)
-        else:
+        if not merged:
             (directory / files[field]).unlink(missing_ok=True)
 
 
@@ -56,10 +57,11 @@ def write_job_record(out_dir: Path, record: dict) -> None:
 # ---- reading ---------------------------------------------------------------------------------------------
 
 def read_pickle(path: str | Path):
-    """Load a result pickle; a missing, corrupt or truncated file is a ResultFileError naming it."""
+    """Load a result pickle as plain data; a missing, corrupt or truncated file is a ResultFileError naming it,
+    one that names anything beyond plain data an UnsafePickleError (never run)."""
     try:
         with open(path, "rb") as file:
-            return pickle.load(file)
+            return load_plain(file, f"result file {path}")
     except FileNotFoundError:
         raise ResultFileError(f"result file {path} does not exist") from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError) as error:
