@@ -25,7 +25,7 @@ from stateclusters.base.arguments import (
     positive_int,
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.catalogue import RECURRENT_TYPES, RNN_TYPES
+from stateclusters.base.catalogue import MAX_HIDDEN, MAX_LAYERS, RECURRENT_TYPES, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder
@@ -37,7 +37,14 @@ from stateclusters.grid.jobs import (
     merged_extras,
     merged_results,
 )
-from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, run_jobs, summary_lines
+from stateclusters.grid.run_loop import (
+    RunLog,
+    exclusive_lock,
+    read_job_files,
+    run_jobs,
+    summary_lines,
+    warn_mixed_settings,
+)
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import (
     ACCURACY_FILE,
@@ -51,6 +58,7 @@ REPO = Path(__file__).resolve().parent
 CONTRACT_SIZES = ((1, Fraction(1)), (1, Fraction(3, 2)), (2, Fraction(1)))
 PDA_EXTRA_SIZES = ((1, Fraction(3)), (1, Fraction(5)))
 SIZE_PATTERN = re.compile(r"(\d+)x(\d+(?:\.\d+)?)")
+SCHEDULER_ADDRESS = re.compile(r"((tcp|tls|ucx|ws|wss)://)?([\w.\-]+|\[[0-9a-fA-F:]+\]):\d{1,5}")   # Dask's forms
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -158,8 +166,9 @@ def language_sizes(language: str, automaton, requested) -> list[tuple[int, int]]
     pairs = []
     for layers, factor in sizes:
         hidden = math.floor(factor * opt)
-        if hidden < 1:
-            raise UserError(f"size {layers}x{factor} gives {hidden} hidden units for {language} (opt = {opt})")
+        if hidden < 1 or hidden > MAX_HIDDEN or layers > MAX_LAYERS:
+            raise UserError(f"size {layers}x{factor} gives {layers} layer(s) of {hidden} hidden units for {language} "
+                            f"(opt = {opt}); the sizes allowed are 1-{MAX_LAYERS} layers of 1-{MAX_HIDDEN} units")
         pairs.append((layers, hidden))
     return list(dict.fromkeys(pairs))
 
@@ -201,6 +210,8 @@ def choose_backend(args):
     backend = args.backend or ("dask" if args.scheduler else "local")
     if args.scheduler and backend != "dask":
         raise UserError("--scheduler needs --backend dask")
+    if args.scheduler and not SCHEDULER_ADDRESS.fullmatch(args.scheduler):
+        raise UserError(f"--scheduler {args.scheduler!r} is not a scheduler address like tcp://host:8786")
     if backend == "dask":
         return lambda specs: run_on_dask(specs, args.workers, args.scheduler)
     if args.workers == 1:
@@ -217,6 +228,7 @@ def rebuild_merged_results(out_dir: Path, log) -> None:
     extras = merged_extras(records)
     write_results(out_dir, accuracy, ambiguity, extras)
     log.write(f"merged {len(accuracy)} result keys into {out_dir / ACCURACY_FILE} and {out_dir / AMBIGUITY_FILE}")
+    warn_mixed_settings(records, log)
     files = extra_result_files()
     for field, merged in extras.items():
         if merged:

@@ -249,13 +249,18 @@ def test_no_train_skips_jobs_without_checkpoint_and_uses_existing_ones(straight_
 def test_checkpoint_trained_with_other_settings_is_moved_aside_and_retrained(straight_run, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(straight_run / "checkpoints", out / "checkpoints")
+    shutil.copytree(straight_run / "jobs", out / "jobs")
     before = (out / "checkpoints" / f"{NAMES[0]}.pt").read_bytes()
     assert run(out, "--epochs", "3", "--languages", "tomita1") == 0
     record = pickle.loads((out / "jobs" / f"{NAMES[0]}.pickle").read_bytes())
     assert record["status"] == "done" and "epochs=2" in record["checkpoint_moved"]
     moved = list((out / "checkpoints" / "quarantine").iterdir())
     assert [path.name.split(".pt.")[0] for path in moved] == [NAMES[0]] and moved[0].read_bytes() == before
-    assert f"moved to {moved[0]} and retrained" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"moved to {moved[0]} and retrained" in err
+    # tomita5's record (2 epochs) and tomita1's new one (3) are merged together, and the run says so.
+    assert ("warning: the merged files mix job records of different settings (each record in jobs/ holds its "
+            "own): epochs: 2 (1 network), 3 (1 network)") in err
     assert torch.load(out / "checkpoints" / f"{NAMES[0]}.pt", weights_only=True)["metadata"]["epochs"] == 3
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from stateclusters.analyses import registry
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.grid.jobs import DONE, FAILED, SKIPPED
 from stateclusters.results.files import job_files, read_job_record, write_job_record
@@ -34,6 +35,34 @@ def read_job_files(out_dir: Path, log) -> dict[str, dict]:
         except ResultFileError as error:
             log.write(f"warning: {error}; its job is rerun if it is in this slice, and never merged")
     return records
+
+
+def mixed_settings(records: list[dict]) -> list[str]:
+    """For each result setting on which the done records differ: 'name: value (n networks), …'; [] if none.
+
+    The optional analyses are left out: a record with one still holds what a record without it holds.
+    """
+    optional = {analysis.name for analysis in registry.ANALYSES}
+    done = [record for record in records if record["status"] == DONE]
+    names = sorted({name for record in done for name in record["settings"] if name not in optional})
+    lines = []
+    for name in names:
+        counts = {}
+        for record in done:
+            value = repr(record["settings"].get(name, "spec" if name == "protocol" else None))
+            counts[value] = counts.get(value, 0) + 1
+        if len(counts) > 1:
+            lines.append(f"{name}: " + ", ".join(f"{value} ({count} network{'s' * (count > 1)})"
+                                                  for value, count in sorted(counts.items())))
+    return lines
+
+
+def warn_mixed_settings(records: list[dict], log) -> None:
+    """Merged files that mix networks of different settings say so (each job record holds its own settings)."""
+    lines = mixed_settings(records)
+    if lines:
+        log.write("warning: the merged files mix job records of different settings (each record in jobs/ holds "
+                  "its own): " + "; ".join(lines))
 
 
 # ---- progress and logging --------------------------------------------------------------------------------
