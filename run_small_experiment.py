@@ -52,6 +52,25 @@ def check_folders(args) -> None:
                         "them into it")
 
 
+def check_checkpoints(args, device) -> None:
+    """Before any evaluation: every network loads and fits its language (not only the first ones)."""
+    from stateclusters.automata import get_automaton
+    from stateclusters.base.errors import CheckpointError
+    from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.recurrent import load_checkpoint
+    problems = []
+    for language in SMALL_LANGUAGES:
+        network = small_network(language)
+        config = network_config(get_automaton(language), RNN, network.hidden, LAYERS)
+        try:
+            load_checkpoint(args.pretrained_dir / f"{network.name}.pt", expected=config, device=device)
+        except CheckpointError as error:
+            problems.append(str(error))
+    if problems:
+        raise CheckpointError(f"{len(problems)} of the {len(SMALL_LANGUAGES)} networks cannot be used: "
+                              f"{'; '.join(problems)}; replace them, or add --train to retrain all")
+
+
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = parser_for(__doc__)
     parser.add_argument("--train", action="store_true", help="train the 8 networks and save them into "
@@ -116,6 +135,8 @@ def main(argv=None) -> int:
     from stateclusters.networks.recurrent import resolve_device
 
     device = resolve_device(args.device)
+    if not args.train:
+        check_checkpoints(args, device)
     start = time.perf_counter()
     accuracy, ambiguity, scores = {}, {}, {}
     # One thread: the numbers match the grid's jobs, and BLAS threads spin-wait on a busy 2-core machine.

@@ -75,8 +75,10 @@ class Correlation:
 
 
 def load_results(directory: str | Path) -> tuple[dict, dict]:
-    """(accuracy, ambiguity) from a results folder, checked so that later steps can trust every entry."""
-    accuracy, ambiguity = read_results(directory)
+    """(accuracy, ambiguity) from a results folder, checked so that later steps can trust every entry.
+
+    A folder of evaluate_paper_networks.py (keys `{checkpoint}_gpu_{paper's labeling}`) is read as ours."""
+    accuracy, ambiguity = paper_keys_as_ours(*read_results(directory))
     path = Path(directory) / AMBIGUITY_FILE
     for key, functions in ambiguity.items():
         try:
@@ -87,6 +89,20 @@ def load_results(directory: str | Path) -> tuple[dict, dict]:
             raise ResultFileError(f"result file {path} holds '{key}', which accuracy.pickle lacks")
         _check_function_entries(path, key, functions)
     return accuracy, ambiguity
+
+
+def paper_keys_as_ours(accuracy: dict, ambiguity: dict) -> tuple[dict, dict]:
+    """The dictionaries with the paper-network keys of evaluate_paper_networks.py renamed to our key form."""
+    from stateclusters.paper.names import our_result_key
+    renamed = {key: our_result_key(key) for key in ambiguity}
+    if not any(renamed.values()):
+        return accuracy, ambiguity
+    print("a folder of evaluate_paper_networks.py: its keys {checkpoint}_gpu_{labeling} are read as ours "
+          "(stackful as stack_size)")
+    rename = {key: new or key for key, new in renamed.items()}
+    rename.update({key: our_result_key(key) or key for key in accuracy if key not in rename})
+    return ({rename[key]: value for key, value in accuracy.items()},
+            {rename[key]: value for key, value in ambiguity.items()})
 
 
 def _check_function_entries(path: Path, key: str, functions) -> None:
@@ -338,15 +354,16 @@ def main(argv=None) -> int:
             comparison_counts={name: len(chosen) for name, chosen in selections.items()},
             scatter=scatter, fits=fits, scatter_function=SCATTER_FUNCTION),
         args.figures, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability), args.pgf, args.show)
-    written += report_extras(args, select, filters, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability))
+    written += report_extras(args, (accuracy, ambiguity), select, filters,
+                             filter_tag(rnn_types, args.min_accuracy, args.perfect_separability))
     print("figures: " + ", ".join(str(path) for path in written))
     return 0
 
 
-def report_extras(args, select, filters: str, tag: str) -> list[Path]:
+def report_extras(args, results: tuple[dict, dict], select, filters: str, tag: str) -> list[Path]:
     """What the results folder holds beyond the contract's files: each analysis's summary, the length curves."""
     merged = {analysis.name: read_analysis(args.results, analysis) for analysis in registry.ANALYSES}
-    accuracy, ambiguity = load_results(args.results)
+    accuracy, ambiguity = results
     view = StatisticsView(accuracy, ambiguity, {"regular": select("regular"), "stackless": select("stackless")},
                           merged)
     for analysis in registry.ANALYSES:

@@ -47,6 +47,16 @@ def split_result_key(key: str) -> tuple[str, str]:
     return f"{stem}_gpu", labeling
 
 
+def our_result_key(key: str) -> str | None:
+    """The key of ours that a result key of evaluate_paper_networks.py stands for (`…_gpu_stackful` →
+    `…_stack_size`), or None when `key` is not one."""
+    ours = {paper: labeling for labeling, paper in PAPER_LABELING.items()}
+    if "_gpu_" not in key:
+        return None
+    stem, labeling = split_result_key(key)
+    return f"{stem[:-len('_gpu')]}_{ours[labeling]}" if labeling in ours else None
+
+
 def parse_checkpoint_name(path: Path) -> PaperNetwork | None:
     """The network a checkpoint file holds, or None when its name does not have the paper's form."""
     name = Path(path).name
