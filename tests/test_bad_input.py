@@ -31,6 +31,9 @@ def files(tmp_path_factory):
     (folder / "empty").mkdir()
     (folder / "tomita3.dot").write_text((REPO / "stateclusters" / "automata" / "dot" / "tomita3.dot").read_text())
     (folder / "broken.dot").write_text('digraph g { s0 -> s1 [label="a"; }')
+    (folder / "wrong_language").mkdir()   # a tomita7 network under tomita3's name: same alphabet, same size
+    shutil.copy(REPO / "pretrained_models" / "tomita7_gru_1_20_1.pt",
+                folder / "wrong_language" / "tomita3_gru_1_20_1.pt")
     write_results(folder / "results", {"tomita3_gru_1_20_1_regular": 1.0},
                   {"tomita3_gru_1_20_1_regular": {"k_means_8": [0.1, 0.1, 0.2, 0.0, 16]}})
     return folder
@@ -51,7 +54,13 @@ def cases(folder: Path) -> dict[str, tuple]:
         "driver unknown option": ("driver.py", ["--hiden", "8"], "--hiden"),
         "driver broken dot file": ("driver.py", ["--automaton", folder / "broken.dot"], "broken.dot"),
         "driver labeling of a regular automaton": ("driver.py", ["--labeling", "stack_size"], "stack_size"),
-        "driver missing checkpoint folder": ("driver.py", ["--checkpoint-dir", folder / "nope"], "does not exist"),
+        "driver checkpoint folder under a file": ("driver.py", ["--checkpoint-dir", plain / "nets"],
+                                                  "plain.txt is a file"),
+        "driver hidden size beyond any memory": ("driver.py", ["--hidden", "1000000"], "must be at most 4096"),
+        "driver too many layers": ("driver.py", ["--layers", "100"], "--layers"),
+        "driver checkpoint of another language": ("driver.py", ["--automaton", "tomita3", "--rnn", "gru", "--hidden",
+                                                                "20", "--checkpoint-dir", folder / "wrong_language"],
+                                                  "trained on tomita7, not tomita3"),
         "driver checkpoint folder is a file": ("driver.py", ["--checkpoint-dir", plain], "is a file"),
         "driver plot not png": ("driver.py", ["--plot", folder / "x.jpg"], ".png"),
         "driver plot under a file": ("driver.py", ["--plot", plain / "x.png"], "plain.txt is a file"),
@@ -88,6 +97,10 @@ def cases(folder: Path) -> dict[str, tuple]:
         "grid scheduler with local backend": ("experiment_runner.py", ["--backend", "local", "--scheduler",
                                                                        "tcp://x:1", "--languages", "tomita1"],
                                               "--scheduler needs --backend dask"),
+        "grid scheduler not an address": ("experiment_runner.py", ["--scheduler", "notaurl", "--languages", "tomita1"],
+                                          "'notaurl' is not a scheduler address like tcp://host:8786"),
+        "grid size beyond any memory": ("experiment_runner.py", ["--sizes", "1x100000", "--languages", "tomita1"],
+                                        "1-4096 units"),
         "grid unknown backend": ("experiment_runner.py", ["--backend", "slurm"], "slurm"),
         "grid out is a file": ("experiment_runner.py", ["--out", plain], "is a file"),
         "grid out unwritable": ("experiment_runner.py", ["--out", ROOT_PROOF / "grid"], "cannot write"),
@@ -105,6 +118,12 @@ def cases(folder: Path) -> dict[str, tuple]:
                                             "cnn"),
         "statistics unknown metric": ("statistics_computation.py", ["--metric", "entropy"], "entropy"),
         "statistics unknown set": ("statistics_computation.py", ["--set", "pda"], "pda"),
+        # evaluate_paper_networks.py: --out is checked before the paper's folder
+        "paper out under a file": ("evaluate_paper_networks.py", ["--paper-repo", folder / "nope", "--out",
+                                                                  plain / "x"], "plain.txt is a file"),
+        "paper zero workers": ("evaluate_paper_networks.py", ["--paper-repo", folder, "--workers", "0"], "--workers"),
+        "paper missing repo": ("evaluate_paper_networks.py", ["--paper-repo", folder / "nope", "--out",
+                                                              folder / "paper_out"], "no such folder"),
         # benchmarks
         "bench training unknown method": ("benchmarks/bench_training.py", ["--methods", "fast"], "fast"),
         "bench training unknown language": ("benchmarks/bench_training.py", ["--languages", "tomita9"], "tomita9"),
