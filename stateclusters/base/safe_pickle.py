@@ -11,6 +11,7 @@ from stateclusters.base.errors import UserError
 # What a protocol-0/1/2 pickle of plain data may name; protocol 4 and 5 need none of these.
 ALLOWED_GLOBALS = frozenset({("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"),
                              ("builtins", "bytearray"), ("collections", "OrderedDict"),
+                             ("_codecs", "encode"),   # bytes in protocols 0-2: encode(text, "latin1"), harmless
                              ("__builtin__", "set"), ("__builtin__", "frozenset"), ("__builtin__", "complex")})
 
 
