@@ -8,14 +8,13 @@ stackless, stackful, top_of_stack) and OUT/orders.json. See docs/paper_protocol.
 """
 import argparse
 import fnmatch
-import json
 import sys
 import time
 from contextlib import closing
 from pathlib import Path
 
 from stateclusters.base.arguments import parser_for, positive_int
-from stateclusters.base.atomic_io import atomic_write, remove_stale_temp_files
+from stateclusters.base.atomic_io import remove_stale_temp_files
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder
@@ -91,9 +90,8 @@ def write_merged(out_dir: Path, log) -> None:
     from stateclusters.paper.jobs import merged_paper_results
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_paper_results(records)
-    write_results(out_dir, accuracy, ambiguity)
     orders = {record["name"]: record["orders"] for record in records if record["status"] == DONE}
-    atomic_write(out_dir / ORDERS_FILE, lambda file: file.write(json.dumps(orders, indent=1).encode()))
+    write_results(out_dir, accuracy, ambiguity, json_files={ORDERS_FILE: orders})
     log.write(f"merged {len(accuracy)} result keys into {out_dir}/accuracy.pickle and ambiguity.pickle")
 
 

@@ -77,11 +77,6 @@ def atomic_pickle(path: str | Path, value) -> None:
     atomic_write(path, pickle_writer(value))
 
 
-def atomic_pickles(values: dict) -> None:
-    """{path: value}: the pickles replaced all together or not at all."""
-    atomic_write_all({path: pickle_writer(value) for path, value in values.items()})
-
-
 def remove_stale_temp_files(directory: str | Path) -> list[Path]:
     """Delete temp files left by a killed run (they are never the only copy of anything)."""
     stale = list(Path(directory).rglob(f".*{TEMP_SUFFIX}")) if Path(directory).exists() else []

@@ -1,10 +1,11 @@
 """Result files (docs/contract.md, Result files): every result file is written and read here (keys: base/keys.py)."""
+import json
 import pickle
 from pathlib import Path
 
 from stateclusters.analyses import registry
 from stateclusters.analyses.registry import Analysis, analysis_named
-from stateclusters.base.atomic_io import atomic_pickle, atomic_pickles
+from stateclusters.base.atomic_io import atomic_pickle, atomic_write_all, pickle_writer
 from stateclusters.base.errors import ResultFileError
 from stateclusters.base.safe_pickle import load_plain
 
@@ -25,20 +26,28 @@ def extra_result_files() -> dict[str, str]:
     return {"scores": SCORES_FILE, **{analysis.field: analysis.result_file for analysis in registry.ANALYSES}}
 
 
-def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None) -> None:
+def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None,
+                  json_files: dict | None = None) -> None:
     """Write accuracy.pickle and ambiguity.pickle, and each extra {record field: merged dict} (extra_result_files).
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
-    The files are replaced all together or not at all (a full disk leaves the old set).
+    json_files ({file name: value}) go with them. The files are replaced all together or not at all (a full disk
+    leaves the old set).
     """
     directory = Path(directory)
     files = extra_result_files()
     values = {directory / ACCURACY_FILE: accuracy, directory / AMBIGUITY_FILE: ambiguity}
     values.update({directory / files[field]: merged for field, merged in (extras or {}).items() if merged})
-    atomic_pickles(values)
+    writes = {path: pickle_writer(value) for path, value in values.items()}
+    writes.update({directory / name: _json_writer(value) for name, value in (json_files or {}).items()})
+    atomic_write_all(writes)
     for field, merged in (extras or {}).items():
         if not merged:
             (directory / files[field]).unlink(missing_ok=True)
+
+
+def _json_writer(value):
+    return lambda file: file.write(json.dumps(value, indent=1).encode())
 
 
 def job_path(out_dir: Path, name: str) -> Path:
