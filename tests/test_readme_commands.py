@@ -1,0 +1,115 @@
+"""Every command the README shows is run here (or by the test named for it), and every command of our scripts
+in docs/*.md is parsed by that script, so that a renamed flag or a changed default breaks a test, not a user.
+
+Commands that write into the repository run with their output sent to a temp folder (an added `--out` or
+`--figures`, `/tmp/...` made a temp path). `run_small_experiment.py --train` (8 trainings, minutes) runs into a
+copy of the networks with `--epochs 1` until its first network is trained, saved and evaluated, then is stopped
+with SIGTERM. The set-up commands (venv, pip) and the test command are what `.ci/run` runs.
+"""
+import importlib
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from script_runs import terminate_when_printed
+
+from stateclusters.base.cli import EXIT_TERMINATED
+
+REPO = Path(__file__).resolve().parents[1]
+PAPER = REPO.parent / "shared" / "paper"
+SCRIPTS = ("driver.py", "run_small_experiment.py", "experiment_runner.py", "statistics_computation.py",
+           "evaluate_paper_networks.py")
+RUN_BY_CI = ("python3 -m venv", ". .venv/bin/activate", "pip install", "python -m pytest")
+RUN_ELSEWHERE = {   # command: the test that runs it (with --out in a temp folder)
+    "python run_small_experiment.py": "tests/test_small_experiment.py::test_small_experiment_on_the_shipped_networks",
+}
+PLACEHOLDER = re.compile(r"\.\.\.|\[|\$|FILE|DIR\b|PATTERNS|path/to/|LANGUAGES|…")
+
+
+def shown_commands(text: str) -> list[str]:
+    """The commands of a Markdown text: lines of ``` blocks and indented lines starting with `python`, with
+    `\\` continuations joined, comments dropped, and `&&` chains split."""
+    lines, in_block = [], False
+    for line in text.splitlines():
+        continued = bool(lines) and lines[-1].endswith("\\") and line.startswith("    ")
+        if line.startswith("```"):
+            in_block = not in_block
+        elif in_block or line.startswith("    python") or continued:
+            lines.append(line.strip())
+    joined = re.sub(r"\\\n\s*", " ", "\n".join(lines))
+    commands = []
+    for line in joined.splitlines():
+        line = re.sub(r"\s+#.*$", "", line).strip()
+        commands.extend(part.strip() for part in line.split("&&") if part.strip())
+    return list(dict.fromkeys(commands))
+
+
+def readme_commands() -> list[str]:
+    return [command for command in shown_commands((REPO / "README.md").read_text())
+            if not command.startswith(RUN_BY_CI) and command not in RUN_ELSEWHERE]
+
+
+def runnable(command: str, tmp_path: Path) -> tuple[str, list[str]]:
+    """The command's script and arguments, with what it writes sent into tmp_path."""
+    words = [str(tmp_path / word[len("/tmp/"):]) if word.startswith("/tmp/") else word
+             for word in shlex.split(command)]
+    assert words[0] == "python" and words[1] in SCRIPTS, command
+    script, arguments = words[1], words[2:]
+    if script == "statistics_computation.py" and "--figures" not in arguments:
+        arguments += ["--figures", str(tmp_path / "figures")]
+    if script == "run_small_experiment.py" and "--train" in arguments:
+        shutil.copytree(REPO / "pretrained_models", tmp_path / "networks")
+        arguments += ["--epochs", "1", "--pretrained-dir", str(tmp_path / "networks"), "--out", str(tmp_path / "out")]
+    return script, arguments
+
+
+def test_the_readme_shows_the_commands_this_file_runs():
+    commands = readme_commands()
+    assert "python driver.py --automaton tomita3 --rnn gru --hidden 20 --function DBSCAN" in commands
+    assert len(commands) == 6, commands   # a new command in the README must be run here, or named above
+    for test in RUN_ELSEWHERE.values():
+        path, name = test.split("::")
+        assert f"def {name}(" in (REPO / path).read_text()
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_a_readme_command_runs_as_shown(command, tmp_path):
+    if "../shared/paper" in command and not PAPER.is_dir():
+        pytest.skip(f"the paper's networks are not at {PAPER}")
+    script, arguments = runnable(command, tmp_path)
+    if "--train" in arguments:
+        stopped = terminate_when_printed(script, arguments, "conformance accuracy", timeout=300)
+        assert stopped.returncode == EXIT_TERMINATED and "Traceback" not in stopped.stderr, stopped.stderr[-3000:]
+        first = "tomita1_gru_1_8_1.pt"   # retrained with 1 epoch and saved in place of the shipped one
+        assert (tmp_path / "networks" / first).read_bytes() != (REPO / "pretrained_models" / first).read_bytes()
+        return
+    completed = subprocess.run([sys.executable, str(REPO / script), *arguments], capture_output=True, text=True,
+                               cwd=REPO, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr
+
+
+def doc_commands() -> list[tuple[str, str]]:
+    """(doc file, command) for every command of our scripts in docs/*.md without a placeholder."""
+    found = []
+    for doc in sorted((REPO / "docs").glob("*.md")):
+        for command in shown_commands(doc.read_text()):
+            words = command.split()
+            if len(words) > 1 and words[0] == "python" and words[1] in SCRIPTS and not PLACEHOLDER.search(command):
+                found.append((doc.name, command))
+    return found
+
+
+@pytest.mark.parametrize("doc, command", doc_commands())
+def test_a_doc_command_parses(doc, command):
+    # Run in full, most take minutes to days (the grid); parsing catches a flag or value the script refuses.
+    words = shlex.split(command.split(" | ")[0])
+    module = importlib.import_module(words[1][:-len(".py")])
+    try:
+        module.parse_arguments(words[2:])
+    except SystemExit as stop:
+        pytest.fail(f"{doc}: `{command}` is refused (exit {stop.code})")
