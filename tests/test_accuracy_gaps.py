@@ -5,7 +5,13 @@ import torch
 
 from stateclusters.automata import get_automaton
 from stateclusters.networks.recurrent import NetworkConfig, build_network
-from stateclusters.studies.paper_accuracy_gaps import accuracy_gaps, first_failures, rounded, rounded_logits
+from stateclusters.studies.paper_accuracy_gaps import (
+    accuracy_gaps,
+    first_failures,
+    later_file_rows,
+    rounded,
+    rounded_logits,
+)
 from stateclusters.words.sampling import conformance_words, trace_words
 
 
@@ -45,3 +51,10 @@ def test_first_failures_name_the_expected_output_and_stack_height():
     assert sum(failures.values()) == np.sum(((trace.outputs == "False") & trace.valid()).any(axis=1))
     assert all(output == "False" for output, _ in failures)    # a network that says True fails only on False
     assert set(height for _, height in failures) - {"err"} <= set(range(0, 31))
+
+
+def test_the_later_file_is_compared_where_it_has_the_network():
+    accuracy = {"CFG_L_13_gru_1_15_1_gpu_stackless": 0.996, "CFG_L_13_lstm_1_15_1_gpu_stackless": 0.89}
+    expected = {key: {"accuracy": 1.0} for key in accuracy}
+    later = {"CFG_L_13_gru_1_15_1_gpu": 0.997, "CFG_L_1_gru_1_4_1_gpu": 1.0}
+    assert later_file_rows(accuracy, expected, later) == [("CFG_L_13_gru_1_15_1_gpu", 0.996, 0.997, 1.0)]

@@ -48,6 +48,35 @@ def print_language_counts(gaps: dict[str, float], tolerance: float) -> None:
               f"| {(values > tolerance).sum()} |")
 
 
+LATER_FILE = "later_pda_accuracies.json"   # the paper repository's later accuracy file, as JSON (../shared/paper)
+
+
+def later_file_rows(accuracy: dict, expected: dict, later: dict) -> list[tuple[str, float, float, float]]:
+    """(stem, ours, the later file's, accuracy_results.pickle's) for the networks both files and ours have."""
+    rows = []
+    for stem, later_accuracy in sorted(later.items()):
+        key = f"{stem}_stackless"
+        if key in accuracy and key in expected:
+            rows.append((stem, accuracy[key], later_accuracy, expected[key]["accuracy"]))
+    return rows
+
+
+def print_later_file_comparison(accuracy: dict, expected: dict, paper_repo: Path) -> None:
+    """Ours against the paper's later accuracy file, where it has the network (GRU networks of L1-L15)."""
+    import json
+    path = paper_repo / LATER_FILE
+    rows = later_file_rows(accuracy, expected, json.loads(path.read_text())) if path.is_file() else []
+    if not rows:
+        print(f"\nno network of ours is in {path}")
+        return
+    print("\n| network | ours | later file | accuracy_results.pickle |\n|---|---|---|---|")
+    for stem, ours, later_accuracy, first in rows:
+        print(f"| {stem} | {ours:.4f} | {later_accuracy:.4f} | {first:.4f} |")
+    print(f"mean |ours − later file| {np.mean([abs(r[1] - r[2]) for r in rows]):.4f}, "
+          f"mean |ours − accuracy_results.pickle| {np.mean([abs(r[1] - r[3]) for r in rows]):.4f} "
+          f"over {len(rows)} networks")
+
+
 def rounded(tensor: torch.Tensor, bits: int) -> torch.Tensor:
     """float32 values rounded to nearest with `bits` mantissa bits."""
     import torch
@@ -162,6 +191,7 @@ def main(argv=None) -> int:
         raise UserError(f"--networks: {', '.join(unknown)} not in the paper's results "
                         f"(stems look like CFG_L_13_lstm_1_15_1_gpu)")
     print_language_counts(gaps, args.tolerance)
+    print_later_file_comparison(accuracy, expected, args.paper_repo)
     for stem in stems:
         remeasure(stem, args.paper_repo, expected_by_stem[stem], args.words, args.seeds)
     return 0
