@@ -229,7 +229,7 @@ def checkpoint_path(args) -> Path:
 def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
     from stateclusters.analyses.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
-    from stateclusters.evaluation.training import train_or_load
+    from stateclusters.evaluation.training import check_trained_language, train_or_load
 
     loading = snapshots is None and checkpoint.exists() and not args.retrain
     if snapshots is None:
@@ -252,7 +252,10 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
         raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to train a new network and "
                               "replace it") from None
     if loading:
-        check_trained_language(checkpoint, info, args.automaton)
+        try:
+            check_trained_language(checkpoint, info, args.automaton)
+        except CheckpointError as error:
+            raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to replace it") from None
         args.seed = check_trained_seed(checkpoint, info, args.seed)
     elif args.seed is None:
         args.seed = 0
@@ -267,14 +270,6 @@ def checkpoint_suffix(protocol: Protocol) -> str:
     """'' for networks trained as spec trains them; else the differing training settings, e.g. '_early_stop-False'."""
     spec = Protocol.spec().training_settings()
     return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
-
-
-def check_trained_language(checkpoint: Path, info: dict, automaton: str) -> None:
-    """A network trained on another language is never scored as this one's (its metadata names its language)."""
-    trained = info.get("language")
-    if trained is not None and language_name(str(trained)) != language_name(automaton):
-        raise CheckpointError(f"{checkpoint} holds a network trained on {trained}, not {automaton} (its metadata "
-                              "says so); move or delete that file, or pass --retrain to replace it")
 
 
 def check_trained_seed(checkpoint: Path, info: dict, seed: int | None) -> int:

@@ -56,14 +56,15 @@ def check_checkpoints(args, device) -> None:
     """Before any evaluation: every network loads and fits its language (not only the first ones)."""
     from stateclusters.automata import get_automaton
     from stateclusters.base.errors import CheckpointError
-    from stateclusters.evaluation.training import network_config
+    from stateclusters.evaluation.training import check_trained_language, network_config
     from stateclusters.networks.recurrent import load_checkpoint
     problems = []
     for language in SMALL_LANGUAGES:
         network = small_network(language)
         config = network_config(get_automaton(language), RNN, network.hidden, LAYERS)
+        path = args.pretrained_dir / f"{network.name}.pt"
         try:
-            load_checkpoint(args.pretrained_dir / f"{network.name}.pt", expected=config, device=device)
+            check_trained_language(path, load_checkpoint(path, expected=config, device=device)[1], language)
         except CheckpointError as error:
             problems.append(str(error))
     if problems:

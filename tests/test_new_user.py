@@ -197,13 +197,15 @@ def test_the_driver_makes_a_checkpoint_folder_that_does_not_exist(tmp_path):
     assert (folder / "tomita1_gru_1_4_1.pt").is_file() and "with seed 0" in completed.stdout
 
 
-def test_a_broken_eighth_network_is_found_before_any_is_evaluated(tmp_path):
+def test_a_broken_eighth_network_and_one_of_another_language_are_found_before_any_is_evaluated(tmp_path):
     networks = tmp_path / "networks"
     shutil.copytree(REPO / "pretrained_models", networks)
     last = networks / "CFG_L_13_gru_1_30_1.pt"
     last.write_bytes(last.read_bytes()[:1000])
+    shutil.copy(networks / "tomita7_gru_1_20_1.pt", networks / "tomita3_gru_1_20_1.pt")   # same size and alphabet
     completed = run("run_small_experiment.py", "--pretrained-dir", networks, "--out", tmp_path / "out")
     assert completed.returncode == 2
     lines = error_lines(completed)
-    assert len(lines) == 1 and "1 of the 8 networks cannot be used" in lines[0] and str(last) in lines[0]
+    assert len(lines) == 1 and "2 of the 8 networks cannot be used" in lines[0] and str(last) in lines[0]
+    assert "tomita3_gru_1_20_1.pt holds a network trained on tomita7, not tomita3" in lines[0]
     assert "conformance accuracy" not in completed.stdout + completed.stderr and not (tmp_path / "out").exists()

@@ -6,6 +6,7 @@ import torch
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.automata.tables import compile_table
 from stateclusters.base.catalogue import TRAINING_WORDS
+from stateclusters.base.errors import CheckpointError
 from stateclusters.networks.recurrent import (
     NetworkConfig,
     RecurrentClassifier,
@@ -23,6 +24,17 @@ def output_classes(automaton) -> tuple[str, ...]:
     if is_context_free(automaton):
         return ("False", "True")
     return compile_table(automaton).output_classes
+
+
+def check_trained_language(checkpoint: Path, metadata: dict, language: str) -> None:
+    """A network trained on another language is never scored as this one (its metadata names its language;
+    a .dot file counts by its stem, as checkpoints are named)."""
+    def name(text: str) -> str:
+        return Path(text).stem if text.endswith(".dot") else text
+    trained = metadata.get("language")
+    if trained is not None and name(str(trained)) != name(language):
+        raise CheckpointError(f"{checkpoint} holds a network trained on {trained}, not {language} (its metadata "
+                              "says so)")
 
 
 def network_config(automaton, rnn: str, hidden_size: int, num_layers: int = 1) -> NetworkConfig:
