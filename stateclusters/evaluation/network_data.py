@@ -34,6 +34,13 @@ def automaton_size(automaton) -> int:
     return automaton.size if is_context_free(automaton) else len(automaton.states)
 
 
+def protocol_clusterer(hidden_states: np.ndarray, protocol: Protocol, seed: int, fit_fraction: float = FIT_FRACTION,
+                       function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
+    """The shared clusterings of one network's vectors under a protocol's k-means and scoring settings."""
+    return shared_clusterer(hidden_states, function_names, random_state=seed, fit_fraction=fit_fraction,
+                            kmeans_n_init=protocol.kmeans_n_init, score_fitted_only=protocol.fit_scoring == "fitted")
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkData:
     """A trained network, its automaton and the words drawn from one seed; everything else derived on first use."""
@@ -105,9 +112,8 @@ class NetworkData:
     def clusterer(self, fit_fraction: float = FIT_FRACTION, function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
         """The shared clusterings of the validation hidden states (one per fit fraction); raises on NaN/inf."""
         if fit_fraction not in self._clusterers:
-            self._clusterers[fit_fraction] = shared_clusterer(
-                self.hidden_states, function_names, random_state=self.seed, fit_fraction=fit_fraction,
-                kmeans_n_init=self.protocol.kmeans_n_init, score_fitted_only=self.protocol.fit_scoring == "fitted")
+            self._clusterers[fit_fraction] = protocol_clusterer(self.hidden_states, self.protocol, self.seed,
+                                                                fit_fraction, function_names)
         return self._clusterers[fit_fraction]
 
     @cached_property
