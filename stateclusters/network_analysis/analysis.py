@@ -66,11 +66,11 @@ def trace(automaton, words):
     return trace_words(automaton, letters, lengths, alphabet)
 
 
-def agreement(adapter: Adapter, automaton, words) -> float:
+def agreement(adapter: Adapter, automaton, words) -> float | None:
     """Share of the non-empty words on which the automaton's output after the word equals the network's class."""
     words = [word for word in words if len(word)]
     if not words:
-        return float("nan")
+        return None
     return float(np.mean(adapter.classify(words) == trace(automaton, words).final_outputs()))
 
 
@@ -128,7 +128,8 @@ def automaton_entry(automaton, name: str, learned: LearnedAutomaton | None) -> d
 
 
 def analyse(network, automaton=None, words=None, function_names=FUNCTION_NAMES, algorithm: str = "kv",
-            budget: LearningBudget = LearningBudget(), seed: int = 0, automaton_name: str | None = None) -> NetworkAnalysis:
+            budget: LearningBudget = LearningBudget(), seed: int = 0,
+            automaton_name: str | None = None) -> NetworkAnalysis:
     """Agreement and every function's ambiguity; without an automaton, against one learned from the network."""
     adapter = as_adapter(network)
     probe(adapter, seed)

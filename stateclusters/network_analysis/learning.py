@@ -12,9 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from stateclusters.adapters.adapter import Adapter
+from stateclusters.base.catalogue import (
+    EQ_WORDS,
+    NETWORK_LEARNING_ALGORITHMS,
+    NETWORK_LEARNING_QUERIES,
+    NETWORK_LEARNING_SECONDS,
+    NETWORK_LEARNING_STATES,
+)
 from stateclusters.base.errors import UserError
 
-ALGORITHMS = ("kv", "lstar")
+ALGORITHMS = NETWORK_LEARNING_ALGORITHMS
 RANDOM_WORD_LENGTHS = (1, 30)
 EQ_BATCH = 500                 # random words per classify call in an equivalence query
 
@@ -22,10 +29,10 @@ EQ_BATCH = 500                 # random words per classify call in an equivalenc
 @dataclass(frozen=True)
 class LearningBudget:
     """When learning stops unconverged: a hypothesis too large, too many membership queries, or too long."""
-    max_states: int = 100
-    max_queries: int = 20_000          # membership queries
-    max_seconds: float = 600.0
-    eq_words: int = 2_000              # random words per equivalence query
+    max_states: int = NETWORK_LEARNING_STATES
+    max_queries: int = NETWORK_LEARNING_QUERIES     # membership queries
+    max_seconds: float = NETWORK_LEARNING_SECONDS
+    eq_words: int = EQ_WORDS                        # random words per equivalence query
 
 
 @dataclass(frozen=True)

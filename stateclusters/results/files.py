@@ -6,6 +6,7 @@ from stateclusters.analyses import registry
 from stateclusters.analyses.registry import Analysis, analysis_named
 from stateclusters.base.atomic_io import atomic_pickle
 from stateclusters.base.errors import ResultFileError
+from stateclusters.results.tidy import RESULTS_CSV, grid_rows, write_results_csv
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
@@ -25,13 +26,15 @@ def extra_result_files() -> dict[str, str]:
 
 
 def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None) -> None:
-    """Write accuracy.pickle and ambiguity.pickle, and each extra {record field: merged dict} (extra_result_files).
+    """Write accuracy.pickle, ambiguity.pickle and their tidy results.csv, and each extra {record field: merged
+    dict} (extra_result_files).
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
     """
     directory = Path(directory)
     atomic_pickle(directory / ACCURACY_FILE, accuracy)
     atomic_pickle(directory / AMBIGUITY_FILE, ambiguity)
+    write_results_csv(directory / RESULTS_CSV, grid_rows(accuracy, ambiguity))
     files = extra_result_files()
     for field, merged in (extras or {}).items():
         if merged:
