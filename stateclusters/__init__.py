@@ -4,12 +4,14 @@
 
 
 def __getattr__(name: str):
-    from stateclusters import api
-    if name in api.__all__:
-        return getattr(api, name)
+    if name.startswith("__") or name == "api":   # dunder probes, and the submodule itself while it is imported
+        raise AttributeError(f"module 'stateclusters' has no attribute {name!r}")
+    import stateclusters.api
+    if name in stateclusters.api.__all__:
+        return getattr(stateclusters.api, name)
     raise AttributeError(f"module 'stateclusters' has no attribute {name!r}")
 
 
 def __dir__():
-    from stateclusters import api
-    return sorted(set(globals()) | set(api.__all__))
+    import stateclusters.api
+    return sorted(set(globals()) | set(stateclusters.api.__all__))

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from stateclusters import API_NAMES  # noqa: E402  (the package's lazy names: one list)
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.base.catalogue import TRAINING_WORDS, VALIDATION_WORDS
-from stateclusters.clustering.functions import FUNCTION_NAMES
+from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction
 from stateclusters.network_analysis import analysis
 from stateclusters.network_analysis.analysis import NetworkAnalysis
 from stateclusters.network_analysis.learning import LearnedAutomaton, LearningBudget
 from stateclusters.network_analysis.learning import learn_automaton as _learn
 
-__all__ = list(API_NAMES)
+__all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "agreement", "ambiguity", "analyse", "draw_words",
+           "hidden_states", "learn_automaton", "load_automaton", "load_network", "state_labels", "train_network",
+           "wrap"]
 
 
 def load_automaton(name: str):
