@@ -17,9 +17,9 @@ from stateclusters.network_analysis.analysis import NetworkAnalysis
 from stateclusters.network_analysis.learning import LearnedAutomaton, LearningBudget
 from stateclusters.network_analysis.learning import learn_automaton as _learn
 
-__all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "agreement", "ambiguity", "analyse", "draw_words",
-           "hidden_states", "learn_automaton", "load_automaton", "load_network", "state_labels", "train_network",
-           "wrap"]
+__all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "agreement", "ambiguity_score", "analyse",
+           "draw_words", "hidden_states", "learn_automaton", "load_automaton", "load_network", "save_network",
+           "state_labels", "train_network", "wrap"]
 
 
 def load_automaton(name: str):
@@ -69,7 +69,7 @@ def state_labels(automaton, words, labeling: str | None = None) -> np.ndarray:
     return trace.state_labels(labeling or labelings_for(automaton)[0])
 
 
-def ambiguity(state_labels, cluster_labels) -> dict[str, float]:
+def ambiguity_score(state_labels, cluster_labels) -> dict[str, float]:
     """The paper's ambiguity of a clustering against the states: amb, wamb, max, min (0 is perfect)."""
     return dict(zip(("amb", "wamb", "max", "min"), map(float, ambiguity_from_labels(state_labels, cluster_labels))))
 
@@ -93,3 +93,9 @@ def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algor
     automaton's states or those of one learned from the network (`.learned`)."""
     return analysis.analyse(network, automaton, words, list(functions), algorithm, budget or LearningBudget(), seed)
 
+
+
+def save_network(network: NetworkAdapter, path: str) -> None:
+    """Write one of our networks (from train_network, load_network or wrap) as a checkpoint, atomically."""
+    from stateclusters.networks.recurrent import save_checkpoint
+    save_checkpoint(path, network.model)
