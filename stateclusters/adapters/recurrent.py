@@ -23,7 +23,7 @@ class NetworkAdapter:
     """One of our networks as an adapter; `letters` and `classes` are the objects its indices stand for."""
 
     def __init__(self, model: Network, letters=None, classes=None):
-        self.model = model.eval()
+        self.model = model   # predictions and hidden states run it in eval mode (networks.recurrent)
         self.ALPHABET = list(letters if letters is not None else model.config.input_alphabet)
         self.classes = list(classes if classes is not None else model.config.output_classes)
         self._index = {letter: i for i, letter in enumerate(self.ALPHABET)}
@@ -43,17 +43,26 @@ class NetworkAdapter:
             raise UserError(f"letter {error.args[0]!r} is not in the network's alphabet") from None
         return letters, lengths
 
+    # Padded letter-index arrays in, arrays out: what the grid's NetworkData reads, and what the word methods use.
+    def letter_predictions(self, letters: np.ndarray) -> np.ndarray:
+        """The class index after every prefix of padded letter-index words (padded positions are junk)."""
+        return prefix_predictions(self.model, letters)
+
+    def letter_hidden_states(self, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """One vector per letter occurrence of non-empty words, in word order (networks.recurrent.hidden_states)."""
+        return hidden_states(self.model, letters, lengths)
+
     def prefix_classes(self, words) -> list[list]:
         """The class after every prefix of every word, in one batched pass."""
         letters, lengths = self.letter_arrays(list(words))
-        predictions = prefix_predictions(self.model, letters)
+        predictions = self.letter_predictions(letters)
         return [[self.classes[index] for index in row[:length]] for row, length in zip(predictions.tolist(), lengths)]
 
     def classify(self, words) -> list:
         """The class after each whole word; the empty word gets the read-out of the zero (initial) state."""
         words = list(words)
         letters, lengths = self.letter_arrays(words)
-        predictions = prefix_predictions(self.model, letters)
+        predictions = self.letter_predictions(letters)
         empty = self.classes[int(self.model.readout.bias.argmax())]
         return [self.classes[predictions[row, length - 1]] if length else empty
                 for row, length in enumerate(lengths.tolist())]
@@ -62,7 +71,7 @@ class NetworkAdapter:
         """(len(word), d) per word: every layer's state after each letter (networks.recurrent.hidden_states)."""
         words = list(words)
         letters, lengths = self.letter_arrays(words)
-        vectors = hidden_states(self.model, letters, np.maximum(lengths, 1)) if len(words) else np.zeros((0, 1))
+        vectors = self.letter_hidden_states(letters, np.maximum(lengths, 1)) if len(words) else np.zeros((0, 1))
         width = self.model.config.hidden_state_size()
         pieces = np.split(vectors, np.cumsum(np.maximum(lengths, 1))[:-1])
         return [piece[:length] if length else np.zeros((0, width)) for piece, length in zip(pieces, lengths)]

@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from stateclusters.adapters.recurrent import NetworkAdapter
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.functions import (
@@ -17,7 +18,7 @@ from stateclusters.clustering.functions import (
     labeling_k_multiplier,
     shared_clusterer,
 )
-from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states, prefix_predictions
+from stateclusters.networks.recurrent import RecurrentClassifier
 from stateclusters.protocol import Protocol
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import (
@@ -57,6 +58,11 @@ class NetworkData:
                                self.protocol.validation_size(is_context_free(self.automaton)))
 
     @cached_property
+    def network(self) -> NetworkAdapter:
+        """The network as an adapter: the one way hidden states and classes enter the evaluation."""
+        return NetworkAdapter(self.model)
+
+    @cached_property
     def validation(self) -> WordSet:
         return validation_words(self.automaton, self.seed, self.n_validation_words, self.protocol)
 
@@ -69,12 +75,12 @@ class NetworkData:
     @cached_property
     def hidden_states(self) -> np.ndarray:
         """One vector per validation letter occurrence, in word order (docs/contract.md, Labelings)."""
-        return hidden_states(self.model, self.validation.letters, self.validation.lengths)
+        return self.network.letter_hidden_states(self.validation.letters, self.validation.lengths)
 
     @cached_property
     def validation_predictions(self) -> np.ndarray:
         """The network's class index after every validation prefix (padded like the letters)."""
-        return prefix_predictions(self.model, self.validation.letters)
+        return self.network.letter_predictions(self.validation.letters)
 
     @cached_property
     def conformance(self) -> WordSet:
@@ -88,7 +94,7 @@ class NetworkData:
     @cached_property
     def conformance_predictions(self) -> np.ndarray:
         """The network's class index after every conformance prefix (padded like the letters)."""
-        return prefix_predictions(self.model, self.conformance.letters)
+        return self.network.letter_predictions(self.conformance.letters)
 
     @property
     def n_states(self) -> int:
