@@ -5,7 +5,7 @@ adapter, on one core (torch.set_num_threads(1), BLAS limited to one thread). It 
 length 30), learning an automaton from the network (KV, the default budgets unless set), and scoring
 the functions against the learned states, and prints one line per network.
 
-    python benchmarks/bench_analyse.py                                   # about 10-25 minutes on 1 core
+    python benchmarks/bench_analyse.py --max-seconds 300                 # about 9 minutes on 1 core (shared)
     python benchmarks/bench_analyse.py --widths 32 --max-seconds 60
 """
 import argparse
