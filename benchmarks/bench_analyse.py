@@ -3,7 +3,9 @@
 Each network is a plain torch.nn.GRU with a linear read-out (random weights, seeded), wrapped by the ready
 adapter, on one core (torch.set_num_threads(1), BLAS limited to one thread). It times classify (words of
 length 30), learning an automaton from the network (KV, the default budgets unless set), and scoring
-the functions against the learned states, and prints one line per network.
+the functions against the learned states, and prints one line per network. A last line does the same for a
+network that computes a regular language: the exact relu network of tests/handbuilt_networks.py (|Q|·|Σ| = 128
+units) for a random minimal 8-state DFA on the same 16 letters (AALpy's generator, seeded).
 
     python benchmarks/bench_analyse.py --max-seconds 300                 # about 9 minutes on 1 core (shared)
     python benchmarks/bench_analyse.py --widths 32 --max-seconds 60
@@ -60,6 +62,29 @@ def bench_one(width: int, args) -> str:
             f"{total:.1f} s")
 
 
+def bench_regular(args, n_states: int = 8) -> str:
+    import random
+
+    from aalpy.utils import generate_random_dfa
+
+    import stateclusters
+    from stateclusters.adapters.recurrent import NetworkAdapter
+    sys.path.insert(0, str(REPO / "tests"))
+    from handbuilt_networks import handbuilt_network
+    random.seed(args.seed)
+    dfa = generate_random_dfa(n_states, LETTERS, num_accepting_states=3, ensure_minimality=True)
+    network = NetworkAdapter(handbuilt_network(dfa))
+    budget = stateclusters.LearningBudget(max_states=args.max_states, max_seconds=args.max_seconds)
+    start = time.perf_counter()
+    result = stateclusters.analyse(network, functions=args.functions.split(","), budget=budget, seed=args.seed)
+    total = time.perf_counter() - start
+    automaton = result.report["automaton"]
+    return (f"exact relu network of a random {n_states}-state DFA: learned {automaton['states']} states, converged "
+            f"{automaton['converged']}, {automaton['membership_queries']} membership queries, "
+            f"{automaton['classified_words']} words classified, learning {automaton['seconds']:.1f} s; "
+            f"learning + scoring {total:.1f} s; k_means_8 amb {result.report['functions']['k_means_8'].get('amb')}")
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     import torch
@@ -68,6 +93,7 @@ def main(argv=None) -> int:
     with threadpool_limits(1):
         for width in args.widths:
             print(bench_one(int(width), args), flush=True)
+        print(bench_regular(args), flush=True)
     return 0
 
 

@@ -102,7 +102,8 @@ def test_script_needs_neither_torch_nor_aalpy_and_writes_figures_into_the_result
 @pytest.mark.parametrize("script", ["driver.py", "run_small_experiment.py", "experiment_runner.py",
                                     "statistics_computation.py", "benchmarks/bench_training.py",
                                     "benchmarks/bench_evaluation.py", "benchmarks/bench_scaling.py",
-                                    "benchmarks/bench_probes.py", "stateclusters/studies/compare_training_length.py"])
+                                    "benchmarks/bench_probes.py", "stateclusters/studies/compare_training_length.py",
+                                    "analyse_network.py", "benchmarks/bench_analyse.py"])
 def test_help_imports_no_heavy_library(script):
     # --help must be fast: the heavy libraries are imported where they are used, never to parse arguments.
     program = (f"import runpy, sys; sys.argv = [{script!r}, '--help']\n"
