@@ -156,9 +156,13 @@ def analyse(network, automaton=None, words=None, function_names=FUNCTION_NAMES, 
     report["functions"] = by_labeling[labelings[0]]
     if is_context_free(automaton):
         report["functions_by_labeling"] = by_labeling
+    return NetworkAnalysis(report, learned, csv_rows(report, by_labeling))
+
+
+def csv_rows(report: dict, by_labeling: dict) -> list[dict]:
+    """results.csv's rows: one per labeling × function; accuracy is the grid's, or the agreement when learned."""
     accuracy = report["agreement"] if report["accuracy"] is None else report["accuracy"]
-    rows = [{"network": adapter.name, "automaton": report["automaton"]["name"],
+    return [{"network": report["network"], "automaton": report["automaton"]["name"],
              "automaton_source": report["automaton"]["source"], "labeling": labeling, "function": name,
              **{key: entry.get(key) for key in RESULT_FIELDS}, "accuracy": accuracy}
             for labeling, functions in by_labeling.items() for name, entry in functions.items()]
-    return NetworkAnalysis(report, learned, rows)
