@@ -186,3 +186,18 @@ def test_the_readme_commands_run_as_written(tmp_path):
         assert done.returncode == 0, done.stderr
         report = json.loads((Path(arguments[out]) / "report.json").read_text())
         assert report["functions"]["k_means_8"]["n_clusters"] > 0
+
+
+def test_a_pda_is_scored_under_each_labeling_as_the_grid_scores_it():
+    from stateclusters.adapters.recurrent import checkpoint_adapter
+    from stateclusters.network_analysis.analysis import analyse as analyse_in_process
+    network = checkpoint_adapter(REPO / "pretrained_models" / "CFG_L_12_gru_1_32_1.pt")
+    automaton = get_automaton("CFG_L_12")
+    report = analyse_in_process(network, automaton, function_names=["k_means_8"], seed=SEED).report
+    grid = evaluate_network(NetworkData(network.model, automaton, seed=SEED), ["k_means_8"])
+    assert report["accuracy"] == grid.accuracy and report["labeling"] == "stackless"
+    assert set(report["functions_by_labeling"]) == {"stackless", "stack_size", "top_of_stack"}
+    for labeling, functions in report["functions_by_labeling"].items():
+        entry = functions["k_means_8"]
+        assert [entry[field] for field in ("amb", "wamb", "max", "min", "n_clusters")] == \
+            grid.results[labeling]["k_means_8"].as_list()
