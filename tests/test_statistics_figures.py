@@ -103,7 +103,8 @@ def test_script_needs_neither_torch_nor_aalpy_and_writes_figures_into_the_result
                                     "statistics_computation.py", "evaluate_paper_networks.py",
                                     "benchmarks/bench_training.py", "benchmarks/bench_evaluation.py",
                                     "benchmarks/bench_scaling.py", "benchmarks/bench_probes.py",
-                                    "stateclusters/studies/compare_training_length.py"])
+                                    "stateclusters/studies/compare_training_length.py",
+                                    "analyse_network.py", "benchmarks/bench_analyse.py"])
 def test_help_imports_no_heavy_library(script):
     # --help must be fast: the heavy libraries are imported where they are used, never to parse arguments.
     program = (f"import runpy, sys; sys.argv = [{script!r}, '--help']\n"

@@ -25,6 +25,9 @@ LENGTH_GENERALISATION_MAX = 50    # length generalisation: the longest words
 # Beyond the paper: active learning's budgets, and the live conformance test's words.
 EQ_WORDS = 2_000                    # random words per equivalence query (per hypothesis)
 MEMBERSHIP_QUERIES = 5_000          # membership queries that reach the network before giving up
+# Learning an automaton from a network you bring (analyse_network.py): the algorithms and the default budgets.
+NETWORK_LEARNING_ALGORITHMS = ("kv", "lstar")
+NETWORK_LEARNING_STATES, NETWORK_LEARNING_QUERIES, NETWORK_LEARNING_SECONDS = 100, 20_000, 600
 LIVE_WORDS = 10_000
 PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract

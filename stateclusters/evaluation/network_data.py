@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from stateclusters.adapters.recurrent import NetworkAdapter
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.functions import (
@@ -17,7 +18,7 @@ from stateclusters.clustering.functions import (
     labeling_k_multiplier,
     shared_clusterer,
 )
-from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states, prefix_predictions
+from stateclusters.networks.recurrent import RecurrentClassifier
 from stateclusters.protocol import Protocol
 from stateclusters.words.runs import PrefixTrace, labelings_for, trace_words
 from stateclusters.words.sampling import (
@@ -32,6 +33,13 @@ from stateclusters.words.sampling import (
 def automaton_size(automaton) -> int:
     """|Q|: number of states (PDAs: control states including err)."""
     return automaton.size if is_context_free(automaton) else len(automaton.states)
+
+
+def protocol_clusterer(hidden_states: np.ndarray, protocol: Protocol, seed: int, fit_fraction: float = FIT_FRACTION,
+                       function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
+    """The shared clusterings of one network's vectors under a protocol's k-means and scoring settings."""
+    return shared_clusterer(hidden_states, function_names, random_state=seed, fit_fraction=fit_fraction,
+                            kmeans_n_init=protocol.kmeans_n_init, score_fitted_only=protocol.fit_scoring == "fitted")
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +58,11 @@ class NetworkData:
                                self.protocol.validation_size(is_context_free(self.automaton)))
 
     @cached_property
+    def network(self) -> NetworkAdapter:
+        """The network as an adapter: the one way hidden states and classes enter the evaluation."""
+        return NetworkAdapter(self.model)
+
+    @cached_property
     def validation(self) -> WordSet:
         return validation_words(self.automaton, self.seed, self.n_validation_words, self.protocol)
 
@@ -62,12 +75,12 @@ class NetworkData:
     @cached_property
     def hidden_states(self) -> np.ndarray:
         """One vector per validation letter occurrence, in word order (docs/contract.md, Labelings)."""
-        return hidden_states(self.model, self.validation.letters, self.validation.lengths)
+        return self.network.letter_hidden_states(self.validation.letters, self.validation.lengths)
 
     @cached_property
     def validation_predictions(self) -> np.ndarray:
         """The network's class index after every validation prefix (padded like the letters)."""
-        return prefix_predictions(self.model, self.validation.letters)
+        return self.network.letter_predictions(self.validation.letters)
 
     @cached_property
     def conformance(self) -> WordSet:
@@ -81,7 +94,7 @@ class NetworkData:
     @cached_property
     def conformance_predictions(self) -> np.ndarray:
         """The network's class index after every conformance prefix (padded like the letters)."""
-        return prefix_predictions(self.model, self.conformance.letters)
+        return self.network.letter_predictions(self.conformance.letters)
 
     @property
     def n_states(self) -> int:
@@ -105,9 +118,8 @@ class NetworkData:
     def clusterer(self, fit_fraction: float = FIT_FRACTION, function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
         """The shared clusterings of the validation hidden states (one per fit fraction); raises on NaN/inf."""
         if fit_fraction not in self._clusterers:
-            self._clusterers[fit_fraction] = shared_clusterer(
-                self.hidden_states, function_names, random_state=self.seed, fit_fraction=fit_fraction,
-                kmeans_n_init=self.protocol.kmeans_n_init, score_fitted_only=self.protocol.fit_scoring == "fitted")
+            self._clusterers[fit_fraction] = protocol_clusterer(self.hidden_states, self.protocol, self.seed,
+                                                                fit_fraction, function_names)
         return self._clusterers[fit_fraction]
 
     @cached_property

@@ -3,10 +3,9 @@ from pathlib import Path
 
 import torch
 
+from stateclusters.adapters.recurrent import classifier_from_state
 from stateclusters.base.errors import CheckpointError
 from stateclusters.networks.recurrent import NetworkConfig, RecurrentClassifier
-
-GATE_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def read_state_dict(path: Path) -> dict:
@@ -22,23 +21,7 @@ def read_state_dict(path: Path) -> dict:
 
 def paper_network(state: dict, rnn: str, layers: int, hidden: int, letters, classes) -> RecurrentClassifier:
     """Our network with the paper's weights; `letters` and `classes` name its input columns and output rows."""
-    config = NetworkConfig(rnn=rnn, input_alphabet=tuple(letters), output_classes=tuple(classes),
-                           hidden_size=hidden, num_layers=layers)
-    model = RecurrentClassifier(config)
-    # The paper's one multi-layer module is our stack of one-layer modules: layer k's tensors are its l{k}.
-    ours = {f"layers.{k}.{name}_l0": state[f"rnn.{name}_l{k}"] for k in range(layers) for name in GATE_PARAMETERS
-            if f"rnn.{name}_l{k}" in state}
-    ours.update({"readout.weight": state["fc.weight"], "readout.bias": state["fc.bias"]})
-    extra = set(state) - {f"rnn.{name}_l{k}" for k in range(layers) for name in GATE_PARAMETERS} - {"fc.weight",
-                                                                                                    "fc.bias"}
-    if extra:
-        raise CheckpointError(f"checkpoint has weights for more layers than its name says: {sorted(extra)[:3]}")
-    try:
-        model.load_state_dict(ours, strict=True)
-    except RuntimeError as error:
-        raise CheckpointError(f"weights do not fit a {rnn} of {layers}x{hidden} with {len(letters)} letters and "
-                              f"{len(classes)} classes ({str(error).strip().splitlines()[-1].strip()})") from None
-    return model.eval()
+    return classifier_from_state(state, rnn, layers, hidden, letters, classes)
 
 
 def reordered(model: RecurrentClassifier, letters, classes) -> RecurrentClassifier:

@@ -8,6 +8,7 @@ from stateclusters.analyses.registry import Analysis, analysis_named
 from stateclusters.base.atomic_io import atomic_pickle, atomic_write_all, pickle_writer
 from stateclusters.base.errors import ResultFileError
 from stateclusters.base.safe_pickle import load_plain
+from stateclusters.results.tidy import RESULTS_CSV, csv_writer, grid_rows
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
@@ -28,7 +29,8 @@ def extra_result_files() -> dict[str, str]:
 
 def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None,
                   json_files: dict | None = None) -> None:
-    """Write accuracy.pickle and ambiguity.pickle, and each extra {record field: merged dict} (extra_result_files).
+    """Write accuracy.pickle, ambiguity.pickle and their tidy results.csv, and each extra {record field: merged
+    dict} (extra_result_files).
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
     json_files ({file name: value}) go with them. The files are replaced all together or not at all (a full disk
@@ -39,6 +41,7 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras
     values = {directory / ACCURACY_FILE: accuracy, directory / AMBIGUITY_FILE: ambiguity}
     values.update({directory / files[field]: merged for field, merged in (extras or {}).items() if merged})
     writes = {path: pickle_writer(value) for path, value in values.items()}
+    writes[directory / RESULTS_CSV] = csv_writer(grid_rows(accuracy, ambiguity))
     writes.update({directory / name: _json_writer(value) for name, value in (json_files or {}).items()})
     atomic_write_all(writes)
     for field, merged in (extras or {}).items():

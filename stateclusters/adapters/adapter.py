@@ -1,0 +1,130 @@
+"""The adapter protocol: a module file or an object with ALPHABET, classify(words) and maybe hidden_states(words).
+
+Words are tuples of ALPHABET entries. Everything an adapter returns is checked here, so that a wrong count or
+shape is one UserError naming the adapter, never a confusing failure deep inside the clustering.
+"""
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stateclusters.base.errors import UserError
+
+PROBE_WORDS = 8   # words sent to a freshly loaded adapter, so that a broken one fails before any long work
+
+
+@dataclass(frozen=True, eq=False)
+class Adapter:
+    """A checked view of a user's network: its alphabet, and classify / hidden_states that validate what they get."""
+    source: object
+    name: str
+    alphabet: tuple
+
+    @property
+    def letter_names(self) -> tuple[str, ...]:
+        """str() of each letter: how letters are written in words files, automata and results."""
+        return tuple(str(letter) for letter in self.alphabet)
+
+    @property
+    def has_hidden_states(self) -> bool:
+        return callable(getattr(self.source, "hidden_states", None))
+
+    def classify(self, words: list[tuple]) -> np.ndarray:
+        """One label per word, as str (automaton outputs are str)."""
+        words = list(words)
+        if not words:
+            return np.array([], dtype=str)
+        labels = _call(self, "classify", words)
+        labels = list(labels) if not isinstance(labels, (str, bytes)) else [labels]
+        if len(labels) != len(words):
+            raise UserError(f"adapter {self.name}: classify returned {len(labels)} labels for {len(words)} words")
+        return np.array([str(label) for label in labels], dtype=object).astype(str)
+
+    def hidden_states(self, words: list[tuple]) -> list[np.ndarray]:
+        """One (len(word), d) float array per word, d the same for every word."""
+        if not self.has_hidden_states:
+            raise UserError(f"adapter {self.name} has no hidden_states")
+        words = list(words)
+        states = list(_call(self, "hidden_states", words))
+        if len(states) != len(words):
+            raise UserError(f"adapter {self.name}: hidden_states returned {len(states)} arrays for {len(words)} words")
+        arrays = [np.asarray(vectors, dtype=np.float64) for vectors in states]
+        widths = {array.shape[1] for array in arrays if array.ndim == 2}
+        for word, array in zip(words, arrays):
+            if array.ndim != 2 or array.shape[0] != len(word) or len(widths) != 1:
+                raise UserError(f"adapter {self.name}: hidden_states gave shape {array.shape} for a word of "
+                                f"{len(word)} letters; expected ({len(word)}, d) with one d for every word")
+        return arrays
+
+    def stacked_hidden_states(self, words: list[tuple]) -> np.ndarray:
+        """Every letter occurrence's vector, in word order (docs/contract.md, Labelings)."""
+        arrays = [array for array in self.hidden_states(words) if len(array)]
+        return np.concatenate(arrays) if arrays else np.zeros((0, 0))
+
+
+def _call(adapter: Adapter, method: str, words):
+    try:
+        return getattr(adapter.source, method)(words)
+    except UserError:
+        raise
+    except Exception as error:
+        raise UserError(f"adapter {adapter.name}: {method} failed ({type(error).__name__}: {error})") from None
+
+
+def as_adapter(network, name: str | None = None) -> Adapter:
+    """An Adapter around an object or module with ALPHABET and classify; an Adapter is returned as it is."""
+    if isinstance(network, Adapter):
+        return network
+    name = name or getattr(network, "__name__", None) or type(network).__name__
+    for required in ("ALPHABET", "classify"):
+        if not hasattr(network, required):
+            raise UserError(f"adapter {name} has no {required}")
+    if not callable(network.classify):
+        raise UserError(f"adapter {name}: classify is not callable")
+    alphabet = _checked_alphabet(network.ALPHABET, name)
+    return Adapter(network, name, alphabet)
+
+
+def _checked_alphabet(alphabet, name: str) -> tuple:
+    try:
+        letters = tuple(alphabet)
+        names = [str(letter) for letter in letters]
+        hash(letters)
+    except TypeError as error:
+        raise UserError(f"adapter {name}: ALPHABET must be a list of hashable letters ({error})") from None
+    if not letters:
+        raise UserError(f"adapter {name}: ALPHABET is empty")
+    if len(set(names)) != len(names) or any(not text or text != text.strip() or " " in text for text in names):
+        raise UserError(f"adapter {name}: the str() of the ALPHABET letters must be distinct words without spaces")
+    return letters
+
+
+def load_adapter(path: str | Path) -> Adapter:
+    """Import an adapter module from a .py file; a missing file or a failing import is a UserError."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"--network {path} does not exist")
+    module_name = f"stateclusters_adapter_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise UserError(f"--network {path} is not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module   # dataclasses and pickling inside the module look themselves up here
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[module_name]
+        raise UserError(f"--network {path} cannot be imported ({type(error).__name__}: {error})") from None
+    return as_adapter(module, name=str(path))
+
+
+def probe(adapter: Adapter, seed: int = 0) -> None:
+    """Send a few short words to classify (and hidden_states), so that a broken adapter fails at once."""
+    rng = np.random.default_rng(seed)
+    words = [tuple(adapter.alphabet[i] for i in rng.integers(0, len(adapter.alphabet), size=length))
+             for length in range(1, PROBE_WORDS + 1)]
+    adapter.classify(words)
+    if adapter.has_hidden_states:
+        adapter.hidden_states(words)

@@ -1,0 +1,33 @@
+"""A words file: one word per line, letters separated by whitespace, each the str() of an ALPHABET entry."""
+from pathlib import Path
+
+from stateclusters.base.errors import UserError
+
+
+def read_words_file(path: str | Path, letter_names) -> list[tuple[str, ...]]:
+    """Words of letter names (an empty line is the empty word); a letter outside the alphabet names its line."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"--words {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"--words {path} cannot be read ({error})") from None
+    known = set(letter_names)
+    words = []
+    for number, line in enumerate(lines, start=1):
+        word = tuple(line.split())
+        unknown = next((letter for letter in word if letter not in known), None)
+        if unknown is not None:
+            raise UserError(f"--words {path} line {number}: letter {unknown!r} is not in the network's alphabet "
+                            f"({', '.join(sorted(known))})")
+        words.append(word)
+    if not any(words):
+        raise UserError(f"--words {path} holds no non-empty word")
+    return words
+
+
+def as_adapter_words(words, letter_names, alphabet) -> list[tuple]:
+    """The same words with the adapter's own letter objects."""
+    letter_of = dict(zip(letter_names, alphabet))
+    return [tuple(letter_of[name] for name in word) for word in words]

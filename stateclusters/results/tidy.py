@@ -1,0 +1,53 @@
+"""results.csv: one row per network × labeling × function, readable by pandas or any spreadsheet without the project.
+
+Written beside the pickles (which stay: they are the paper's format) by every results folder's writer.
+"""
+import csv
+import io
+import math
+from pathlib import Path
+
+from stateclusters.base.keys import parse_key
+
+RESULTS_CSV = "results.csv"
+RESULT_COLUMNS = ("labeling", "function", "amb", "wamb", "max", "min", "n_clusters", "accuracy")
+GRID_IDENTITY = ("network", "language", "rnn", "layers", "hidden", "repetition")
+
+
+def grid_rows(accuracy: dict, ambiguity: dict) -> list[dict]:
+    """Rows of the result pickles ({key: accuracy}, {key: {function: [amb, wamb, max, min, n_clusters]}})."""
+    rows = []
+    for key in sorted(ambiguity):
+        try:
+            parts = parse_key(key)
+            identity = {"network": parts.network.name, "language": parts.language, "rnn": parts.rnn,
+                        "layers": parts.layers, "hidden": parts.hidden, "repetition": parts.repetition,
+                        "labeling": parts.labeling}
+        except ValueError:   # a key of another naming: the whole key names the network
+            identity = {"network": key, "labeling": ""}
+        for function, values in sorted(ambiguity[key].items()):
+            numbers = dict(zip(("amb", "wamb", "max", "min", "n_clusters"), list(values)[:5]))
+            rows.append({**identity, "function": function, **numbers, "accuracy": accuracy.get(key)})
+    return rows
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""   # an empty cell: pandas reads it as NaN
+    return value
+
+
+def csv_writer(rows: list[dict], identity=GRID_IDENTITY):
+    """A writer (for atomic_write) of the rows as CSV with the identity columns first."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(identity) + list(RESULT_COLUMNS), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({name: _cell(row.get(name)) for name in writer.fieldnames} for row in rows)
+    return lambda file: file.write(text.getvalue().encode("utf-8"))
+
+
+def read_results_csv(path: str | Path) -> list[dict]:
+    """The rows of a results.csv, every value as text."""
+    with open(path, newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
