@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
-from stateclusters.clustering.clusterer import linear_probe_model, weighted_pairs
+from stateclusters.clustering.probes import linear_probe_model, weighted_pairs
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import load_checkpoint
 
@@ -25,8 +25,8 @@ def test_weighted_pairs_count_every_row_once():
 def test_a_probe_stopped_at_the_iteration_cap_is_its_result_without_a_warning(monkeypatch):
     import warnings
 
-    from stateclusters.clustering import clusterer
-    monkeypatch.setattr(clusterer, "LR_MAX_ITER", 2)
+    from stateclusters.clustering import probes
+    monkeypatch.setattr(probes, "LR_MAX_ITER", 2)
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(300, 6)) * 100
     labels = rng.choice(["q0", "q1", "q2"], size=300)
@@ -60,3 +60,4 @@ def test_lr_labels_match_the_contracts_saga_on_a_trained_network(checkpoint, lan
     assert np.mean(ours == reference) >= 0.999
     wamb = ambiguity_from_labels(labels, ours)[1], ambiguity_from_labels(labels, reference)[1]
     assert abs(wamb[0] - wamb[1]) <= 0.005
+

@@ -9,9 +9,9 @@ from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
 from stateclusters.base.catalogue import VALIDATION_WORDS
 from stateclusters.base.errors import UserError
-from stateclusters.clustering.clusterer import HiddenStateClusterer, k_means_model
-from stateclusters.clustering.fast_clustering import distinct_vectors
 from stateclusters.clustering.functions import FIT_FRACTION, Abstraction, shared_clusterer
+from stateclusters.clustering.k_means import KMeansClusters, k_means_model
+from stateclusters.clustering.shared import distinct_vectors, fitted_row_count
 from stateclusters.evaluation.network import evaluate_functions
 from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
 from stateclusters.networks.recurrent import TrainingConfig
@@ -63,8 +63,9 @@ def test_more_k_means_runs_never_raise_the_inertia_and_one_run_is_unchanged():
     distinct = distinct_vectors(vectors)
     one, ten = k_means_model(vectors, distinct, 6, 3), k_means_model(vectors, distinct, 6, 3, n_init=10)
     assert ten.inertia_ <= one.inertia_
-    default = HiddenStateClusterer(vectors, random_state=3, fit_fraction=FIT_FRACTION).k_means(6)
-    assert np.array_equal(default.labels_, one.labels_)
+    default = KMeansClusters(6, random_state=3).fit(vectors)
+    assert np.array_equal(default.model_.labels_, one.labels_)
+    assert np.array_equal(default.labels_, distinct.expand(one.labels_))
 
 
 def test_fitted_scoring_scores_optics_and_mean_shift_on_the_fitted_quarter_only():
@@ -76,7 +77,7 @@ def test_fitted_scoring_scores_optics_and_mean_shift_on_the_fitted_quarter_only(
     everything = shared_clusterer(vectors, names)
     scored = evaluate_functions(vectors, states, names, 2, clusterer=fitted)
     plain = evaluate_functions(vectors, states, names, 2, clusterer=everything)
-    quarter = fitted.n_fit
+    quarter = fitted_row_count(len(vectors), FIT_FRACTION)
     for name in ("OPTICS", "mean_shift"):
         labels = Abstraction(name, 2).fit_predict(vectors, states, fitted)
         assert scored[name].wamb == pytest.approx(ambiguity_from_labels(states[:quarter], labels[:quarter])[1])
