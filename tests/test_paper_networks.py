@@ -67,8 +67,9 @@ def test_committed_accuracy_agrees_for_dfas_and_pdas():
 
 
 def test_reevaluating_two_networks_reproduces_the_committed_results(tmp_path):
-    evaluate_paper_networks.main(["--paper-repo", str(PAPER), "--out", str(tmp_path),
-                                  "--networks", ",".join(REEVALUATED)])
+    # The committed files' lr is L-BFGS's (made before lr_solver was a protocol setting; docs/paper_protocol.md).
+    evaluate_paper_networks.main(["--paper-repo", str(PAPER), "--out", str(tmp_path), "--protocol-set",
+                                  "lr_solver=lbfgs", "--networks", ",".join(REEVALUATED)])
     accuracy, ambiguity = committed()
     with open(tmp_path / "ambiguity.pickle", "rb") as file:
         fresh = pickle.load(file)

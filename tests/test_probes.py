@@ -1,4 +1,4 @@
-"""The lr probe: L-BFGS on weighted distinct pairs, against the contract's saga on every vector."""
+"""The lr probe: L-BFGS on weighted distinct pairs, against the contract's saga on every vector; saga as a protocol."""
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +10,7 @@ from stateclusters.automata import get_automaton
 from stateclusters.clustering.probes import linear_probe_model, weighted_pairs
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import load_checkpoint
+from stateclusters.protocol import Protocol
 
 PRETRAINED = Path(__file__).parent.parent / "pretrained_models"
 
@@ -61,3 +62,16 @@ def test_lr_labels_match_the_contracts_saga_on_a_trained_network(checkpoint, lan
     wamb = ambiguity_from_labels(labels, ours)[1], ambiguity_from_labels(labels, reference)[1]
     assert abs(wamb[0] - wamb[1]) <= 0.005
 
+
+def test_the_protocols_lr_solver_reaches_the_probe_and_saga_is_the_papers():
+    model, _ = load_checkpoint(PRETRAINED / "tomita3_gru_1_20_1.pt")
+    saga_protocol = Protocol.spec().with_settings(["lr_solver=saga"])
+    assert Protocol.paper().lr_solver == "saga"
+    for protocol, solver in [(Protocol.spec(), "lbfgs"), (saga_protocol, "saga")]:
+        data = NetworkData(model, get_automaton("tomita3"), seed=1, n_validation_words=200, protocol=protocol)
+        labels = data.state_labels("regular")
+        abstraction = data.abstraction("lr", "regular").fit(data.hidden_states, labels, data.clusterer())
+        assert abstraction.estimator_.model_.solver == solver
+    # The paper's probe: LogisticRegression(max_iter=1000, solver="saga") on every row (seeded here).
+    saga = LogisticRegression(solver="saga", max_iter=1000, random_state=1).fit(data.hidden_states, labels)
+    assert np.array_equal(abstraction.labels_, saga.predict(data.hidden_states))

@@ -20,21 +20,23 @@ from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import validation_words, words_per_length
 
 
-def test_spec_is_todays_behaviour_and_paper_flips_all_eight():
+def test_spec_is_todays_behaviour_and_paper_flips_all_nine():
     spec, paper = Protocol.spec(), Protocol.paper()
     assert spec.validation_words == VALIDATION_WORDS
     assert spec.training_config(200, 7) == TrainingConfig(epochs=200, seed=7)
     assert paper.training_config(200, 7).perfect_epochs_to_stop is None
     assert spec.differences() == {}
-    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 8
+    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 9
     assert paper.validation_words == 1_000 and paper.kmeans_n_init == 10
+    assert (spec.lr_solver, paper.lr_solver) == ("lbfgs", "saga")
 
 
 def test_a_single_setting_flips_alone_and_bad_ones_are_user_errors():
     flipped = Protocol.spec().with_settings(["early_stop=false"])
     assert flipped.differences() == {"early_stop": False}
     assert Protocol.paper().with_settings(["validation_words=2000"]).differences()["kmeans_n_init"] == 10
-    for bad in (["nonsense=1"], ["kmeans_n_init=zero"], ["validation_order=random"], ["kmeans_n_init=0"], ["x"]):
+    for bad in (["nonsense=1"], ["kmeans_n_init=zero"], ["validation_order=random"], ["kmeans_n_init=0"], ["x"],
+                ["lr_solver=newton"]):
         with pytest.raises(UserError):
             Protocol.spec().with_settings(bad)
 

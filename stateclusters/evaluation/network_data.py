@@ -107,7 +107,8 @@ class NetworkData:
         if fit_fraction not in self._clusterers:
             self._clusterers[fit_fraction] = shared_clusterer(
                 self.hidden_states, function_names, random_state=self.seed, fit_fraction=fit_fraction,
-                kmeans_n_init=self.protocol.kmeans_n_init, score_fitted_only=self.protocol.fit_scoring == "fitted")
+                kmeans_n_init=self.protocol.kmeans_n_init, lr_solver=self.protocol.lr_solver,
+                score_fitted_only=self.protocol.fit_scoring == "fitted")
         return self._clusterers[fit_fraction]
 
     @cached_property
