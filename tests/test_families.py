@@ -26,7 +26,7 @@ class ThresholdClusters:
 
     def fit(self, hidden_states, state_labels=None, shared=None):
         shared = shared_work_for(hidden_states, shared)
-        centre = shared.family if shared.family is not None else shared_mean(shared.distinct, ())
+        centre = shared.family_work if shared.family_work is not None else shared_mean(shared.distinct, ())
         self.threshold_ = centre + self.offset
         self.labels_ = self.predict(hidden_states)
         self.fitted_rows_ = slice(None)

@@ -30,9 +30,9 @@ class DBSCANClusters:
         self.min_samples = min_samples
 
     def fit(self, hidden_states: np.ndarray, state_labels=None, shared: SharedWork | None = None):
-        """Fit; shared.family may hold shared_pass's result for several radii, this one among them."""
+        """Fit; shared.family_work may hold shared_pass's result for several radii, this one among them."""
         shared = shared_work_for(hidden_states, shared)
-        passes = shared.family if shared.family is not None else dbscan_labels_and_cores(
+        passes = shared.family_work if shared.family_work is not None else dbscan_labels_and_cores(
             shared.distinct, [self.eps], self.min_samples)
         distinct_labels, is_core = passes[0][self.eps], passes[1][self.eps]
         self.labels_ = shared.distinct.expand(distinct_labels)

@@ -28,10 +28,10 @@ class MeanShiftClusters:
         self.fit_fraction = fit_fraction
 
     def fit(self, hidden_states: np.ndarray, state_labels=None, shared: SharedWork | None = None):
-        """Fit; shared.family may hold the bandwidth of all vectors (shared_bandwidth), estimated once."""
+        """Fit; shared.family_work may hold the bandwidth of all vectors (shared_bandwidth), estimated once."""
         from sklearn.metrics import pairwise_distances_argmin
         shared = shared_work_for(hidden_states, shared)
-        bandwidth = shared.family if shared.family is not None else estimate_bandwidth_all(shared.distinct)
+        bandwidth = shared.family_work if shared.family_work is not None else estimate_bandwidth_all(shared.distinct)
         bandwidth /= self.bandwidth_divisor
         if bandwidth <= 0:
             raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")

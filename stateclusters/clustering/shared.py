@@ -42,7 +42,7 @@ class SharedWork:
     """The work a family's estimator is handed instead of redoing it: the vectors' distinct rows, and the
     family's own shared result over all its functions (its row's `shared_work`; None where it has none)."""
     distinct: DistinctVectors
-    family: object = None
+    family_work: object = None
 
 
 def distinct_vectors(vectors: np.ndarray) -> DistinctVectors:
