@@ -82,7 +82,7 @@ def probe_row(name: str, data) -> str:
     from sklearn.linear_model import LogisticRegression
 
     from stateclusters.ambiguity.scores import ambiguity_from_labels
-    from stateclusters.clustering.clusterer import linear_probe_model
+    from stateclusters.clustering.probes import linear_probe_model
     vectors, labels = data.hidden_states, data.state_labels(data.labelings[0])
     start = time.perf_counter()
     ours = linear_probe_model("lr", vectors, labels).predict(vectors)

@@ -1,4 +1,4 @@
-"""The experiment protocol: the eight settings in which the paper's published runs differ from our default.
+"""The experiment protocol: the nine settings in which the paper's published runs differ from our default.
 
 `Protocol.spec()` is this project's behaviour (docs/contract.md); `Protocol.paper()` is what the paper's code
 did for its result files. Each setting can be flipped alone, so that an ablation measures its effect.
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from stateclusters.base.catalogue import VALIDATION_WORDS
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.probes import LR_SOLVERS
 
 PROTOCOL_NAMES = ("spec", "paper")
 WORD_COUNT_RULES = ("distinct", "paper")      # see stateclusters.words.sampling.words_per_length
@@ -29,10 +30,12 @@ class Protocol:
     validation_words: int = VALIDATION_WORDS   # validation words whose hidden states are clustered (paper: 1,000)
     pda_validation_words: int | None = None   # the same for PDAs; None: validation_words (paper: 2,000)
     pda_bias: str = "alive"            # PDA words favour letters that avoid err, or the paper's "possible" ones
+    lr_solver: str = "lbfgs"           # lr's solver: L-BFGS on weighted distinct pairs, or saga on every row (paper)
 
     def __post_init__(self):
         checks = (("fit_scoring", FIT_SCORING), ("word_counts", WORD_COUNT_RULES),
-                  ("validation_order", VALIDATION_ORDERS), ("pda_bias", PDA_BIASES))
+                  ("validation_order", VALIDATION_ORDERS), ("pda_bias", PDA_BIASES),
+                  ("lr_solver", LR_SOLVERS))
         for name, valid in checks:
             if getattr(self, name) not in valid:
                 raise UserError(f"protocol setting {name}={getattr(self, name)!r} is not one of {', '.join(valid)}")
@@ -53,7 +56,7 @@ class Protocol:
     def paper(cls) -> "Protocol":
         return cls(early_stop=False, fit_scoring="fitted", kmeans_n_init=10, word_counts="paper",
                    validation_order="length", validation_words=1_000, pda_validation_words=2_000,
-                   pda_bias="paper")
+                   pda_bias="paper", lr_solver="saga")
 
     @classmethod
     def named(cls, name: str) -> "Protocol":

@@ -7,9 +7,9 @@ from stateclusters.clustering.functions import (
     FUNCTION_NAMES,
     cluster_hidden_states,
     get_function,
-    kmeans_k,
     parse_function_names,
 )
+from stateclusters.clustering.k_means import kmeans_k
 
 
 def blobs(n_per_blob=60, seed=0):

@@ -3,17 +3,13 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
 
-import stateclusters.clustering.fast_clustering as fast_clustering
+import stateclusters.clustering.shared as shared
 from benchmarks.evaluation_paths import naive_cluster
-from stateclusters.clustering.fast_clustering import (
-    dbscan_labels,
-    dbscan_labels_and_cores,
-    distinct_vectors,
-    estimate_bandwidth_all,
-    mean_shift_labels,
-    optics_labels,
-)
+from stateclusters.clustering.dbscan import dbscan_labels, dbscan_labels_and_cores
 from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction, cluster_hidden_states, shared_clusterer
+from stateclusters.clustering.mean_shift import estimate_bandwidth_all, mean_shift_labels
+from stateclusters.clustering.optics import optics_labels
+from stateclusters.clustering.shared import distinct_vectors
 
 EPS_VALUES = (0.25, 0.5, 1.0, 1.5, 2.0)
 # lr runs another solver of the same objective than the plain path's saga: tests/test_probes.py compares them.
@@ -47,7 +43,7 @@ def light_data(request):
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Force many row blocks so the blocked code paths are exercised on small data."""
-    monkeypatch.setattr(fast_clustering, "BLOCK_ENTRIES", 5000)
+    monkeypatch.setattr(shared, "BLOCK_ENTRIES", 5000)
 
 
 def test_distinct_vectors_keep_first_occurrence_order_and_map_back():

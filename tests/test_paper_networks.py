@@ -22,6 +22,7 @@ from stateclusters.paper.comparison import compare, read_expected
 from stateclusters.paper.loading import paper_network, read_state_dict, reordered
 from stateclusters.paper.names import MODELS_FOLDER
 from stateclusters.paper.orders import recover_orders
+from stateclusters.studies import compare_paper_networks
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER = REPO.parent / "shared" / "paper"
@@ -67,8 +68,9 @@ def test_committed_accuracy_agrees_for_dfas_and_pdas():
 
 
 def test_reevaluating_two_networks_reproduces_the_committed_results(tmp_path):
-    evaluate_paper_networks.main(["--paper-repo", str(PAPER), "--out", str(tmp_path),
-                                  "--networks", ",".join(REEVALUATED)])
+    # The committed files' lr is L-BFGS's (made before lr_solver was a protocol setting; docs/paper_protocol.md).
+    evaluate_paper_networks.main(["--paper-repo", str(PAPER), "--out", str(tmp_path), "--protocol-set",
+                                  "lr_solver=lbfgs", "--networks", ",".join(REEVALUATED)])
     accuracy, ambiguity = committed()
     with open(tmp_path / "ambiguity.pickle", "rb") as file:
         fresh = pickle.load(file)
@@ -139,3 +141,15 @@ def test_unknown_languages_are_skipped_and_a_corrupt_checkpoint_fails_alone(tmp_
 def test_a_folder_without_the_papers_layout_is_a_user_error(tmp_path, make_folder):
     with pytest.raises(UserError, match="--paper-repo"):
         evaluate_paper_networks.main(["--paper-repo", str(make_folder(tmp_path)), "--out", str(tmp_path / "o")])
+
+
+def test_an_ablation_of_folders_evaluated_with_some_functions_tabulates_those(tmp_path, capsys):
+    accuracy, ambiguity = committed()
+    key = "CFG_L_9_gru_1_24_1_gpu_stackless"
+    with open(tmp_path / "accuracy.pickle", "wb") as file:
+        pickle.dump({key: accuracy[key]}, file)
+    with open(tmp_path / "ambiguity.pickle", "wb") as file:
+        pickle.dump({key: {"lr": [0.0, 0.5, 0.0, 0.0, 2]}}, file)
+    assert compare_paper_networks.main(["--paper-repo", str(PAPER), "--ablation", str(tmp_path), str(COMMITTED)]) == 0
+    table = capsys.readouterr().out
+    assert f"| lr | 0.500 | {ambiguity[key]['lr'][1]:.3f} |" in table and "| lda |" not in table

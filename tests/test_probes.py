@@ -1,4 +1,4 @@
-"""The lr probe: L-BFGS on weighted distinct pairs, against the contract's saga on every vector."""
+"""The lr probe: L-BFGS on weighted distinct pairs, against the contract's saga on every vector; saga as a protocol."""
 from pathlib import Path
 
 import numpy as np
@@ -7,9 +7,10 @@ from sklearn.linear_model import LogisticRegression
 
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
-from stateclusters.clustering.clusterer import linear_probe_model, weighted_pairs
+from stateclusters.clustering.probes import linear_probe_model, weighted_pairs
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import load_checkpoint
+from stateclusters.protocol import Protocol
 
 PRETRAINED = Path(__file__).parent.parent / "pretrained_models"
 
@@ -25,8 +26,8 @@ def test_weighted_pairs_count_every_row_once():
 def test_a_probe_stopped_at_the_iteration_cap_is_its_result_without_a_warning(monkeypatch):
     import warnings
 
-    from stateclusters.clustering import clusterer
-    monkeypatch.setattr(clusterer, "LR_MAX_ITER", 2)
+    from stateclusters.clustering import probes
+    monkeypatch.setattr(probes, "LR_MAX_ITER", 2)
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(300, 6)) * 100
     labels = rng.choice(["q0", "q1", "q2"], size=300)
@@ -60,3 +61,17 @@ def test_lr_labels_match_the_contracts_saga_on_a_trained_network(checkpoint, lan
     assert np.mean(ours == reference) >= 0.999
     wamb = ambiguity_from_labels(labels, ours)[1], ambiguity_from_labels(labels, reference)[1]
     assert abs(wamb[0] - wamb[1]) <= 0.005
+
+
+def test_the_protocols_lr_solver_reaches_the_probe_and_saga_is_the_papers():
+    model, _ = load_checkpoint(PRETRAINED / "tomita3_gru_1_20_1.pt")
+    saga_protocol = Protocol.spec().with_settings(["lr_solver=saga"])
+    assert Protocol.paper().lr_solver == "saga"
+    for protocol, solver in [(Protocol.spec(), "lbfgs"), (saga_protocol, "saga")]:
+        data = NetworkData(model, get_automaton("tomita3"), seed=1, n_validation_words=200, protocol=protocol)
+        labels = data.state_labels("regular")
+        abstraction = data.abstraction("lr", "regular").fit(data.hidden_states, labels, data.clusterer())
+        assert abstraction.estimator_.model_.solver == solver
+    # The paper's probe: LogisticRegression(max_iter=1000, solver="saga") on every row (seeded here).
+    saga = LogisticRegression(solver="saga", max_iter=1000, random_state=1).fit(data.hidden_states, labels)
+    assert np.array_equal(abstraction.labels_, saga.predict(data.hidden_states))

@@ -9,9 +9,9 @@ from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
 from stateclusters.base.catalogue import VALIDATION_WORDS
 from stateclusters.base.errors import UserError
-from stateclusters.clustering.clusterer import HiddenStateClusterer, k_means_model
-from stateclusters.clustering.fast_clustering import distinct_vectors
 from stateclusters.clustering.functions import FIT_FRACTION, Abstraction, shared_clusterer
+from stateclusters.clustering.k_means import KMeansClusters, k_means_model
+from stateclusters.clustering.shared import distinct_vectors, fitted_row_count
 from stateclusters.evaluation.network import evaluate_functions
 from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
 from stateclusters.networks.recurrent import TrainingConfig
@@ -20,21 +20,23 @@ from stateclusters.words.runs import trace_words
 from stateclusters.words.sampling import validation_words, words_per_length
 
 
-def test_spec_is_todays_behaviour_and_paper_flips_all_eight():
+def test_spec_is_todays_behaviour_and_paper_flips_all_nine():
     spec, paper = Protocol.spec(), Protocol.paper()
     assert spec.validation_words == VALIDATION_WORDS
     assert spec.training_config(200, 7) == TrainingConfig(epochs=200, seed=7)
     assert paper.training_config(200, 7).perfect_epochs_to_stop is None
     assert spec.differences() == {}
-    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 8
+    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 9
     assert paper.validation_words == 1_000 and paper.kmeans_n_init == 10
+    assert (spec.lr_solver, paper.lr_solver) == ("lbfgs", "saga")
 
 
 def test_a_single_setting_flips_alone_and_bad_ones_are_user_errors():
     flipped = Protocol.spec().with_settings(["early_stop=false"])
     assert flipped.differences() == {"early_stop": False}
     assert Protocol.paper().with_settings(["validation_words=2000"]).differences()["kmeans_n_init"] == 10
-    for bad in (["nonsense=1"], ["kmeans_n_init=zero"], ["validation_order=random"], ["kmeans_n_init=0"], ["x"]):
+    for bad in (["nonsense=1"], ["kmeans_n_init=zero"], ["validation_order=random"], ["kmeans_n_init=0"], ["x"],
+                ["lr_solver=newton"]):
         with pytest.raises(UserError):
             Protocol.spec().with_settings(bad)
 
@@ -63,8 +65,9 @@ def test_more_k_means_runs_never_raise_the_inertia_and_one_run_is_unchanged():
     distinct = distinct_vectors(vectors)
     one, ten = k_means_model(vectors, distinct, 6, 3), k_means_model(vectors, distinct, 6, 3, n_init=10)
     assert ten.inertia_ <= one.inertia_
-    default = HiddenStateClusterer(vectors, random_state=3, fit_fraction=FIT_FRACTION).k_means(6)
-    assert np.array_equal(default.labels_, one.labels_)
+    default = KMeansClusters(6, random_state=3).fit(vectors)
+    assert np.array_equal(default.model_.labels_, one.labels_)
+    assert np.array_equal(default.labels_, distinct.expand(one.labels_))
 
 
 def test_fitted_scoring_scores_optics_and_mean_shift_on_the_fitted_quarter_only():
@@ -76,7 +79,7 @@ def test_fitted_scoring_scores_optics_and_mean_shift_on_the_fitted_quarter_only(
     everything = shared_clusterer(vectors, names)
     scored = evaluate_functions(vectors, states, names, 2, clusterer=fitted)
     plain = evaluate_functions(vectors, states, names, 2, clusterer=everything)
-    quarter = fitted.n_fit
+    quarter = fitted_row_count(len(vectors), FIT_FRACTION)
     for name in ("OPTICS", "mean_shift"):
         labels = Abstraction(name, 2).fit_predict(vectors, states, fitted)
         assert scored[name].wamb == pytest.approx(ambiguity_from_labels(states[:quarter], labels[:quarter])[1])

@@ -3,22 +3,19 @@
 Every function is one row of FUNCTIONS, and `Abstraction` applies a row in scikit-learn's shape: fit on one
 network's hidden states (and state labels, for the probes), then label those vectors (`labels_`) or new ones
 (`predict`). `lda` and `lr` are supervised probes (their prediction is the cluster); the others cluster without
-seeing the state labels.
+seeing the state labels. A row's family (families.py) builds its estimator, one module per family.
 
-The table imports nothing heavy, so that scripts can offer its names before scikit-learn is loaded; the
-clustering machinery (stateclusters/clustering/clusterer.py, scikit-learn) is imported on first fit.
+Nothing here imports scikit-learn at the top, so that scripts can offer the names before it is loaded.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from stateclusters.base.errors import UserError
-
-if TYPE_CHECKING:
-    from stateclusters.clustering.clusterer import HiddenStateClusterer
+from stateclusters.clustering.clusterer import HiddenStateClusterer
+from stateclusters.clustering.families import family_names
 
 
 @dataclass(frozen=True)
@@ -54,15 +51,11 @@ FUNCTIONS = (
     AbstractionFunction("mean_shift_8", "mean_shift", bandwidth_divisor=8),
 )
 FUNCTION_NAMES = tuple(function.name for function in FUNCTIONS)
-FAMILIES = ("linear", "k_means", "DBSCAN", "OPTICS", "mean_shift")
+FAMILIES = family_names()
 FIT_FRACTION = 0.25   # OPTICS and mean shift are fitted on the first quarter of the vectors (their cost)
 # How an abstraction function can fail on one network's vectors: recorded as that function's result, not raised.
 FUNCTION_FAILURES = (ValueError, MemoryError, ArithmeticError)
-FITTED_ON_FIRST_ROWS = ("OPTICS", "mean_shift")   # families fitted on the first fit_fraction of the vectors
 NON_FINITE_LABEL = "non-finite"   # the one cluster of new vectors that no distance can place
-DISTANCE_MEMORY_MB = 64           # bounds the distance blocks when labelling new vectors by DBSCAN's border rule
-
-
 
 
 def get_function(name: str) -> AbstractionFunction:
@@ -83,11 +76,6 @@ def parse_function_names(text: str) -> list[str]:
     return names
 
 
-def kmeans_k(function: AbstractionFunction, n_states: int, k_multiplier: int = 1) -> int:
-    """k for a k-means function: from |Q|, times the labeling's multiplier (see labeling_k_multiplier)."""
-    return max(1, int(function.k_factor * n_states + function.k_offset)) * k_multiplier
-
-
 def failure_reason(error: Exception) -> str:
     """How a function's failure (one of FUNCTION_FAILURES) is recorded in results: its type and message."""
     return f"{type(error).__name__}: {error}"
@@ -98,22 +86,16 @@ def labeling_k_multiplier(labeling: str, n_letters: int) -> int:
     return {"stack_size": 3, "top_of_stack": n_letters}.get(labeling, 1)
 
 
-def dbscan_radii(function_names) -> tuple[float, ...]:
-    """The DBSCAN radii among these functions, to be computed in one pass."""
-    return tuple(sorted({get_function(name).eps for name in function_names if get_function(name).family == "DBSCAN"}))
-
-
 def shared_clusterer(hidden_states: np.ndarray, function_names=FUNCTION_NAMES, *, random_state: int = 0,
-                     fit_fraction: float = FIT_FRACTION, bandwidth: float | None = None, kmeans_n_init: int = 1,
+                     fit_fraction: float = FIT_FRACTION, kmeans_n_init: int = 1, lr_solver: str = "lbfgs",
                      score_fitted_only: bool = False) -> HiddenStateClusterer:
-    """The cached clusterings of one network's vectors, for abstractions of these functions to share.
+    """The fitted estimators of one network's vectors, for abstractions of these functions to share.
 
-    kmeans_n_init and score_fitted_only are protocol settings (docs/paper_protocol.md).
+    kmeans_n_init, lr_solver and score_fitted_only are protocol settings (docs/paper_protocol.md).
     """
-    from stateclusters.clustering.clusterer import HiddenStateClusterer
     return HiddenStateClusterer(hidden_states, random_state=random_state, fit_fraction=fit_fraction,
-                                bandwidth=bandwidth, dbscan_radii=dbscan_radii(function_names),
-                                kmeans_n_init=kmeans_n_init, score_fitted_only=score_fitted_only)
+                                functions=[get_function(name) for name in function_names],
+                                kmeans_n_init=kmeans_n_init, lr_solver=lr_solver, score_fitted_only=score_fitted_only)
 
 
 class Abstraction:
@@ -139,30 +121,10 @@ class Abstraction:
         if clusterer is None:
             clusterer = shared_clusterer(hidden_states, (self.name,), random_state=self.random_state,
                                          fit_fraction=self.fit_fraction)
-        family = self.function_.family
-        if family == "linear":
-            self.probe_ = clusterer.linear_probe(self.name, state_labels)
-            labels = self._predict_finite(hidden_states)
-        elif family == "k_means":
-            self.k_ = kmeans_k(self.function_, self.n_states, self.k_multiplier)
-            self.model_ = clusterer.k_means(self.k_)
-            labels = clusterer.distinct.expand(self.model_.labels_)
-        elif family == "DBSCAN":
-            distinct_labels, is_core = clusterer.dbscan(self.function_.eps)
-            labels = clusterer.distinct.expand(distinct_labels)
-            self.core_vectors_ = clusterer.distinct.vectors[is_core]
-            self.core_clusters_ = distinct_labels[is_core]
-        elif family == "OPTICS":
-            labels = clusterer.optics()
-            self.fitted_vectors_ = clusterer.hidden_states[:clusterer.n_fit]
-            self.fitted_labels_ = labels[:clusterer.n_fit]
-        else:
-            self.centres_ = clusterer.mean_shift_centres(self.function_.bandwidth_divisor)
-            labels = clusterer.mean_shift_labels(self.function_.bandwidth_divisor)
-        self.labels_ = np.asarray(labels)
+        self.estimator_ = clusterer.fitted(self.function_, self.n_states, self.k_multiplier, state_labels)
+        self.labels_ = np.asarray(self.estimator_.labels_)
         # Under the paper's protocol OPTICS and mean shift are scored on the rows they were fitted on only.
-        fitted_only = clusterer.score_fitted_only and family in FITTED_ON_FIRST_ROWS
-        self.scored_rows_ = slice(clusterer.n_fit if fitted_only else None)
+        self.scored_rows_ = clusterer.scored_rows(self.estimator_)
         self.n_clusters_ = int(len(np.unique(self.labels_[self.scored_rows_])))
         return self
 
@@ -173,42 +135,12 @@ class Abstraction:
         """Cluster labels of new vectors; non-finite ones (an exploded network) form one cluster of their own."""
         finite = np.isfinite(vectors).all(axis=1)
         if finite.all():
-            return np.asarray(self._predict_finite(vectors))
+            return np.asarray(self.estimator_.predict(vectors))
         # Probes predict state names, the clusterings numbers: as text both can share an array with this label.
         labels = np.full(len(vectors), NON_FINITE_LABEL, dtype=object)
         if finite.any():
-            labels[finite] = np.asarray(self._predict_finite(vectors[finite])).astype(str)
+            labels[finite] = np.asarray(self.estimator_.predict(vectors[finite])).astype(str)
         return labels.astype(str)
-
-    def _predict_finite(self, vectors: np.ndarray) -> np.ndarray:
-        family = self.function_.family
-        if family == "linear":
-            # A probe of one state (None) has nothing to separate: every vector is in the one class.
-            return np.zeros(len(vectors), dtype=np.int64) if self.probe_ is None else self.probe_.predict(vectors)
-        if family == "k_means":
-            return self.model_.predict(vectors)
-        if family == "mean_shift":
-            from sklearn.metrics import pairwise_distances_argmin
-            return pairwise_distances_argmin(vectors, self.centres_)
-        if family == "OPTICS":
-            from sklearn.neighbors import NearestNeighbors
-            nearest = NearestNeighbors(n_neighbors=1).fit(self.fitted_vectors_).kneighbors(
-                vectors, return_distance=False)
-            return self.fitted_labels_[nearest[:, 0]]
-        return self._border_point_labels(vectors)
-
-    def _border_point_labels(self, vectors: np.ndarray) -> np.ndarray:
-        from sklearn.metrics import pairwise_distances_chunked
-        if len(self.core_vectors_) == 0:
-            return np.full(len(vectors), -1)
-        no_cluster = np.iinfo(np.int64).max
-
-        def lowest_cluster_within_eps(distances, start):
-            return np.where(distances <= self.function_.eps, self.core_clusters_[None, :], no_cluster).min(axis=1)
-
-        lowest = np.concatenate(list(pairwise_distances_chunked(
-            vectors, self.core_vectors_, reduce_func=lowest_cluster_within_eps, working_memory=DISTANCE_MEMORY_MB)))
-        return np.where(lowest == no_cluster, -1, lowest)
 
 
 @dataclass(frozen=True)

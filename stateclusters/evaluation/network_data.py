@@ -39,7 +39,8 @@ def protocol_clusterer(hidden_states: np.ndarray, protocol: Protocol, seed: int,
                        function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
     """The shared clusterings of one network's vectors under a protocol's k-means and scoring settings."""
     return shared_clusterer(hidden_states, function_names, random_state=seed, fit_fraction=fit_fraction,
-                            kmeans_n_init=protocol.kmeans_n_init, score_fitted_only=protocol.fit_scoring == "fitted")
+                            kmeans_n_init=protocol.kmeans_n_init, lr_solver=protocol.lr_solver,
+                            score_fitted_only=protocol.fit_scoring == "fitted")
 
 
 @dataclass(frozen=True, eq=False)

@@ -45,7 +45,9 @@ def print_ablation(folders: list[Path], expected: dict) -> None:
     print(f"{len(keys)} result keys (regular and stackless)\n")
     print("| function | " + " | ".join(folder.name for folder in folders) + " | paper's files |")
     print("|---" * (len(folders) + 2) + "|")
-    for function in FUNCTION_NAMES:
+    # Folders evaluated with --functions have only some rows: the functions that every folder has.
+    functions = [name for name in FUNCTION_NAMES if all(name in result[key] for result in results for key in keys)]
+    for function in functions:
         means = [np.mean([result[key][function][1] for key in keys]) for result in results]
         paper = np.mean([expected[key]["functions"][function][1] for key in keys])
         print(f"| {function} | " + " | ".join(f"{mean:.3f}" for mean in means) + f" | {paper:.3f} |")
