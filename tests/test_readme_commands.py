@@ -7,6 +7,7 @@ copy of the networks with `--epochs 1` until its first network is trained, saved
 with SIGTERM. The set-up commands (venv, pip) and the test command are what `.ci/run` runs.
 """
 import importlib
+import json
 import re
 import shlex
 import shutil
@@ -22,7 +23,7 @@ from stateclusters.base.cli import EXIT_TERMINATED
 REPO = Path(__file__).resolve().parents[1]
 PAPER = REPO.parent / "shared" / "paper"
 SCRIPTS = ("driver.py", "run_small_experiment.py", "experiment_runner.py", "statistics_computation.py",
-           "evaluate_paper_networks.py")
+           "evaluate_paper_networks.py", "analyse_network.py")
 RUN_BY_CI = ("python3 -m venv", ". .venv/bin/activate", "pip install", "python -m pytest")
 RUN_ELSEWHERE = {   # command: the test that runs it (with --out in a temp folder)
     "python run_small_experiment.py": "tests/test_small_experiment.py::test_small_experiment_on_the_shipped_networks",
@@ -59,6 +60,9 @@ def runnable(command: str, tmp_path: Path) -> tuple[str, list[str]]:
              for word in shlex.split(command)]
     assert words[0] == "python" and words[1] in SCRIPTS, command
     script, arguments = words[1], words[2:]
+    if "--out" in arguments and not Path(arguments[arguments.index("--out") + 1]).is_absolute():
+        out = arguments.index("--out") + 1
+        arguments[out] = str(tmp_path / arguments[out])   # the README's folder, here under tmp_path
     if script == "statistics_computation.py" and "--figures" not in arguments:
         arguments += ["--figures", str(tmp_path / "figures")]
     if script == "run_small_experiment.py" and "--train" in arguments:
@@ -70,7 +74,7 @@ def runnable(command: str, tmp_path: Path) -> tuple[str, list[str]]:
 def test_the_readme_shows_the_commands_this_file_runs():
     commands = readme_commands()
     assert "python driver.py --automaton tomita3 --rnn gru --hidden 20 --function DBSCAN" in commands
-    assert len(commands) == 6, commands   # a new command in the README must be run here, or named above
+    assert len(commands) == 8, commands   # a new command in the README must be run here, or named above
     for test in RUN_ELSEWHERE.values():
         path, name = test.split("::")
         assert f"def {name}(" in (REPO / path).read_text()
@@ -91,6 +95,9 @@ def test_a_readme_command_runs_as_shown(command, tmp_path):
                                cwd=REPO, timeout=600)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr
+    if script == "analyse_network.py":
+        report = json.loads((Path(arguments[arguments.index("--out") + 1]) / "report.json").read_text())
+        assert report["functions"]["k_means_8"]["n_clusters"] > 0
 
 
 def doc_commands() -> list[tuple[str, str]]:
