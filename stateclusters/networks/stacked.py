@@ -140,9 +140,8 @@ class StackedRecurrent(nn.Module):
     def _projected_inputs(self, depth: int, layer_input: torch.Tensor) -> torch.Tensor:
         """Input part of every gate for all steps at once: [N, B, T, gates·hidden]."""
         weight, bias = self.weights[f"ih{depth}"], self.weights[f"bih{depth}"]
-        if depth == 0:   # one-hot letters: a row lookup equals the solo one-hot product exactly
-            networks = torch.arange(len(weight), device=weight.device)[:, None, None]
-            return weight[networks, layer_input] + bias[:, None]
+        if depth == 0:   # a one-hot product, not a row lookup: its gradient then sums in a fixed order
+            layer_input = nn.functional.one_hot(layer_input, self.alphabet).to(weight.dtype)
         n, batch, steps, width = layer_input.shape
         return torch.baddbmm(bias, layer_input.reshape(n, batch * steps, width), weight).view(n, batch, steps, -1)
 
