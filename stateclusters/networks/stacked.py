@@ -152,8 +152,10 @@ class StackedRecurrent(nn.Module):
         h = projected.new_zeros(n, batch, self.hidden)
         c = h if self.rnn == "lstm" else None
         sequence = []
-        for step in range(steps):
-            new_h, new_c = self._step(depth, projected[:, :, step], h, c)
+        # Time-major pieces from one unbind: indexing each step instead would make backward fill a zero
+        # tensor of the whole sequence per step.
+        for step, projected_step in enumerate(projected.permute(2, 0, 1, 3).contiguous().unbind(0)):
+            new_h, new_c = self._step(depth, projected_step, h, c)
             if self.padded:   # padded units stay exactly zero, whatever the real units overflow to
                 new_h = torch.where(self.unit_mask, new_h, 0.0)
                 new_c = None if new_c is None else torch.where(self.unit_mask, new_c, 0.0)
