@@ -9,6 +9,9 @@ RNN_TYPES = RECURRENT_TYPES + ("transformer",)       # every architecture a netw
 # State labelings (docs/contract.md "labelings"): regular automata use their states, PDAs one of the others.
 LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
 PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
+# How a checkpoint's network was trained: networks.recurrent.train_network, or networks.group_training.
+SOLO_TRAINING, GROUP_TRAINING = "solo", "group"
+GROUP_SIZE = 32                   # networks per group with --group-training (docs/performance.md, group training)
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.
 TRAINING_WORDS = 50_000

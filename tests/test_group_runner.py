@@ -1,0 +1,76 @@
+"""experiment_runner.py --group-training: groups trained first, checkpoints as solo training writes them, the
+training mode in every record, resume after a kill, and a failed group's jobs failed (never trained solo)."""
+import pickle
+
+import pytest
+import torch
+from test_experiment_runner import NAMES, run, same_numbers
+
+import stateclusters.networks.group_training as group_training
+from stateclusters.results.files import read_results
+
+
+@pytest.fixture(scope="module")
+def solo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("solo")
+    assert run(out) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def group_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("group")
+    assert run(out, "--group-training") == 0
+    return out
+
+
+def checkpoint(out, name):
+    return torch.load(out / "checkpoints" / f"{name}.pt", weights_only=True)
+
+
+def record(out, name):
+    with open(out / "jobs" / f"{name}.pickle", "rb") as file:
+        return pickle.load(file)
+
+
+def test_every_record_names_its_training_mode(solo_run, group_run):
+    for name in NAMES:
+        assert record(solo_run, name)["training_mode"] == "solo"
+        assert record(group_run, name)["training_mode"] == "group"
+        assert record(group_run, name)["training"]["training_mode"] == "group"
+
+
+def test_group_checkpoints_have_the_solo_format_and_weights(solo_run, group_run):
+    for name in NAMES:
+        solo, group = checkpoint(solo_run, name), checkpoint(group_run, name)
+        assert group.keys() == solo.keys() and group["config"] == solo["config"]
+        assert group["metadata"].keys() == solo["metadata"].keys()
+        assert group["metadata"]["training_mode"] == "group" and solo["metadata"]["training_mode"] == "solo"
+        for key, tensor in solo["state_dict"].items():
+            assert torch.allclose(group["state_dict"][key], tensor, rtol=0, atol=1e-5), key
+        assert group["metadata"]["validation_accuracy"] == solo["metadata"]["validation_accuracy"]
+
+
+def test_resume_after_a_group_was_killed_trains_only_its_unsaved_networks(group_run, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for folder in ("checkpoints", "jobs"):
+        (out / folder).mkdir()
+        for name in NAMES[:1]:   # kill -9 after the first network's checkpoint and record were written
+            suffix = ".pt" if folder == "checkpoints" else ".pickle"
+            (out / folder / f"{name}{suffix}").write_bytes((group_run / folder / f"{name}{suffix}").read_bytes())
+    assert run(out, "--group-training") == 0
+    log = next((out / "logs").glob("run-*.log")).read_text()
+    assert "group training: 1 networks in 1 groups" in log
+    assert same_numbers(read_results(out), read_results(group_run))
+
+
+def test_a_failed_group_fails_its_jobs_and_trains_nothing_solo(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+    monkeypatch.setattr(group_training, "train_group", broken)
+    assert run(tmp_path, "--group-training") == 1
+    for name in NAMES:
+        failed = record(tmp_path, name)
+        assert failed["status"] == "failed" and "group training failed: RuntimeError: out of memory" in failed["error"]
+        assert not (tmp_path / "checkpoints" / f"{name}.pt").exists()
