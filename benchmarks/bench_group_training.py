@@ -97,6 +97,8 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     print(f"{LANGUAGE}, {args.train_words} training words, 1 epoch per network, 1 torch thread, {device}; "
           f"{os.cpu_count()} cores; {load()}")
+    solo_seconds(members("gru", 4, 1, 200), device)   # warm-up: the first training in a process pays for set-up
+    group_seconds(members("gru", 4, 2, 200), device)
     print("rnn    hidden    N   solo s/net-epoch  group s/epoch  solo net-epochs/s  group net-epochs/s  ratio  load")
     for rnn in args.architectures:
         for hidden in args.hidden:
