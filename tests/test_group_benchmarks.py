@@ -1,0 +1,33 @@
+"""The group-training benchmarks and the prepared GPU check run (small and on the CPU), so that they work the
+first time they meet a long run or a GPU."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_group_benchmark_runs_quick():
+    result = subprocess.run([sys.executable, "benchmarks/bench_group_training.py", "--quick"], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("gru ")]
+    assert [row[2] for row in rows] == ["1", "4"] and all(float(row[7]) > 0 for row in rows)
+    assert "load" in rows[0]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("awk") is None, reason="needs bash and awk")
+def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
+    results = tmp_path / "gpu.txt"
+    env = dict(os.environ, PYTHON=sys.executable)
+    subprocess.run(["bash", "benchmarks/gpu_check.sh", "--dry", str(results)], cwd=REPO, env=env, check=True,
+                   capture_output=True, timeout=900)
+    text = results.read_text()
+    for heading in ("## 1. solo against group", "## 2. grid slice", "## 3. group on cpu against solo"):
+        assert heading in text
+    assert text.count("this run: 2 done, 0 failed") == 2
+    assert "exit" not in text and "OUTSIDE" not in text and "validation accuracy same every epoch" in text
