@@ -31,3 +31,13 @@ def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
         assert heading in text
     assert text.count("this run: 2 done, 0 failed") == 2
     assert "exit" not in text and "OUTSIDE" not in text and "validation accuracy same every epoch" in text
+
+
+def test_the_grid_price_with_group_training(capsys):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import price_group_training
+    assert price_group_training.main(["--speedups", "16:3.5,64:1.5,256:1.0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
+    assert solo == pytest.approx(409.6, rel=0.01)   # docs/performance.md's price of the solo grid at 200 epochs
+    assert 0.3 * solo < group < solo

@@ -9,7 +9,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from stateclusters.base.catalogue import GROUP_TRAINING, RECURRENT_TYPES
+from stateclusters.base.catalogue import CPU_GROUP_UNITS, GROUP_TRAINING, RECURRENT_TYPES
 from stateclusters.grid.jobs import FAILED, JobSpec, checkpoint_metadata, failed_record, one_line, single_threaded
 
 
@@ -37,15 +37,23 @@ def needs_training(spec: JobSpec) -> bool:
 
 
 def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
-    """The jobs still to train, by key, sorted by hidden size (so padding stays small), cut into groups."""
+    """The jobs still to train, by key, sorted by hidden size (so padding stays small), cut into groups of at
+    most group_size networks and, on the CPU, at most CPU_GROUP_UNITS hidden units in all (group × widest)."""
     by_key: dict[tuple, list[JobSpec]] = {}
     for spec in filter(needs_training, specs):
         by_key.setdefault(group_key(spec), []).append(spec)
     groups = []
     for members in by_key.values():
         members.sort(key=lambda spec: (spec.hidden, spec.name))
-        groups.extend(GroupSpec(tuple(members[start:start + group_size]))
-                      for start in range(0, len(members), group_size))
+        current: list[JobSpec] = []
+        for spec in members:
+            limit = group_size if spec.device != "cpu" else min(group_size, max(1, CPU_GROUP_UNITS // spec.hidden))
+            if current and len(current) >= limit:
+                groups.append(GroupSpec(tuple(current)))
+                current = []
+            current.append(spec)
+        if current:
+            groups.append(GroupSpec(tuple(current)))
     return groups
 
 
