@@ -61,8 +61,13 @@ def test_resume_after_a_group_was_killed_trains_only_its_unsaved_networks(group_
             (out / folder / f"{name}{suffix}").write_bytes((group_run / folder / f"{name}{suffix}").read_bytes())
     assert run(out, "--group-training") == 0
     log = next((out / "logs").glob("run-*.log")).read_text()
-    assert "group training: 1 networks in 1 groups" in log
-    assert same_numbers(read_results(out), read_results(group_run))
+    # The one network left has no partner: it trains solo, and its record says so.
+    assert "group training: 0 networks in 0 groups of up to 32; 1 to train solo" in log
+    assert [record(out, name)["training_mode"] for name in NAMES] == ["group", "solo"]
+    assert same_numbers(record(out, NAMES[0])["results"], record(group_run, NAMES[0])["results"])
+    resumed, before = checkpoint(out, NAMES[1])["state_dict"], checkpoint(group_run, NAMES[1])["state_dict"]
+    assert all(torch.allclose(resumed[key], before[key], rtol=0, atol=1e-5) for key in before)
+    assert read_results(out)[0] == read_results(group_run)[0]   # the same accuracy for every key
 
 
 def test_a_failed_group_fails_its_jobs_and_trains_nothing_solo(tmp_path, monkeypatch):

@@ -38,7 +38,8 @@ def needs_training(spec: JobSpec) -> bool:
 
 def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
     """The jobs still to train, by key, sorted by hidden size (so padding stays small), cut into groups of at
-    most group_size networks and, on the CPU, at most CPU_GROUP_UNITS hidden units in all (group × widest)."""
+    most group_size networks and, on the CPU, at most CPU_GROUP_UNITS hidden units in all (group × widest).
+    Groups of one are left out."""
     by_key: dict[tuple, list[JobSpec]] = {}
     for spec in filter(needs_training, specs):
         by_key.setdefault(group_key(spec), []).append(spec)
@@ -47,14 +48,16 @@ def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
         members.sort(key=lambda spec: (spec.hidden, spec.name))
         current: list[JobSpec] = []
         for spec in members:
-            limit = group_size if spec.device != "cpu" else min(group_size, max(1, CPU_GROUP_UNITS // spec.hidden))
+            units = CPU_GROUP_UNITS[spec.rnn] // spec.hidden
+            limit = group_size if spec.device != "cpu" else min(group_size, max(1, units))
             if current and len(current) >= limit:
                 groups.append(GroupSpec(tuple(current)))
                 current = []
             current.append(spec)
         if current:
             groups.append(GroupSpec(tuple(current)))
-    return groups
+    # A group of one gains nothing over train_network: its job trains solo, as its record then says.
+    return [group for group in groups if len(group.jobs) > 1]
 
 
 def train_group_job(group: GroupSpec) -> dict:
@@ -99,10 +102,12 @@ def train_groups(specs: list[JobSpec], backend, group_size: int, log) -> list[di
     """Train every group (on `backend`, a grid backend factory taking a job function); the failed records of the
     jobs whose group failed before saving them."""
     groups = training_groups(specs, group_size)
+    grouped = sum(len(g.jobs) for g in groups)
+    alone = sum(map(needs_training, specs)) - grouped
+    log.write(f"group training: {grouped} networks in {len(groups)} groups of up to {group_size}; "
+              f"{alone} to train solo (no partner within the group limits)")
     if not groups:
         return []
-    log.write(f"group training: {sum(len(g.jobs) for g in groups)} networks in {len(groups)} groups "
-              f"of up to {group_size}")
     failed = []
     for group, summary in backend(groups, train_group_job):
         if summary["status"] == FAILED:   # the worker's own summary, or the backend's record of a dead worker
