@@ -108,3 +108,11 @@ def test_one_network_alone_equals_it_in_a_group_of_eight_to_the_last_bits_where_
     assert_same_training(in_group, alone, loss_tolerance=1e-7, weight_tolerance=5e-8)
     for name in ("layers.0.bias_ih_l0", "layers.0.bias_hh_l0", "readout.weight", "readout.bias"):
         assert torch.equal(in_group[0].state_dict()[name], alone[0].state_dict()[name]), name
+
+
+def test_the_same_group_trains_to_the_same_bits_twice():
+    members = [member("tomita3", "gru", 6, seed, epochs=1) for seed in range(3)]
+    first, second = train_group(members, progress=False), train_group(members, progress=False)
+    for (model_a, metrics_a), (model_b, metrics_b) in zip(first, second):
+        assert metrics_a.training_loss == metrics_b.training_loss
+        assert all(torch.equal(a, b) for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values()))
