@@ -7,7 +7,7 @@ and speed-ups are interpolated log-log over hidden size (benchmarks/bench_scalin
 end values outside the measured widths. Every job is priced at --epochs (no early stop), as
 docs/performance.md prices the solo grid.
 
-    python benchmarks/price_group_training.py --speedups 16:3.5,64:1.5,256:1.0
+    python benchmarks/price_group_training.py --speedups 16:3.5,64:1.3,256:1.0 --lstm-speedups 16:1.3,64:1.0
 """
 import sys
 from pathlib import Path
@@ -42,6 +42,8 @@ def parse_arguments(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument("--speedups", type=hidden_values, required=True,
                         help="measured group speed-ups by hidden size (bench_group_training.py), e.g. 16:3.5,64:1.5")
+    parser.add_argument("--lstm-speedups", type=hidden_values, default=None,
+                        help="the same for LSTM (its solo cell is oneDNN's, so it gains less); default --speedups")
     parser.add_argument("--solo", type=hidden_values, default=hidden_values(SOLO_EPOCH_SECONDS),
                         help=f"solo GRU s per epoch by hidden size (default {SOLO_EPOCH_SECONDS}, docs/performance.md)")
     parser.add_argument("--group-size", type=positive_int, default=GROUP_SIZE)
@@ -65,14 +67,18 @@ def main(argv=None) -> int:
     specs = grid_specs()
     solo = sum(args.epochs * epoch_seconds(measured, spec) for spec in specs)
     groups = training_groups(specs, args.group_size)
-    grouped = 0.0
+    in_groups = {spec.name for group in groups for spec in group.jobs}
+    # Networks without a partner train solo, at the solo price.
+    grouped = sum(args.epochs * epoch_seconds(measured, spec) for spec in specs if spec.name not in in_groups)
     for group in groups:
         widest = group.jobs[-1]   # sorted by hidden size
+        speedups = args.lstm_speedups if widest.rnn == "lstm" and args.lstm_speedups else args.speedups
         grouped += (args.epochs * len(group.jobs) * epoch_seconds(measured, widest)
-                    / speedup_at(args.speedups, widest.hidden))
+                    / speedup_at(speedups, widest.hidden))
     sizes = sorted(len(group.jobs) for group in groups)
-    print(f"{len(specs)} jobs, {args.epochs} epochs each; {len(groups)} groups (median {sizes[len(sizes) // 2]}, "
-          f"largest {sizes[-1]} networks); speed-ups {args.speedups}, solo s/epoch {args.solo}")
+    print(f"{len(specs)} jobs, {args.epochs} epochs each; {len(in_groups)} in {len(groups)} groups (median "
+          f"{sizes[len(sizes) // 2]}, largest {sizes[-1]} networks), {len(specs) - len(in_groups)} solo; speed-ups "
+          f"{args.speedups}, LSTM {args.lstm_speedups or 'the same'}; solo s/epoch {args.solo}")
     print(f"training, solo:  {solo / 3600:7.1f} core-hours")
     print(f"training, group: {grouped / 3600:7.1f} core-hours ({grouped / solo:.0%} of solo)")
     return 0
