@@ -41,3 +41,21 @@ def test_the_grid_price_with_group_training(capsys):
     solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
     assert solo == pytest.approx(409.6, rel=0.01)   # docs/performance.md's price of the solo grid at 200 epochs
     assert 0.3 * solo < group < solo
+
+
+@pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/price_group_training.py",
+                                    "benchmarks/compare_training_modes.py", "benchmarks/gpu_equivalence.py"])
+def test_help_is_light(script):
+    from test_statistics_figures import test_help_imports_no_heavy_library as help_is_light
+    help_is_light(script)
+
+
+@pytest.mark.parametrize("script, arguments, message", [
+    ("benchmarks/price_group_training.py", ["--speedups", "16x"], "'16x' is not HIDDEN:VALUE"),
+    ("benchmarks/bench_group_training.py", ["--rnn", "transformer"], "group training is for"),
+    ("benchmarks/bench_group_training.py", ["--groups", "0"], "--groups"),
+])
+def test_bad_input_is_one_line_and_exit_2(script, arguments, message):
+    result = subprocess.run([sys.executable, script, *arguments], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
