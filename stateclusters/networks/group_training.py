@@ -172,7 +172,7 @@ def _train_step(model, optimizer, words, targets, index, rows, lengths, networks
     if (lengths != steps).any():
         alive = (torch.arange(steps, device=device) < torch.as_tensor(lengths, device=device)[:, None])[:, None]
     masks = _dropout_masks(model, networks, rows, lengths, (len(networks), width, steps, model.hidden), device)
-    logits = model(letters, alive, masks)
+    logits = model(letters, alive, masks, shortest=int(lengths.min()))
     losses = -torch.log_softmax(logits, dim=-1).gather(-1, targets[networks_axis, index_k][..., None])[..., 0]
     rows_t = torch.as_tensor(rows, device=device)
     if (rows != width).any():

@@ -145,8 +145,11 @@ class StackedRecurrent(nn.Module):
         n, batch, steps, width = layer_input.shape
         return torch.baddbmm(bias, layer_input.reshape(n, batch * steps, width), weight).view(n, batch, steps, -1)
 
-    def _layer(self, depth: int, layer_input: torch.Tensor, alive: torch.Tensor | None, keep_sequence: bool):
-        """Run one layer; a network whose words ended (alive False) keeps its state. Returns (h_T, h sequence)."""
+    def _layer(self, depth: int, layer_input: torch.Tensor, alive: torch.Tensor | None, keep_sequence: bool,
+               shortest: int = 0):
+        """Run one layer; a network whose words ended (alive False) keeps its state. Returns (h_T, h sequence).
+
+        shortest: steps every network's words still have (alive is all True there, so no mask is needed)."""
         projected = self._projected_inputs(depth, layer_input)
         n, batch, steps, _ = projected.shape
         h = projected.new_zeros(n, batch, self.hidden)
@@ -159,7 +162,7 @@ class StackedRecurrent(nn.Module):
             if self.padded:   # padded units stay exactly zero, whatever the real units overflow to
                 new_h = torch.where(self.unit_mask, new_h, 0.0)
                 new_c = None if new_c is None else torch.where(self.unit_mask, new_c, 0.0)
-            if alive is not None:
+            if alive is not None and step >= shortest:
                 new_h = torch.where(alive[:, :, step:step + 1], new_h, h)
                 new_c = None if new_c is None else torch.where(alive[:, :, step:step + 1], new_c, c)
             h, c = new_h, new_c
@@ -167,17 +170,18 @@ class StackedRecurrent(nn.Module):
                 sequence.append(h)
         return h, (torch.stack(sequence, dim=2) if keep_sequence else None)
 
-    def forward(self, letters: torch.Tensor, alive: torch.Tensor | None = None, dropout_masks=None) -> torch.Tensor:
+    def forward(self, letters: torch.Tensor, alive: torch.Tensor | None = None, dropout_masks=None,
+                shortest: int = 0) -> torch.Tensor:
         """Logits after each word's last letter: [N, B, classes], padded classes -inf.
 
-        letters [N, B, T]; alive [N, 1, T] (None: every word has length T); dropout_masks: one scaled
-        [N, B, T, hidden] mask per layer above the first, or None.
+        letters [N, B, T]; alive [N, 1, T] (None: every word has length T) and shortest, the shortest words'
+        length; dropout_masks: one scaled [N, B, T, hidden] mask per layer above the first, or None.
         """
         layer_input, h = letters, None
         for depth in range(self.num_layers):
             if depth > 0 and dropout_masks is not None:
                 layer_input = layer_input * dropout_masks[depth - 1]
-            h, layer_input = self._layer(depth, layer_input, alive, keep_sequence=depth < self.num_layers - 1)
+            h, layer_input = self._layer(depth, layer_input, alive, depth < self.num_layers - 1, shortest)
         logits = torch.baddbmm(self.weights["readout_bias"], h, self.weights["readout"])
         return torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits
 
