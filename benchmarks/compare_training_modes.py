@@ -29,6 +29,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--repeats", type=positive_int, default=2, help="R: repetitions per run")
     parser.add_argument("--epochs", type=positive_int, default=10)
     parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS)
+    parser.add_argument("--validation-words", type=positive_int, default=None, help="default the runner's")
+    parser.add_argument("--conformance-words", type=positive_int, default=None, help="default the runner's")
     parser.add_argument("--workers", type=positive_int, default=1)
     parser.add_argument("--functions", default="all")
     return parser.parse_args(argv)
@@ -36,6 +38,9 @@ def parse_arguments(argv=None):
 
 def run_grid(args, out: Path, repeats: int, *extra: str) -> None:
     import experiment_runner
+    for option in ("validation_words", "conformance_words"):
+        if getattr(args, option) is not None:
+            extra += (f"--{option.replace('_', '-')}", str(getattr(args, option)))
     experiment_runner.main(["--languages", args.languages, "--rnn", args.rnn, "--sizes", args.sizes,
                             "--repeats", str(repeats), "--epochs", str(args.epochs), "--train-words",
                             str(args.train_words), "--workers", str(args.workers), "--functions", args.functions,

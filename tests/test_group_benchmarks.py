@@ -36,7 +36,8 @@ def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
 def test_the_grid_price_with_group_training(capsys):
     sys.path.insert(0, str(REPO / "benchmarks"))
     import price_group_training
-    assert price_group_training.main(["--speedups", "16:3.5,64:1.5,256:1.0"]) == 0
+    # The command of docs/performance.md.
+    assert price_group_training.main(["--speedups", "16:3.5,64:1.3,256:1.0", "--lstm-speedups", "16:1.3,64:1.0"]) == 0
     lines = capsys.readouterr().out.splitlines()
     solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
     assert solo == pytest.approx(409.6, rel=0.01)   # docs/performance.md's price of the solo grid at 200 epochs
@@ -59,3 +60,16 @@ def test_bad_input_is_one_line_and_exit_2(script, arguments, message):
     result = subprocess.run([sys.executable, script, *arguments], cwd=REPO, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_training_modes_comparison_runs_small(tmp_path, capsys):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import compare_training_modes
+    assert compare_training_modes.main(["--out", str(tmp_path), "--languages", "tomita1", "--rnn", "gru",
+                                        "--repeats", "2", "--epochs", "1", "--train-words", "200",
+                                        "--validation-words", "100", "--conformance-words", "100",
+                                        "--functions", "lda,k_means"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
+    assert {"lda", "k_means"} <= rows.keys()
+    solo, group = float(rows["lda"][1]), float(rows["lda"][4])
+    assert solo == pytest.approx(group, abs=1e-3)   # 1 epoch, 200 words: group equals solo to rounding
