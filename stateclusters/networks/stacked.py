@@ -128,14 +128,17 @@ class StackedRecurrent(nn.Module):
         if self.rnn == "tanh":
             return torch.tanh(projected + hh), None
         size = self.hidden
+        # split/chunk, not slicing: their backward is one cat, where each slice's would fill a zero tensor.
         if self.rnn == "gru":
-            reset, update = torch.sigmoid(projected[..., :2 * size] + hh[..., :2 * size]).chunk(2, dim=-1)
-            new = torch.tanh(projected[..., 2 * size:] + reset * hh[..., 2 * size:])
+            (input_rz, input_n), (hidden_rz, hidden_n) = (part.split([2 * size, size], dim=-1)
+                                                          for part in (projected, hh))
+            reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)
+            new = torch.tanh(input_n + reset * hidden_n)
             return (h - new) * update + new, None
         gates = projected + hh
-        sig = torch.sigmoid(gates)
-        c = sig[..., size:2 * size] * c + sig[..., :size] * torch.tanh(gates[..., 2 * size:3 * size])
-        return sig[..., 3 * size:] * torch.tanh(c), c
+        input_gate, forget_gate, _, output_gate = torch.sigmoid(gates).chunk(4, dim=-1)
+        c = forget_gate * c + input_gate * torch.tanh(gates.chunk(4, dim=-1)[2])
+        return output_gate * torch.tanh(c), c
 
     def _projected_inputs(self, depth: int, layer_input: torch.Tensor) -> torch.Tensor:
         """Input part of every gate for all steps at once: [N, B, T, gates·hidden]."""
