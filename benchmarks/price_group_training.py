@@ -7,7 +7,7 @@ and speed-ups are interpolated log-log over hidden size (benchmarks/bench_scalin
 end values outside the measured widths. Every job is priced at --epochs (no early stop), as
 docs/performance.md prices the solo grid.
 
-    python benchmarks/price_group_training.py --speedups 16:3.5,64:1.3,256:1.0 --lstm-speedups 16:1.3,64:1.0
+    python benchmarks/price_group_training.py --speedups 16:2.2,64:1.3,256:1.0 --lstm-speedups 16:1.4,64:1.0
 """
 import sys
 from pathlib import Path
