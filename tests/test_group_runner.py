@@ -1,13 +1,21 @@
 """experiment_runner.py --group-training: groups trained first, checkpoints as solo training writes them, the
 training mode in every record, resume after a kill, and a failed group's jobs failed (never trained solo)."""
 import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import torch
 from test_experiment_runner import NAMES, run, same_numbers
+from test_group_training import ACCEPT_ALL
 
 import stateclusters.networks.group_training as group_training
 from stateclusters.results.files import read_results
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +87,28 @@ def test_a_failed_group_fails_its_jobs_and_trains_nothing_solo(tmp_path, monkeyp
         failed = record(tmp_path, name)
         assert failed["status"] == "failed" and "group training failed: RuntimeError: out of memory" in failed["error"]
         assert not (tmp_path / "checkpoints" / f"{name}.pt").exists()
+
+
+def test_kill_9_during_a_group_keeps_the_finished_network_and_a_rerun_finishes(tmp_path):
+    # One network learns at once (one state, one class) and stops after 3 epochs; the other trains on.
+    dot = tmp_path / "everything.dot"
+    dot.write_text(ACCEPT_ALL)
+    out = tmp_path / "out"
+    command = [sys.executable, "experiment_runner.py", "--languages", f"{dot},tomita5", "--rnn", "gru", "--sizes",
+               "1x1", "--repeats", "1", "--epochs", "200", "--train-words", "300", "--validation-words", "100",
+               "--conformance-words", "100", "--functions", "lda", "--group-training", "--out", str(out)]
+    early, late = out / "checkpoints" / "everything_gru_1_2_1.pt", out / "checkpoints" / "tomita5_gru_1_8_1.pt"
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not early.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert early.exists() and not late.exists()
+    assert checkpoint(out, "everything_gru_1_2_1")["metadata"]["training_mode"] == "group"
+    rerun = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "0 networks in 0 groups of up to 32; 1 to train solo" in rerun.stderr
+    assert not (out / "checkpoints" / "quarantine").exists()   # the saved network was used as it was
+    assert record(out, "everything_gru_1_2_1")["training_mode"] == "group"
+    assert record(out, "tomita5_gru_1_8_1")["training_mode"] == "solo"
