@@ -25,11 +25,12 @@ from stateclusters.base.arguments import (
     positive_int,
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.catalogue import MAX_HIDDEN, MAX_LAYERS, RECURRENT_TYPES, RNN_TYPES
+from stateclusters.base.catalogue import GROUP_SIZE, MAX_HIDDEN, MAX_LAYERS, RECURRENT_TYPES, RNN_TYPES
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, parse_function_names
+from stateclusters.grid.groups import train_groups
 from stateclusters.grid.jobs import (
     DONE,
     JobSpec,
@@ -40,6 +41,7 @@ from stateclusters.grid.jobs import (
 from stateclusters.grid.run_loop import (
     RunLog,
     exclusive_lock,
+    job_line,
     read_job_files,
     run_jobs,
     summary_lines,
@@ -50,6 +52,7 @@ from stateclusters.results.files import (
     ACCURACY_FILE,
     AMBIGUITY_FILE,
     extra_result_files,
+    write_job_record,
     write_results,
 )
 
@@ -82,6 +85,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     run.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786 "
                      "(default: start a LocalCluster of --workers processes)")
     add_device_option(run)
+    run.add_argument("--group-training", action="store_true", help="train the networks still to train in stacked "
+                     "groups of one architecture and depth first, each group a job (docs/grid.md)")
+    run.add_argument("--group-size", type=positive_int, default=GROUP_SIZE,
+                     help="with --group-training: networks per group")
     add_analysis_arguments(parser.add_argument_group("optional analyses, beyond the paper (docs/learning.md)"))
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
@@ -205,7 +212,7 @@ def build_grid(args) -> list[JobSpec]:
 
 
 def choose_backend(args):
-    """A generator factory: specs → (spec, record) pairs."""
+    """A generator factory: specs (and the job function, run_job by default) → (spec, record) pairs."""
     from stateclusters.grid.backends import run_in_pool, run_in_process, run_on_dask
     backend = args.backend or ("dask" if args.scheduler else "local")
     if args.scheduler and backend != "dask":
@@ -213,10 +220,10 @@ def choose_backend(args):
     if args.scheduler and not SCHEDULER_ADDRESS.fullmatch(args.scheduler):
         raise UserError(f"--scheduler {args.scheduler!r} is not a scheduler address like tcp://host:8786")
     if backend == "dask":
-        return lambda specs: run_on_dask(specs, args.workers, args.scheduler)
+        return lambda specs, job=None: run_on_dask(specs, args.workers, args.scheduler, job)
     if args.workers == 1:
         return run_in_process
-    return lambda specs: run_in_pool(specs, args.workers)
+    return lambda specs, job=None: run_in_pool(specs, args.workers, job)
 
 
 # ---- the results folder ----------------------------------------------------------------------------------
@@ -259,7 +266,12 @@ def main(argv=None) -> int:
         log.write(f"{len(specs)} jobs in this slice: {len(specs) - len(to_run)} already finished, "
                   f"{len(to_run)} to run; log {log.path}")
         try:
-            records = run_jobs(to_run, backend, out_dir, log)
+            failed = train_groups(to_run, backend, args.group_size, log) if args.group_training else []
+            for record in failed:   # a failed group's unsaved networks: failed jobs, never trained solo instead
+                write_job_record(out_dir, record)
+                log.write(job_line(record))
+            lost = {record["name"] for record in failed}
+            records = failed + run_jobs([spec for spec in to_run if spec.name not in lost], backend, out_dir, log)
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM (cli.run_cli raises it as a KeyboardInterrupt): keep what finished.
             log.write("interrupted: no new jobs; merging the finished ones")

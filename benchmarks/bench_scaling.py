@@ -162,17 +162,27 @@ def interpolate(measured: dict, hidden: int, which: int) -> float:
     return measured[below][which] * (hidden / below) ** slope
 
 
-def grid_estimate(measured: dict) -> None:
+def grid_specs() -> list:
+    """The full grid's jobs, as experiment_runner.py builds them by default."""
     from experiment_runner import build_grid, parse_arguments
-    from stateclusters.automata import get_automaton, is_context_free
-    specs = build_grid(parse_arguments(["--out", str(CACHE / "grid")]))
+    return build_grid(parse_arguments(["--out", str(CACHE / "grid")]))
+
+
+def epoch_seconds(measured: dict, spec) -> float:
+    """One training epoch of a job, solo, from the measured GRU epochs (benchmarks/price_group_training.py too)."""
     lstm_factor, layer_factor = 4 / 3, 2.0      # gate count; a second layer doubles the recurrent work
+    per_epoch = interpolate(measured, spec.hidden, 0) * spec.layers ** math.log2(layer_factor)
+    return per_epoch * (lstm_factor if spec.rnn == "lstm" else 1.0)
+
+
+def grid_estimate(measured: dict) -> None:
+    from stateclusters.automata import get_automaton, is_context_free
+    specs = grid_specs()
     totals = {}
     for epochs in (20, 100, 200):
         train = evaluate = 0.0
         for spec in specs:
-            per_epoch = interpolate(measured, spec.hidden, 0) * spec.layers ** math.log2(layer_factor)
-            per_epoch *= lstm_factor if spec.rnn == "lstm" else 1.0
+            per_epoch = epoch_seconds(measured, spec)
             labelings = 3 if is_context_free(get_automaton(spec.language)) else 1
             width = spec.hidden * spec.layers * (2 if spec.rnn == "lstm" else 1)
             train += epochs * per_epoch

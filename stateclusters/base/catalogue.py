@@ -13,6 +13,12 @@ PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
 # below what fails to allocate (a GRU of 10^6 units would need 12 TB).
 MAX_HIDDEN = 4096
 MAX_LAYERS = 16
+# How a checkpoint's network was trained: networks.recurrent.train_network, or networks.group_training.
+SOLO_TRAINING, GROUP_TRAINING = "solo", "group"
+GROUP_SIZE = 32                   # networks per group with --group-training (docs/performance.md, group training)
+# On the CPU, a group's networks × its widest hidden size at most this, by architecture: past it a step's tensors
+# leave the cache and the group gains nothing; solo LSTM has oneDNN's fused cell (docs/performance.md, group training).
+CPU_GROUP_UNITS = {"relu": 512, "tanh": 512, "gru": 512, "lstm": 64}
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.
 TRAINING_WORDS = 50_000

@@ -5,7 +5,7 @@ import torch
 
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.automata.tables import compile_table
-from stateclusters.base.catalogue import TRAINING_WORDS
+from stateclusters.base.catalogue import SOLO_TRAINING, TRAINING_WORDS
 from stateclusters.base.errors import CheckpointError
 from stateclusters.networks.recurrent import (
     NetworkConfig,
@@ -17,6 +17,13 @@ from stateclusters.networks.recurrent import (
 )
 from stateclusters.protocol import Protocol
 from stateclusters.words.sampling import SPEC_PROTOCOL, training_words, validation_words
+
+
+def training_info(metadata: dict | None, settings: TrainingConfig, metrics, mode: str) -> dict:
+    """A trained network's checkpoint metadata: the caller's, then seed, epochs, accuracy, seconds and mode."""
+    return dict(metadata or {}, seed=settings.seed, epochs_run=metrics.epochs_run,
+                validation_accuracy=metrics.validation_accuracy[-1] if metrics.validation_accuracy else 0.0,
+                training_seconds=round(metrics.seconds, 3), training_mode=mode)
 
 
 def output_classes(automaton) -> tuple[str, ...]:
@@ -59,9 +66,7 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
     model, metrics = train_network(config, training_words(automaton, settings.seed, n_training, protocol),
                                    validation_words(automaton, settings.seed, protocol=protocol), settings, device,
                                    progress, epoch_callback=epoch_callback)
-    info = dict(metadata or {}, seed=settings.seed, epochs_run=metrics.epochs_run,
-                validation_accuracy=metrics.validation_accuracy[-1] if metrics.validation_accuracy else 0.0,
-                training_seconds=round(metrics.seconds, 3))
+    info = training_info(metadata, settings, metrics, SOLO_TRAINING)
     if checkpoint_path is not None:
         save_checkpoint(checkpoint_path, model, **info)
     return model, info

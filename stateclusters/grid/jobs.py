@@ -12,7 +12,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from stateclusters.analyses import registry
-from stateclusters.base.catalogue import CONFORMANCE_WORDS, MAX_EPOCHS, TRAINING_WORDS, VALIDATION_WORDS
+from stateclusters.base.catalogue import (
+    CONFORMANCE_WORDS,
+    MAX_EPOCHS,
+    SOLO_TRAINING,
+    TRAINING_WORDS,
+    VALIDATION_WORDS,
+)
 from stateclusters.base.errors import CheckpointError
 from stateclusters.base.keys import NetworkId
 from stateclusters.clustering.functions import FIT_FRACTION
@@ -150,6 +156,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
                         scores={labeling: plain_agreement_scores(function_results)
                                 for labeling, function_results in evaluation.results.items()})
     record["n_vectors"] = evaluation.n_vectors
+    # Checkpoints from before group training have no mode: they were all trained solo.
+    record["training_mode"] = training.get("training_mode", SOLO_TRAINING)
     if moved is not None:
         record["checkpoint_moved"] = moved
     record["seconds"].update(train=round(evaluate_start - train_start, 3),
@@ -165,6 +173,13 @@ def _evaluate_job(spec: JobSpec) -> dict:
     return record
 
 
+def checkpoint_metadata(spec: JobSpec) -> dict:
+    """What a grid checkpoint records of its job, before training adds its own (evaluation.training.training_info)."""
+    return {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
+            "training_words": spec.training_words, "validation_words": spec.validation_words,
+            **spec.protocol_settings.training_settings()}
+
+
 def obtain_network(spec: JobSpec, config, automaton, device):
     """(model, training metadata, None) from the checkpoint, or trained. When training is on, a checkpoint that
     cannot be used (corrupt, another network, other settings) is moved aside and the network retrained, so that
@@ -172,10 +187,7 @@ def obtain_network(spec: JobSpec, config, automaton, device):
     from stateclusters.evaluation.training import train_or_load
 
     protocol = spec.protocol_settings
-    settings = protocol.training_config(spec.epochs, spec.seed)
-    metadata = {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
-                "training_words": spec.training_words, "validation_words": spec.validation_words,
-                **protocol.training_settings()}
+    settings, metadata = protocol.training_config(spec.epochs, spec.seed), checkpoint_metadata(spec)
 
     def load_or_train():
         model, training = train_or_load(spec.checkpoint_path, config, automaton, settings, device, train=spec.train,

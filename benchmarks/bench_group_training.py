@@ -1,0 +1,115 @@
+"""Benchmark: group training (networks/group_training.py) against solo training (train_network), in one run.
+
+For each architecture and hidden size it trains N networks (seeds 0..N-1, tomita3, the contract's word counts)
+one epoch each, once one at a time with train_network and once as one group, and prints network-epochs per
+second of both and their ratio, with the machine's load (os.getloadavg) before each measurement: the machine
+may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train.
+
+    python benchmarks/bench_group_training.py                       # gru, lstm, relu × 16, 64, 256 × N 1..64
+    python benchmarks/bench_group_training.py --rnn gru --hidden 16 --groups 32
+    python benchmarks/bench_group_training.py --quick               # seconds: a check that it runs
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from stateclusters.base.arguments import comma_list, parse_architectures, parser_for, positive_int  # noqa: E402
+from stateclusters.base.catalogue import RECURRENT_TYPES, TRAINING_WORDS  # noqa: E402
+from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.base.errors import UserError  # noqa: E402
+
+LANGUAGE = "tomita3"
+
+
+def positive_ints(text: str) -> list[int]:
+    values = [positive_int(item) for item in comma_list(text)]
+    if not values:
+        raise UserError(f"'{text}' names no number")
+    return values
+
+
+def parse_arguments(argv=None):
+    parser = parser_for(__doc__)
+    parser.add_argument("--rnn", default="gru,lstm,relu", help=f"comma-separated, from {', '.join(RECURRENT_TYPES)}")
+    parser.add_argument("--hidden", type=positive_ints, default=[16, 64, 256], help="comma-separated hidden sizes")
+    parser.add_argument("--groups", type=positive_ints, default=[1, 8, 32, 64], help="comma-separated group sizes N")
+    parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training words per network")
+    parser.add_argument("--solo-networks", type=positive_int, default=2,
+                        help="networks trained solo to time one solo network-epoch (the median is taken)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--quick", action="store_true", help="gru 16, N 1 and 4, 500 words: seconds")
+    args = parser.parse_args(argv)
+    args.architectures = parse_architectures(args.rnn)
+    if any(rnn not in RECURRENT_TYPES for rnn in args.architectures):
+        raise UserError(f"--rnn: group training is for {', '.join(RECURRENT_TYPES)} only")
+    if args.quick:
+        args.architectures, args.hidden, args.groups, args.train_words, args.solo_networks = ["gru"], [16], [1, 4], \
+            500, 1
+    return args
+
+
+def members(rnn: str, hidden: int, n: int, n_words: int):
+    from stateclusters.automata import get_automaton
+    from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.group_training import GroupMember
+    from stateclusters.networks.recurrent import TrainingConfig
+    from stateclusters.words.sampling import training_words, validation_words
+    automaton = get_automaton(LANGUAGE)
+    return [GroupMember(network_config(automaton, rnn, hidden), training_words(automaton, seed, n_words),
+                        validation_words(automaton, seed), TrainingConfig(epochs=1, seed=seed,
+                                                                         perfect_epochs_to_stop=None))
+            for seed in range(n)]
+
+
+def load() -> str:
+    return "load " + " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def solo_seconds(group, device) -> float:
+    """Median seconds of one epoch of train_network over the given networks."""
+    from stateclusters.networks.recurrent import train_network
+    seconds = []
+    for member in group:
+        start = time.perf_counter()
+        train_network(member.config, member.training_words, member.validation_words, member.settings, device,
+                      progress=False)
+        seconds.append(time.perf_counter() - start)
+    return sorted(seconds)[len(seconds) // 2]
+
+
+def group_seconds(group, device) -> float:
+    from stateclusters.networks.group_training import train_group
+    start = time.perf_counter()
+    train_group(group, device, progress=False)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    import torch  # here: --help and argument mistakes must not wait for torch
+
+    from stateclusters.networks.recurrent import resolve_device
+    device = resolve_device(args.device)
+    torch.set_num_threads(1)
+    print(f"{LANGUAGE}, {args.train_words} training words, 1 epoch per network, 1 torch thread, {device}; "
+          f"{os.cpu_count()} cores; {load()}")
+    solo_seconds(members("gru", 4, 1, 200), device)   # warm-up: the first training in a process pays for set-up
+    group_seconds(members("gru", 4, 2, 200), device)
+    print("rnn    hidden    N   solo s/net-epoch  group s/epoch  solo net-epochs/s  group net-epochs/s  ratio  load")
+    for rnn in args.architectures:
+        for hidden in args.hidden:
+            for n in args.groups:   # solo timed next to each group, so both see the same load
+                solo = solo_seconds(members(rnn, hidden, args.solo_networks, args.train_words), device)
+                group = members(rnn, hidden, n, args.train_words)
+                seconds = group_seconds(group, device)
+                print(f"{rnn:<6} {hidden:6d} {n:4d} {solo:17.2f} {seconds:14.2f} {1 / solo:18.3f} "
+                      f"{n / seconds:19.3f} {n * solo / seconds:6.2f}  {load()}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,120 @@
+"""--group-training: the jobs still to train, in groups of one architecture and depth, trained before the grid runs.
+
+Each group is one job for a backend (grid/backends.py). A network's checkpoint is written the moment it stops, so a
+group that dies (kill -9, out of memory) loses only its unfinished networks; the next run groups those again.
+The grid's jobs then find the checkpoints and evaluate them as usual. A job whose group failed fails with the
+group's error: it is never trained solo behind the user's back.
+"""
+import time
+import traceback
+from dataclasses import dataclass
+
+from stateclusters.base.catalogue import CPU_GROUP_UNITS, GROUP_TRAINING, RECURRENT_TYPES
+from stateclusters.grid.jobs import FAILED, JobSpec, checkpoint_metadata, failed_record, one_line, single_threaded
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """The jobs one group trains; shaped like a JobSpec where a backend needs it (name, settings)."""
+    jobs: tuple[JobSpec, ...]
+
+    @property
+    def name(self) -> str:
+        first = self.jobs[0]
+        return f"group of {len(self.jobs)} {first.rnn} {first.layers}-layer from {first.name}"
+
+    def settings(self) -> dict:
+        return {"jobs": [job.name for job in self.jobs]}
+
+
+def group_key(spec: JobSpec) -> tuple:
+    """Jobs with one key can share a group: the stacked model's architecture and depth, the shared settings."""
+    return spec.rnn, spec.layers, spec.epochs, spec.training_words, spec.protocol, spec.device
+
+
+def needs_training(spec: JobSpec) -> bool:
+    return spec.train and spec.rnn in RECURRENT_TYPES and not spec.checkpoint_path.exists()
+
+
+def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
+    """The jobs still to train, by key, sorted by hidden size (so padding stays small), cut into groups of at
+    most group_size networks and, on the CPU, at most CPU_GROUP_UNITS hidden units in all (group × widest).
+    Groups of one are left out."""
+    by_key: dict[tuple, list[JobSpec]] = {}
+    for spec in filter(needs_training, specs):
+        by_key.setdefault(group_key(spec), []).append(spec)
+    groups = []
+    for members in by_key.values():
+        members.sort(key=lambda spec: (spec.hidden, spec.name))
+        current: list[JobSpec] = []
+        for spec in members:
+            units = CPU_GROUP_UNITS[spec.rnn] // spec.hidden
+            limit = group_size if spec.device != "cpu" else min(group_size, max(1, units))
+            if current and len(current) >= limit:
+                groups.append(GroupSpec(tuple(current)))
+                current = []
+            current.append(spec)
+        if current:
+            groups.append(GroupSpec(tuple(current)))
+    # A group of one gains nothing over train_network: its job trains solo, as its record then says.
+    return [group for group in groups if len(group.jobs) > 1]
+
+
+def train_group_job(group: GroupSpec) -> dict:
+    """Train one group, saving each network's checkpoint as it finishes; a plain summary, errors included."""
+    start, saved = time.perf_counter(), []
+    try:
+        with single_threaded():
+            _train(group, saved)
+        return {"name": group.name, "status": "done", "saved": saved, "error": None,
+                "seconds": {"total": round(time.perf_counter() - start, 3)}}
+    except Exception as error:   # the group's failure is its result; the networks it saved stay saved
+        return {"name": group.name, "status": FAILED, "saved": saved, "error": one_line(error),
+                "details": traceback.format_exc(), "seconds": {"total": round(time.perf_counter() - start, 3)}}
+
+
+def _train(group: GroupSpec, saved: list) -> None:
+    # Imported here: the runner parses its arguments without torch.
+    from stateclusters.automata import get_automaton
+    from stateclusters.evaluation.training import network_config, training_info
+    from stateclusters.networks.group_training import GroupMember, train_group
+    from stateclusters.networks.recurrent import resolve_device, save_checkpoint
+    from stateclusters.words.sampling import training_words, validation_words
+
+    members = []
+    for spec in group.jobs:
+        automaton, protocol = get_automaton(spec.automaton_file or spec.language), spec.protocol_settings
+        members.append(GroupMember(network_config(automaton, spec.rnn, spec.hidden, spec.layers),
+                                   training_words(automaton, spec.seed, spec.training_words, protocol),
+                                   validation_words(automaton, spec.seed, protocol=protocol),
+                                   protocol.training_config(spec.epochs, spec.seed)))
+
+    def save(index, model, metrics):
+        spec = group.jobs[index]
+        info = training_info(checkpoint_metadata(spec), members[index].settings, metrics, GROUP_TRAINING)
+        save_checkpoint(spec.checkpoint_path, model, **info)
+        saved.append(spec.name)
+
+    train_group(members, resolve_device(group.jobs[0].device), progress=False, on_finished=save)
+
+
+def train_groups(specs: list[JobSpec], backend, group_size: int, log) -> list[dict]:
+    """Train every group (on `backend`, a grid backend factory taking a job function); the failed records of the
+    jobs whose group failed before saving them."""
+    groups = training_groups(specs, group_size)
+    grouped = sum(len(g.jobs) for g in groups)
+    alone = sum(map(needs_training, specs)) - grouped
+    log.write(f"group training: {grouped} networks in {len(groups)} groups of up to {group_size}; "
+              f"{alone} to train solo (no partner within the group limits)")
+    if not groups:
+        return []
+    failed = []
+    for group, summary in backend(groups, train_group_job):
+        if summary["status"] == FAILED:   # the worker's own summary, or the backend's record of a dead worker
+            log.write(f"{group.name}: FAILED: {summary['error']}")
+            failed.extend(failed_record(spec, f"group training failed: {summary['error']}") for spec in group.jobs
+                          if not spec.checkpoint_path.exists())
+        else:
+            log.write(f"{group.name}: trained in {summary['seconds']['total']:.1f} s")
+    return failed
+

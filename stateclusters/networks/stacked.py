@@ -1,0 +1,190 @@
+"""N recurrent networks of one architecture and depth as one model: weights [N, ...], one torch.bmm per step.
+
+Networks of different hidden sizes, alphabets and classes share a model by padding. A padded unit's weights
+start at zero and its state is kept exactly zero by masks (torch.where, never a multiplication by zero: a relu
+state can overflow to inf and inf·0 is nan); padded classes are masked out of the logits. So padding never
+changes a network's function (docs/performance.md, group training).
+"""
+import torch
+from torch import nn
+
+from stateclusters.networks.recurrent import NetworkConfig
+
+GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GRU (r, z, n), LSTM (i, f, g, o)
+
+
+def padded_shape(configs: list[NetworkConfig]) -> tuple[int, int, int]:
+    """(alphabet, hidden, classes) sizes the group is padded to: the largest of its networks'."""
+    return (max(len(c.input_alphabet) for c in configs), max(c.hidden_size for c in configs),
+            max(len(c.output_classes) for c in configs))
+
+
+def check_group(configs: list[NetworkConfig]) -> None:
+    """One architecture and one depth; recurrent only."""
+    kinds = {(c.rnn, c.num_layers) for c in configs}
+    if len(kinds) != 1 or configs[0].rnn not in GATES:
+        raise ValueError(f"a group needs one recurrent architecture and depth, got {sorted(kinds)}")
+
+
+class StackedRecurrent(nn.Module):
+    """The stacked weights of N networks, built from (and written back into) their solo state_dicts."""
+
+    def __init__(self, configs: list[NetworkConfig], state_dicts: list[dict]):
+        super().__init__()
+        check_group(configs)
+        self.configs = list(configs)
+        self.rnn, self.num_layers = configs[0].rnn, configs[0].num_layers
+        self.alphabet, self.hidden, self.classes = padded_shape(configs)
+        self.gates = GATES[self.rnn]
+        self.padded = any((len(c.input_alphabet), c.hidden_size, len(c.output_classes))
+                          != (self.alphabet, self.hidden, self.classes) for c in configs)
+        params = {name: [] for name in self.parameter_names()}
+        for config, state in zip(configs, state_dicts):
+            for name, tensor in self._padded_weights(config, state).items():
+                params[name].append(tensor)
+        self.weights = nn.ParameterDict({name: nn.Parameter(torch.stack(tensors)) for name, tensors in params.items()})
+        self.register_buffer("unit_mask", torch.stack([torch.arange(self.hidden) < c.hidden_size for c in configs])
+                             [:, None, :])
+        self.register_buffer("class_mask", torch.stack([torch.arange(self.classes) < len(c.output_classes)
+                                                        for c in configs])[:, None, :])
+        own = [self._own_entries(config, state) for config, state in zip(configs, state_dicts)]
+        for name in self.weights:   # buffers, so that they move with .to(device)
+            self.register_buffer(f"own_{name}", torch.stack([entries[name] for entries in own]))
+
+    def parameter_names(self) -> list[str]:
+        names = []
+        for depth in range(self.num_layers):
+            names += [f"ih{depth}", f"hh{depth}", f"bih{depth}", f"bhh{depth}"]
+        return names + ["readout", "readout_bias"]
+
+    def _input_size(self, config: NetworkConfig, depth: int) -> tuple[int, int]:
+        """(the network's own input size, the padded one) of a layer."""
+        return (len(config.input_alphabet), self.alphabet) if depth == 0 else (config.hidden_size, self.hidden)
+
+    def _gate_columns(self, config: NetworkConfig) -> torch.Tensor:
+        """Padded column of each of the network's own gate units: gate g, unit j → g·hidden + j."""
+        return torch.cat([g * self.hidden + torch.arange(config.hidden_size) for g in range(self.gates)])
+
+    def _padded_weights(self, config: NetworkConfig, state: dict) -> dict[str, torch.Tensor]:
+        """The network's solo weights placed in the zero-padded, transposed (input × gate units) layout."""
+        columns, out = self._gate_columns(config), {}
+        for depth in range(self.num_layers):
+            own_in, padded_in = self._input_size(config, depth)
+            for kind, source, rows in (("ih", "weight_ih_l0", (own_in, padded_in)),
+                                       ("hh", "weight_hh_l0", (config.hidden_size, self.hidden))):
+                weight = torch.zeros(rows[1], self.gates * self.hidden)
+                weight[:rows[0], columns] = state[f"layers.{depth}.{source}"].T
+                out[f"{kind}{depth}"] = weight
+            for kind in ("ih", "hh"):
+                bias = torch.zeros(1, self.gates * self.hidden)
+                bias[0, columns] = state[f"layers.{depth}.bias_{kind}_l0"]
+                out[f"b{kind}{depth}"] = bias
+        readout = torch.zeros(self.hidden, self.classes)
+        readout[:config.hidden_size, :len(config.output_classes)] = state["readout.weight"].T
+        bias = torch.zeros(1, self.classes)
+        bias[0, :len(config.output_classes)] = state["readout.bias"]
+        return {**out, "readout": readout, "readout_bias": bias}
+
+    def _own_entries(self, config: NetworkConfig, state: dict) -> dict[str, torch.Tensor]:
+        """Which entries of each stacked weight are the network's own (True), which padding (False)."""
+        ones = {name: torch.ones_like(value) for name, value in state.items()}
+        return {name: weight != 0 for name, weight in self._padded_weights(config, ones).items()}
+
+    def own_entries(self, name: str) -> torch.Tensor:
+        return getattr(self, f"own_{name}")
+
+    def state_dict_of(self, index: int) -> dict[str, torch.Tensor]:
+        """Network `index`'s weights in its solo module's state_dict layout (for load_state_dict)."""
+        config, columns, state = self.configs[index], self._gate_columns(self.configs[index]), {}
+        for depth in range(self.num_layers):
+            own_in, _ = self._input_size(config, depth)
+            w = {name: self.weights[f"{name}{depth}"][index].detach() for name in ("ih", "hh", "bih", "bhh")}
+            state[f"layers.{depth}.weight_ih_l0"] = w["ih"][:own_in, columns].T.clone()
+            state[f"layers.{depth}.weight_hh_l0"] = w["hh"][:config.hidden_size, columns].T.clone()
+            state[f"layers.{depth}.bias_ih_l0"] = w["bih"][0, columns].clone()
+            state[f"layers.{depth}.bias_hh_l0"] = w["bhh"][0, columns].clone()
+        classes = len(config.output_classes)
+        state["readout.weight"] = self.weights["readout"][index, :config.hidden_size, :classes].detach().T.clone()
+        state["readout.bias"] = self.weights["readout_bias"][index, 0, :classes].detach().clone()
+        return state
+
+    def select(self, keep: list[int]) -> None:
+        """Keep only the networks at `keep` (the others stopped): their weights, masks and configs."""
+        index = torch.as_tensor(keep, device=self.unit_mask.device)
+        for name, weight in self.weights.items():
+            weight.data = weight.data.index_select(0, index)
+        self.unit_mask, self.class_mask = self.unit_mask[index], self.class_mask[index]
+        for name in self.weights:
+            setattr(self, f"own_{name}", self.own_entries(name)[index])
+        self.configs = [self.configs[i] for i in keep]
+
+    # ---- forward ---------------------------------------------------------------------------------------
+
+    def _step(self, depth: int, projected: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None):
+        """One recurrent step of every network: PyTorch's cell equations on the stacked weights."""
+        hh = torch.baddbmm(self.weights[f"bhh{depth}"], h, self.weights[f"hh{depth}"])
+        if self.rnn == "relu":
+            return torch.relu(projected + hh), None
+        if self.rnn == "tanh":
+            return torch.tanh(projected + hh), None
+        size = self.hidden
+        # split/chunk, not slicing: their backward is one cat, where each slice's would fill a zero tensor.
+        if self.rnn == "gru":
+            (input_rz, input_n), (hidden_rz, hidden_n) = (part.split([2 * size, size], dim=-1)
+                                                          for part in (projected, hh))
+            reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)
+            new = torch.tanh(input_n + reset * hidden_n)
+            return (h - new) * update + new, None
+        gates = projected + hh
+        input_gate, forget_gate, _, output_gate = torch.sigmoid(gates).chunk(4, dim=-1)
+        c = forget_gate * c + input_gate * torch.tanh(gates.chunk(4, dim=-1)[2])
+        return output_gate * torch.tanh(c), c
+
+    def _projected_inputs(self, depth: int, layer_input: torch.Tensor) -> torch.Tensor:
+        """Input part of every gate for all steps at once: [N, B, T, gates·hidden]."""
+        weight, bias = self.weights[f"ih{depth}"], self.weights[f"bih{depth}"]
+        if depth == 0:   # a one-hot product, not a row lookup: its gradient then sums in a fixed order
+            layer_input = nn.functional.one_hot(layer_input, self.alphabet).to(weight.dtype)
+        n, batch, steps, width = layer_input.shape
+        return torch.baddbmm(bias, layer_input.reshape(n, batch * steps, width), weight).view(n, batch, steps, -1)
+
+    def _layer(self, depth: int, layer_input: torch.Tensor, alive: torch.Tensor | None, keep_sequence: bool,
+               shortest: int = 0):
+        """Run one layer; a network whose words ended (alive False) keeps its state. Returns (h_T, h sequence).
+
+        shortest: steps every network's words still have (alive is all True there, so no mask is needed)."""
+        projected = self._projected_inputs(depth, layer_input)
+        n, batch, steps, _ = projected.shape
+        h = projected.new_zeros(n, batch, self.hidden)
+        c = h if self.rnn == "lstm" else None
+        sequence = []
+        # Time-major pieces from one unbind: indexing each step instead would make backward fill a zero
+        # tensor of the whole sequence per step.
+        for step, projected_step in enumerate(projected.permute(2, 0, 1, 3).contiguous().unbind(0)):
+            new_h, new_c = self._step(depth, projected_step, h, c)
+            if self.padded:   # padded units stay exactly zero, whatever the real units overflow to
+                new_h = torch.where(self.unit_mask, new_h, 0.0)
+                new_c = None if new_c is None else torch.where(self.unit_mask, new_c, 0.0)
+            if alive is not None and step >= shortest:
+                new_h = torch.where(alive[:, :, step:step + 1], new_h, h)
+                new_c = None if new_c is None else torch.where(alive[:, :, step:step + 1], new_c, c)
+            h, c = new_h, new_c
+            if keep_sequence:
+                sequence.append(h)
+        return h, (torch.stack(sequence, dim=2) if keep_sequence else None)
+
+    def forward(self, letters: torch.Tensor, alive: torch.Tensor | None = None, dropout_masks=None,
+                shortest: int = 0) -> torch.Tensor:
+        """Logits after each word's last letter: [N, B, classes], padded classes -inf.
+
+        letters [N, B, T]; alive [N, 1, T] (None: every word has length T) and shortest, the shortest words'
+        length; dropout_masks: one scaled [N, B, T, hidden] mask per layer above the first, or None.
+        """
+        layer_input, h = letters, None
+        for depth in range(self.num_layers):
+            if depth > 0 and dropout_masks is not None:
+                layer_input = layer_input * dropout_masks[depth - 1]
+            h, layer_input = self._layer(depth, layer_input, alive, depth < self.num_layers - 1, shortest)
+        logits = torch.baddbmm(self.weights["readout_bias"], h, self.weights["readout"])
+        return torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits
+

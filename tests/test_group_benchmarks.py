@@ -1,0 +1,75 @@
+"""The group-training benchmarks and the prepared GPU check run (small and on the CPU), so that they work the
+first time they meet a long run or a GPU."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_group_benchmark_runs_quick():
+    result = subprocess.run([sys.executable, "benchmarks/bench_group_training.py", "--quick"], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("gru ")]
+    assert [row[2] for row in rows] == ["1", "4"] and all(float(row[7]) > 0 for row in rows)
+    assert "load" in rows[0]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("awk") is None, reason="needs bash and awk")
+def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
+    results = tmp_path / "gpu.txt"
+    env = dict(os.environ, PYTHON=sys.executable)
+    subprocess.run(["bash", "benchmarks/gpu_check.sh", "--dry", str(results)], cwd=REPO, env=env, check=True,
+                   capture_output=True, timeout=900)
+    text = results.read_text()
+    for heading in ("## 1. solo against group", "## 2. grid slice", "## 3. group on cpu against solo"):
+        assert heading in text
+    assert text.count("this run: 2 done, 0 failed") == 2
+    assert "exit" not in text and "OUTSIDE" not in text and "validation accuracy same every epoch" in text
+
+
+def test_the_grid_price_with_group_training(capsys):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import price_group_training
+    # The command of docs/performance.md.
+    assert price_group_training.main(["--speedups", "16:2.2,64:1.3,256:1.0", "--lstm-speedups", "16:1.4,64:1.0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
+    assert solo == pytest.approx(409.6, rel=0.01)   # docs/performance.md's price of the solo grid at 200 epochs
+    assert 0.3 * solo < group < solo
+
+
+@pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/price_group_training.py",
+                                    "benchmarks/compare_training_modes.py", "benchmarks/gpu_equivalence.py"])
+def test_help_is_light(script):
+    from test_statistics_figures import test_help_imports_no_heavy_library as help_is_light
+    help_is_light(script)
+
+
+@pytest.mark.parametrize("script, arguments, message", [
+    ("benchmarks/price_group_training.py", ["--speedups", "16x"], "'16x' is not HIDDEN:VALUE"),
+    ("benchmarks/bench_group_training.py", ["--rnn", "transformer"], "group training is for"),
+    ("benchmarks/bench_group_training.py", ["--groups", "0"], "--groups"),
+])
+def test_bad_input_is_one_line_and_exit_2(script, arguments, message):
+    result = subprocess.run([sys.executable, script, *arguments], cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_training_modes_comparison_runs_small(tmp_path, capsys):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import compare_training_modes
+    assert compare_training_modes.main(["--out", str(tmp_path), "--languages", "tomita1", "--rnn", "gru",
+                                        "--repeats", "2", "--epochs", "1", "--train-words", "200",
+                                        "--validation-words", "100", "--conformance-words", "100",
+                                        "--functions", "lda,k_means"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
+    assert {"lda", "k_means"} <= rows.keys()
+    solo, group = float(rows["lda"][1]), float(rows["lda"][4])
+    assert solo == pytest.approx(group, abs=1e-3)   # 1 epoch, 200 words: group equals solo to rounding
