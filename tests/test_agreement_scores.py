@@ -4,9 +4,9 @@ import pickle
 
 import pytest
 
-import experiment_runner
 import stateclusters.grid.jobs as grid_jobs
 from stateclusters.ambiguity.agreement import SCORE_NAMES, agreement_scores
+from stateclusters.commands import experiment_runner
 from stateclusters.results.files import SCORES_FILE, read_results, read_scores, write_job_record
 
 # Six vectors: cluster 0 = {a, a}, cluster 1 = {a, b}, cluster 2 = {b, c}.

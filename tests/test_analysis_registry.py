@@ -3,10 +3,9 @@ import pickle
 
 import pytest
 
-import experiment_runner
-import statistics_computation
 from stateclusters.analyses import registry
 from stateclusters.base.keys import NetworkId
+from stateclusters.commands import experiment_runner, statistics_computation
 from stateclusters.results.files import job_path
 
 FAKE_MODULE = '''

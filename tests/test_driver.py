@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-import driver
 from stateclusters.automata import get_automaton
 from stateclusters.base.cli import run_cli
+from stateclusters.commands import driver
 from stateclusters.evaluation.training import network_config
 from stateclusters.networks.recurrent import RecurrentClassifier, save_checkpoint
 

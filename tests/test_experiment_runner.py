@@ -17,13 +17,13 @@ import pytest
 import torch
 from script_runs import SIGTERM_MESSAGE, terminate_when_printed
 
-import experiment_runner
 import stateclusters.evaluation.network as network_evaluation
 import stateclusters.grid.backends as job_backends
 import stateclusters.grid.jobs as grid_jobs
 from stateclusters.base.cli import EXIT_TERMINATED
 from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import Abstraction
+from stateclusters.commands import experiment_runner
 from stateclusters.results.files import read_results
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,17 +7,19 @@ import pytest
 
 matplotlib.use("Agg")
 
-import driver  # noqa: E402
-import experiment_runner  # noqa: E402
 import stateclusters.grid.backends as job_backends  # noqa: E402
 import stateclusters.grid.jobs as grid_jobs  # noqa: E402
-import statistics_computation as stats  # noqa: E402
 from stateclusters.analyses.extraction_report import (  # noqa: E402
     EXTRACTION_FUNCTIONS,
     ExtractionReport,  # noqa: E402
     summary_lines,
 )
 from stateclusters.base.errors import ResultFileError  # noqa: E402
+from stateclusters.commands import (
+    driver,  # noqa: E402
+    experiment_runner,  # noqa: E402
+)
+from stateclusters.commands import statistics_computation as stats  # noqa: E402
 from stateclusters.grid.jobs import single_threaded  # noqa: E402
 from stateclusters.results.files import EXTRACTION_FILE, read_extraction, read_results, write_results  # noqa: E402
 

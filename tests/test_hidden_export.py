@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-import driver
 from stateclusters.ambiguity.agreement import agreement_scores
 from stateclusters.analyses.hidden_export import NO_LETTER, load_hidden_export
 from stateclusters.automata import get_automaton
 from stateclusters.base.errors import UserError
+from stateclusters.commands import driver
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import load_checkpoint, prefix_predictions
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 from PIL import Image
 
-import driver
 from stateclusters.analyses.training_snapshots import snapshot_files, snapshot_saver
 from stateclusters.automata import get_automaton
 from stateclusters.base.errors import UserError
+from stateclusters.commands import driver
 from stateclusters.evaluation.training import network_config
 from stateclusters.figures.hidden_states import align_signs, plotted_rows, project, write_state_picture
 from stateclusters.grid.jobs import single_threaded

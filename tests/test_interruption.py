@@ -10,9 +10,8 @@ import shutil
 import pytest
 from script_runs import REPO, SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
 
-import driver
-import statistics_computation
 from stateclusters.base.cli import EXIT_TERMINATED, EXIT_USER_ERROR, run_cli
+from stateclusters.commands import driver, statistics_computation
 
 
 def assert_stopped_cleanly(stopped, folder):

@@ -7,14 +7,14 @@ import pytest
 
 matplotlib.use("Agg")
 
-import experiment_runner  # noqa: E402
 import stateclusters.grid.jobs as grid_jobs  # noqa: E402
-import statistics_computation as stats  # noqa: E402
 from stateclusters.analyses.learning_report import LearningReport, summary_lines  # noqa: E402
 from stateclusters.analyses.vpa_learning import vpa_alphabet  # noqa: E402
 from stateclusters.automata import get_automaton  # noqa: E402
 from stateclusters.automata.context_free import CONTEXT_FREE_NAMES  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
+from stateclusters.commands import experiment_runner  # noqa: E402
+from stateclusters.commands import statistics_computation as stats  # noqa: E402
 from stateclusters.results.files import ACCURACY_LIVE_FILE, LEARNING_FILE, read_learning, read_results, write_results  # noqa: E402,E501
 
 TINY_GRID = ["--languages", "tomita1,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",

@@ -9,8 +9,6 @@ import torch
 
 matplotlib.use("Agg")
 
-import experiment_runner  # noqa: E402
-import statistics_computation as stats  # noqa: E402
 from stateclusters.analyses.length_generalisation import (  # noqa: E402
     ambiguity_per_group,
     length_bucket_names,
@@ -20,6 +18,8 @@ from stateclusters.analyses.registry import analysis_named  # noqa: E402
 from stateclusters.automata import get_automaton  # noqa: E402
 from stateclusters.automata.tables import compile_table  # noqa: E402
 from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_NAMES, Abstraction  # noqa: E402
+from stateclusters.commands import experiment_runner  # noqa: E402
+from stateclusters.commands import statistics_computation as stats  # noqa: E402
 from stateclusters.evaluation.network_data import NetworkData  # noqa: E402
 from stateclusters.evaluation.training import network_config  # noqa: E402
 from stateclusters.grid.jobs import JobSpec, single_threaded  # noqa: E402

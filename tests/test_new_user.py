@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import statistics_computation
 from stateclusters.base.errors import DiskFullError
 from stateclusters.base.keys import parse_key
 from stateclusters.base.safe_pickle import UnsafePickleError, loads_plain
+from stateclusters.commands import statistics_computation
 from stateclusters.paper.pda_letters import PDA_LETTERS
 from stateclusters.results.files import read_pickle, write_results
 

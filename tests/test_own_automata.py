@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import driver
-import experiment_runner
 from stateclusters.base.errors import UserError
+from stateclusters.commands import driver, experiment_runner
 from stateclusters.grid.jobs import JobSpec, run_job
 from stateclusters.results.files import read_results
 

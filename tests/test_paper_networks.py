@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import evaluate_paper_networks
 from stateclusters.automata import input_alphabet
 from stateclusters.base.errors import UserError
+from stateclusters.commands import evaluate_paper_networks
 from stateclusters.evaluation.network import conformance_accuracy
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.paper.automata import load_paper_automaton, our_orders, paper_l9

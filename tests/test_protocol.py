@@ -4,7 +4,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-import experiment_runner
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.automata import get_automaton
 from stateclusters.base.catalogue import VALIDATION_WORDS
@@ -12,6 +11,7 @@ from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import FIT_FRACTION, Abstraction, shared_clusterer
 from stateclusters.clustering.k_means import KMeansClusters, k_means_model
 from stateclusters.clustering.shared import distinct_vectors, fitted_row_count
+from stateclusters.commands import experiment_runner
 from stateclusters.evaluation.network import evaluate_functions
 from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
 from stateclusters.networks.recurrent import TrainingConfig

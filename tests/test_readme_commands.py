@@ -115,7 +115,7 @@ def doc_commands() -> list[tuple[str, str]]:
 def test_a_doc_command_parses(doc, command):
     # Run in full, most take minutes to days (the grid); parsing catches a flag or value the script refuses.
     words = shlex.split(command.split(" | ")[0])
-    module = importlib.import_module(words[1][:-len(".py")])
+    module = importlib.import_module(f"stateclusters.commands.{words[1][:-len('.py')]}")
     try:
         module.parse_arguments(words[2:])
     except SystemExit as stop:

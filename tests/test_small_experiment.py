@@ -3,9 +3,9 @@ import pickle
 import pytest
 from script_runs import SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
 
-import run_small_experiment
 from stateclusters.base.cli import EXIT_TERMINATED
 from stateclusters.clustering.functions import FUNCTION_NAMES
+from stateclusters.commands import run_small_experiment
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import pytest
 
 matplotlib.use("Agg")
 
-import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import ResultFileError  # noqa: E402
 from stateclusters.base.keys import KeyParts  # noqa: E402
+from stateclusters.commands import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.results.files import write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

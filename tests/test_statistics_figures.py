@@ -13,9 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.text  # noqa: E402
 
 import stateclusters.figures.statistics as figures  # noqa: E402
-import statistics_computation as stats  # noqa: E402
 from stateclusters.base import catalogue  # noqa: E402
 from stateclusters.clustering import functions as clustering  # noqa: E402
+from stateclusters.commands import statistics_computation as stats  # noqa: E402
 from stateclusters.results.files import write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ import pytest
 matplotlib.use("Agg")
 
 import stateclusters.figures.statistics as statistics_figures  # noqa: E402
-import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.ambiguity.agreement import SCORE_NAMES  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.commands import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.results.files import write_results  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -52,3 +52,10 @@ def check_input_folder(path: str | Path, option: str) -> Path:
     if not path.is_dir():
         raise UserError(f"{option} {path} is a file, not a folder")
     return path
+
+
+def project_folder() -> Path:
+    """Where the scripts' default folders (pretrained_models/, experiment_results/) lie: the clone this package
+    runs from, or the working folder for a package installed without its clone."""
+    clone = Path(__file__).resolve().parents[2]
+    return clone if (clone / "pretrained_models").is_dir() and (clone / "stateclusters").is_dir() else Path.cwd()

@@ -1,0 +1,344 @@
+"""Minimal demo: train (or load) one RNN, test it, cluster its hidden states, and print the ambiguity."""
+import argparse
+from pathlib import Path
+
+from stateclusters.base.arguments import add_device_option, at_most, parser_for, positive_int, seed_int
+from stateclusters.base.catalogue import (
+    CONFORMANCE_WORDS,
+    EQ_WORDS,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MEMBERSHIP_QUERIES,
+    PDA_LABELINGS,
+    PROJECTIONS,
+    RNN_TYPES,
+    TRAINING_WORDS,
+    VALIDATION_WORDS,
+    WORDS_PER_LENGTH,
+    check_rnn_type,
+)
+from stateclusters.base.cli import run_cli
+from stateclusters.base.errors import CheckpointError, UserError
+from stateclusters.base.keys import NetworkId
+from stateclusters.base.paths import check_output_file, check_output_folder, project_folder
+from stateclusters.clustering.functions import FUNCTION_NAMES, get_function, parse_function_names
+from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
+
+REPO = project_folder()
+SHIPPED_NETWORKS = REPO / "pretrained_models"
+USER_NETWORKS = REPO / "experiment_results" / "user" / "networks"   # networks of automata from .dot files
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = parser_for(__doc__)
+    parser.add_argument("--automaton", default="coffee", help="automaton name (see automata.list_automata()) "
+                        "or a path to a .dot file, named by its stem")
+    parser.add_argument("--rnn", default="relu", help=f"architecture: {', '.join(RNN_TYPES)}")
+    parser.add_argument("--hidden", type=at_most(MAX_HIDDEN), default=64, help="hidden units per layer")
+    parser.add_argument("--layers", type=at_most(MAX_LAYERS), default=1, help="recurrent layers")
+    parser.add_argument("--epochs", type=positive_int, default=100, help="maximum training epochs")
+    parser.add_argument("--repetition", type=positive_int, default=1,
+                        help="which network of this size: the fifth field of its name, as in the grid")
+    parser.add_argument("--seed", type=seed_int, default=None, help="seed for data, weights and clustering; a loaded "
+                        "network must have been trained with it (default: a loaded network's own seed, else 0)")
+    add_device_option(parser)
+    parser.add_argument("--function", default="k_means_8", help=f"abstraction function: {', '.join(FUNCTION_NAMES)}")
+    parser.add_argument("--labeling", default=None, help=f"PDA state labeling: {', '.join(PDA_LABELINGS)} "
+                        "(default stackless; regular automata always use their states)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="folder a matching network is loaded from, and a newly trained one saved to (made if "
+                        "missing; default: pretrained_models/ for registry names, experiment_results/user/networks/ "
+                        "for .dot files)")
+    parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
+    parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
+    parser.add_argument("--validation-words", type=positive_int, default=None,
+                        help=f"validation words whose hidden states are clustered (default: the protocol's, "
+                        f"{VALIDATION_WORDS} for spec)")
+    add_protocol_arguments(parser)
+    parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
+                        help="random words of length 16-30 in the conformance test")
+    beyond = parser.add_argument_group("beyond the paper")
+    beyond.add_argument("--export-hidden", type=Path, default=None, metavar="FILE.npz",
+                        help="write the hidden states, their prefixes, automaton states, outputs and cluster "
+                        "labels to this .npz file (see hidden_export.py)")
+    beyond.add_argument("--export-functions", default="", help="with --export-hidden: comma-separated functions "
+                        "(or 'all') whose cluster labels are exported besides --function's")
+    beyond.add_argument("--extract", action="store_true", help="also build the automaton of the clusters, "
+                        "minimise it and compare it with the ground truth and the network (cluster_automaton.py)")
+    beyond.add_argument("--learn", action="store_true", help="also learn automata from the network with AALpy's L* "
+                        "and KV (a VPA with KV for PDAs) and print them beside the automaton of the --function "
+                        "clusters (learning_results.py)")
+    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
+                        help="with --learn: random words of length 1-30 per equivalence query")
+    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
+                        help="with --learn: membership-query budget of one learning run")
+    beyond.add_argument("--length-generalisation", action="store_true",
+                        help="also print the function's ambiguity on the state after words of length 1-50")
+    beyond.add_argument("--length-words", type=positive_int, default=WORDS_PER_LENGTH,
+                        help="words of each length for --length-generalisation")
+    beyond.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                        help="write a 2-D projection of the validation hidden states, coloured by automaton state "
+                        "and by cluster")
+    beyond.add_argument("--projection", default="pca", choices=PROJECTIONS, help="projection for --plot")
+    beyond.add_argument("--plot-epochs", type=positive_int, default=None, metavar="N",
+                        help="with --plot: train the network afresh (the checkpoint is neither read nor replaced), "
+                        "save a snapshot every N epochs into FILE_epochs/, and draw them as FILE_epochs.png (grid) "
+                        "and FILE_epochs.gif")
+    return parser.parse_args(argv)
+
+
+def choose_labeling(automaton, requested: str | None) -> str:
+    from stateclusters.words.runs import labelings_for
+    valid = labelings_for(automaton)
+    if requested is None:
+        return valid[0]
+    if requested not in valid:
+        raise UserError(f"labeling '{requested}' does not apply to this automaton; valid: {', '.join(valid)}")
+    return requested
+
+
+def exported_functions(args) -> list[str]:
+    """--function, then the --export-functions it does not already name; none without --export-hidden."""
+    if args.export_hidden is None:
+        if args.export_functions:
+            raise UserError("--export-functions needs --export-hidden FILE.npz")
+        return []
+    check_output_file(args.export_hidden, "--export-hidden")
+    extra = parse_function_names(args.export_functions) if args.export_functions else []
+    return list(dict.fromkeys([args.function, *extra]))
+
+
+def export_hidden(args, function_names, data, labeling: str) -> None:
+    """Cluster with every exported function (sharing the clusterer's work) and write the .npz file."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from stateclusters.analyses.hidden_export import export_arrays, write_hidden_export
+
+    state_labels, validation = data.state_labels(labeling), data.validation
+    function_labels = {}
+    for name in tqdm(function_names, desc="export", unit="function", leave=False):
+        function_labels[name] = data.abstraction(name, labeling).fit_predict(data.hidden_states, state_labels,
+                                                                              data.clusterer())
+    predicted = np.asarray(data.model.config.output_classes)[data.validation_predictions]
+    metadata = {"automaton": args.automaton, "rnn": args.rnn, "hidden": args.hidden, "layers": args.layers,
+                "seed": args.seed, "labeling": labeling}
+    write_hidden_export(args.export_hidden, export_arrays(data.hidden_states, data.validation_trace,
+                                                          validation.letters, validation.alphabet, state_labels,
+                                                          predicted, function_labels, metadata))
+    print(f"exported {len(data.hidden_states)} hidden states with the labels of {len(function_labels)} function(s) "
+          f"to {args.export_hidden}")
+
+
+def check_request(args) -> Path:
+    """Every check that needs no heavy library, before any is imported; returns the checkpoint path."""
+    args.protocol_settings = protocol_from_arguments(args)
+    if args.validation_words is not None:
+        args.protocol_settings = args.protocol_settings.with_validation_words(args.validation_words)
+    check_rnn_type(args.rnn)
+    get_function(args.function)
+    exported_functions(args)
+    check_plot_options(args)
+    return checkpoint_path(args)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
+    checkpoint = check_request(args)
+    from stateclusters.automata import get_automaton
+    automaton = get_automaton(args.automaton)
+    labeling = choose_labeling(automaton, args.labeling)
+    # Imported only now: --help and argument mistakes must not wait for torch and scikit-learn.
+    from stateclusters.ambiguity.agreement import agreement_scores
+    from stateclusters.ambiguity.scores import ambiguity_from_labels
+    from stateclusters.evaluation.network import conformance_accuracy
+    from stateclusters.evaluation.network_data import NetworkData, automaton_size
+    from stateclusters.evaluation.training import network_config
+    from stateclusters.networks.recurrent import resolve_device
+
+    export_names = exported_functions(args)
+    device = resolve_device(args.device)
+    config = network_config(automaton, args.rnn, args.hidden, args.layers)
+    print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
+    snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
+    model = obtain_network(args, checkpoint, automaton, config, device, snapshots)
+    protocol = args.protocol_settings
+    data = NetworkData(model, automaton, args.seed, None, args.conformance_words, protocol)
+    print(f"conformance accuracy: {conformance_accuracy(data):.4f}")
+
+    state_labels = data.state_labels(labeling)
+    # One clusterer for the shown function and the exported ones: their shared work is done once.
+    clustering = data.abstraction(args.function, labeling).fit(data.hidden_states, state_labels, data.clusterer())
+    print_clustering(args.function, labeling, state_labels, clustering)
+    if args.export_hidden is not None:
+        export_hidden(args, export_names, data, labeling)
+    scored = clustering.scored_rows_   # every vector, or the fitted ones (protocol fit_scoring)
+    scores = agreement_scores(state_labels[scored], clustering.labels_[scored])
+    print("agreement: " + "  ".join(f"{name} {value:.4f}" for name, value in scores.items()))
+    amb, wamb, _, _ = ambiguity_from_labels(state_labels[scored], clustering.labels_[scored])
+    print(f"ambiguity: {amb:.4f} weighted ambiguity: {wamb:.4f}")
+    print_extras(args, data, labeling, clustering)
+    if args.plot:
+        draw_pictures(args, snapshots, data, labeling, clustering, wamb)
+    return 0
+
+
+def print_extras(args, data, labeling: str, clustering) -> None:
+    """--extract's report, --learn's learned automata beside it, and --length-generalisation's table."""
+    if args.extract or args.learn:
+        from stateclusters.analyses.extraction import extract_automaton, extraction_inputs
+        from stateclusters.analyses.extraction_report import describe_report
+        inputs = extraction_inputs(data)
+        print(describe_report(args.function, extract_automaton(inputs, clustering.labels_), args.conformance_words))
+    if args.learn:
+        from stateclusters.analyses.learning_report import describe_learning
+        from stateclusters.analyses.learning_results import learn_network
+        reports = learn_network(data.model, data.automaton, inputs, seed=args.seed, eq_words=args.learn_words,
+                                max_queries=args.learn_queries)
+        print(describe_learning(next(iter(reports.values())), args.conformance_words))
+    if args.length_generalisation:
+        from stateclusters.analyses.length_generalisation import format_length_table, length_bucket_table
+        print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),
+                                  args.function))
+
+
+def language_name(automaton: str) -> str:
+    """The name checkpoints and titles use: a .dot file's stem, else the registry name."""
+    return Path(automaton).stem if is_dot_file(automaton) else automaton
+
+
+def is_dot_file(automaton: str) -> bool:
+    return automaton.endswith(".dot") or Path(automaton).is_file()
+
+
+def checkpoint_path(args) -> Path:
+    """Where this network is loaded from or saved to. A folder the user named must exist; one written to is
+    checked first. Networks of .dot automata default to a folder of their own, never the shipped one."""
+    name = (NetworkId(language_name(args.automaton), args.rnn, args.layers, args.hidden, args.repetition).name
+            + checkpoint_suffix(protocol_from_arguments(args)))
+    if args.checkpoint_dir is not None:
+        folder = check_output_folder(args.checkpoint_dir, "--checkpoint-dir")   # made when a network is saved
+    else:
+        folder = USER_NETWORKS if is_dot_file(args.automaton) else SHIPPED_NETWORKS
+    path = folder / f"{name}.pt"
+    if args.plot_epochs is None and (args.retrain or not path.exists()):
+        check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else "checkpoint folder")
+    return path
+
+
+def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots: Path | None):
+    """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
+    from stateclusters.analyses.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
+    from stateclusters.evaluation.training import check_trained_language, train_or_load
+
+    loading = snapshots is None and checkpoint.exists() and not args.retrain
+    if snapshots is None:
+        print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units "
+              f"({'loading' if loading else 'training'} {checkpoint.name} in {checkpoint.parent})")
+    else:   # snapshots come from training; the checkpoint is neither read nor replaced
+        print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
+              f"{args.plot_epochs} epochs into {snapshots})")
+        remove_snapshots(snapshots)
+    protocol = args.protocol_settings
+    try:
+        model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
+                                    protocol.training_config(args.epochs, args.seed or 0), device,
+                                    n_training=args.train_words, protocol=protocol,
+                                    metadata={"language": args.automaton, "repetition": args.repetition,
+                                              **protocol.training_settings()},
+                                    reuse=not args.retrain,
+                                    epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
+    except CheckpointError as error:
+        raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to train a new network and "
+                              "replace it") from None
+    if loading:
+        try:
+            check_trained_language(checkpoint, info, args.automaton)
+        except CheckpointError as error:
+            raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to replace it") from None
+        args.seed = check_trained_seed(checkpoint, info, args.seed)
+    elif args.seed is None:
+        args.seed = 0
+    if snapshots is not None and not snapshot_path(snapshots, info["epochs_run"]).exists():
+        save_snapshot(snapshots, info["epochs_run"], model, info["validation_accuracy"])
+    print(f"{'loaded: ' if loading else ''}trained for {info.get('epochs_run')} epochs with seed "
+          f"{info.get('seed', '(not recorded)')}, validation accuracy {info.get('validation_accuracy')}")
+    return model
+
+
+def checkpoint_suffix(protocol: Protocol) -> str:
+    """'' for networks trained as spec trains them; else the differing training settings, e.g. '_early_stop-False'."""
+    spec = Protocol.spec().training_settings()
+    return "".join(f"_{name}-{value}" for name, value in protocol.training_settings().items() if spec[name] != value)
+
+
+def check_trained_seed(checkpoint: Path, info: dict, seed: int | None) -> int:
+    """The seed to use: --seed, or the network's own without one. A network trained with another seed than
+    --seed is not the one asked for; say how to get either."""
+    trained = info.get("seed")
+    if seed is None:
+        return trained if trained is not None else 0
+    if trained is not None and trained != seed:
+        raise UserError(f"{checkpoint} was trained with seed {trained}, not --seed {seed}: pass --seed {trained} to "
+                        f"use it, --retrain to replace it by one trained with seed {seed}, or another --repetition")
+    return seed
+
+
+def print_clustering(function: str, labeling: str, state_labels, clustering) -> None:
+    from stateclusters.ambiguity.scores import state_cluster_map
+    print(f"{function} on {len(state_labels)} hidden states ({labeling} labels): {clustering.n_clusters_} clusters")
+    print("state -> {cluster: count}")
+    for state, counts in sorted(state_cluster_map(state_labels, clustering.labels_).items()):
+        print(f"  {state}: {dict(sorted(counts.items(), key=lambda item: -item[1]))}")
+
+
+def draw_pictures(args, snapshots, data, labeling: str, clustering, wamb: float) -> None:
+    """--plot's state/cluster picture and, with --plot-epochs, the pictures of the snapshots."""
+    from stateclusters.figures.hidden_states import write_state_picture
+    language = language_name(args.automaton)
+    title = f"{language}: {args.rnn}, {args.layers}x{args.hidden}, seed {args.seed}, {labeling} labels"
+    state_labels = data.state_labels(labeling)
+    written = [write_state_picture(args.plot, data.hidden_states, state_labels, clustering.labels_,
+                                   projection=args.projection, seed=args.seed,
+                                   state_title=f"automaton states ({len(set(state_labels.tolist()))})",
+                                   cluster_title=f"{args.function}: {clustering.n_clusters_} clusters, "
+                                   f"wamb {wamb:.3f}", title=title)]
+    if snapshots is not None:
+        written += write_epoch_plots(args, snapshots, data, labeling, title)
+    print("pictures: " + ", ".join(str(path) for path in written))
+
+
+def check_plot_options(args) -> None:
+    if args.plot is not None and args.plot.suffix.lower() != ".png":
+        raise UserError(f"--plot writes a PNG; give a file name ending in .png, not '{args.plot.name}'")
+    if args.plot_epochs is not None and args.plot is None:
+        raise UserError("--plot-epochs needs --plot FILE.png (the snapshots and pictures go next to it)")
+    if args.plot is not None:
+        check_output_file(args.plot, "--plot")
+    if args.plot_epochs is not None:
+        check_output_folder(snapshot_folder(args.plot), "--plot (its snapshot folder)")
+
+
+def snapshot_folder(plot: Path) -> Path:
+    return plot.with_name(f"{plot.stem}_epochs")
+
+
+def write_epoch_plots(args, snapshots: Path, data, labeling: str, title: str) -> list[Path]:
+    """The grid and the GIF of the snapshots' validation hidden states (the same seeded rows in every one)."""
+    from stateclusters.analyses.training_snapshots import snapshot_states
+    from stateclusters.figures.hidden_states import MAX_PLOTTED_POINTS, plotted_rows, write_epoch_pictures
+    state_labels = data.state_labels(labeling)
+    rows = plotted_rows(len(state_labels), MAX_PLOTTED_POINTS, args.seed)
+    states = snapshot_states(snapshots, data, labeling, data.abstraction(args.function, labeling), rows)
+    return write_epoch_pictures(snapshots.with_name(f"{snapshots.name}.png"),
+                                snapshots.with_name(f"{snapshots.name}.gif"), states,
+                                state_labels[rows], args.function, title, seed=args.seed)
+
+
+def run() -> None:
+    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
+    run_cli(main)
+
+
+if __name__ == "__main__":
+    run()
