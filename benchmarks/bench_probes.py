@@ -164,8 +164,8 @@ def paper_grid(paper_repo: Path):
     Languages: its 65 regular .dot automata and L1-L15; sizes (1, opt), (1, 1.5·opt), (2, opt), PDAs also
     (1, 3·opt), (1, 5·opt), opt = |Σ|·|Q|; relu, tanh, gru, lstm (an LSTM's vector holds h and c).
     """
-    from experiment_runner import CONTRACT_SIZES, PDA_EXTRA_SIZES
     from stateclusters.automata import get_automaton, input_alphabet
+    from stateclusters.commands.experiment_runner import CONTRACT_SIZES, PDA_EXTRA_SIZES
     from stateclusters.evaluation.network_data import automaton_size
     from stateclusters.paper.automata import load_paper_automaton
     from stateclusters.paper.names import NAMED_DOT_FILES

@@ -164,7 +164,7 @@ def interpolate(measured: dict, hidden: int, which: int) -> float:
 
 def grid_specs() -> list:
     """The full grid's jobs, as experiment_runner.py builds them by default."""
-    from experiment_runner import build_grid, parse_arguments
+    from stateclusters.commands.experiment_runner import build_grid, parse_arguments
     return build_grid(parse_arguments(["--out", str(CACHE / "grid")]))
 
 

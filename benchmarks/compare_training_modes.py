@@ -37,7 +37,7 @@ def parse_arguments(argv=None):
 
 
 def run_grid(args, out: Path, repeats: int, *extra: str) -> None:
-    import experiment_runner
+    from stateclusters.commands import experiment_runner
     for option in ("validation_words", "conformance_words"):
         if getattr(args, option) is not None:
             extra += (f"--{option.replace('_', '-')}", str(getattr(args, option)))

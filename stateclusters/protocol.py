@@ -1,4 +1,5 @@
-"""The experiment protocol: the nine settings in which the paper's published runs differ from our default.
+"""The experiment protocol: the nine settings in which the paper's published runs differ from our default, and
+the fit fraction they share, so that a job carries every number that shapes its result in one value.
 
 `Protocol.spec()` is this project's behaviour (docs/contract.md); `Protocol.paper()` is what the paper's code
 did for its result files. Each setting can be flipped alone, so that an ablation measures its effect.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from stateclusters.base.catalogue import VALIDATION_WORDS
 from stateclusters.base.errors import UserError
+from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.clustering.probes import LR_SOLVERS
 
 PROTOCOL_NAMES = ("spec", "paper")
@@ -31,6 +33,7 @@ class Protocol:
     pda_validation_words: int | None = None   # the same for PDAs; None: validation_words (paper: 2,000)
     pda_bias: str = "alive"            # PDA words favour letters that avoid err, or the paper's "possible" ones
     lr_solver: str = "lbfgs"           # lr's solver: L-BFGS on weighted distinct pairs, or saga on every row (paper)
+    fit_fraction: float = FIT_FRACTION  # the first share of the vectors OPTICS and mean shift are fitted on (both)
 
     def __post_init__(self):
         checks = (("fit_scoring", FIT_SCORING), ("word_counts", WORD_COUNT_RULES),
@@ -41,6 +44,9 @@ class Protocol:
                 raise UserError(f"protocol setting {name}={getattr(self, name)!r} is not one of {', '.join(valid)}")
         if not isinstance(self.early_stop, bool):
             raise UserError(f"protocol setting early_stop must be true or false, got {self.early_stop!r}")
+        if isinstance(self.fit_fraction, bool) or not isinstance(self.fit_fraction, (int, float)) \
+                or not 0 < self.fit_fraction <= 1:
+            raise UserError(f"protocol setting fit_fraction must be a number in (0, 1], got {self.fit_fraction!r}")
         for name in INTEGER_SETTINGS:
             value = getattr(self, name)
             if name == "pda_validation_words" and value is None:
@@ -118,7 +124,7 @@ class Protocol:
 
 
 INTEGER_SETTINGS = ("kmeans_n_init", "validation_words", "pda_validation_words")
-SETTING_TYPES = {"early_stop": bool, **{name: int for name in INTEGER_SETTINGS}}
+SETTING_TYPES = {"early_stop": bool, "fit_fraction": float, **{name: int for name in INTEGER_SETTINGS}}
 
 
 def setting_names() -> tuple[str, ...]:
@@ -130,11 +136,12 @@ def _parse_value(name: str, text: str, kind: type):
         if text.lower() not in ("true", "false", "on", "off", "1", "0"):
             raise UserError(f"protocol setting {name} must be true or false, got {text!r}")
         return text.lower() in ("true", "on", "1")
-    if kind is int:
+    if kind in (int, float):
         try:
-            return int(text)
+            return kind(text)
         except ValueError:
-            raise UserError(f"protocol setting {name} must be an integer, got {text!r}") from None
+            raise UserError(f"protocol setting {name} must be {'an integer' if kind is int else 'a number'}, "
+                            f"got {text!r}") from None
     return text
 
 

@@ -4,10 +4,10 @@ import importlib
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(path.stem for path in REPO.glob("*.py"))

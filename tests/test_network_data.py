@@ -6,6 +6,7 @@ import stateclusters.adapters.recurrent as network_adapter
 import stateclusters.evaluation.network_data as network_data
 from stateclusters.automata import get_automaton
 from stateclusters.grid.jobs import DONE, JobSpec, run_job
+from stateclusters.protocol import Protocol
 from stateclusters.words.sampling import validation_words
 
 
@@ -27,7 +28,7 @@ def test_a_job_with_every_analysis_derives_each_piece_of_network_data_once(tmp_p
     states = counting(monkeypatch, network_adapter, "hidden_states")
     predicted = counting(monkeypatch, network_adapter, "prefix_predictions")
     spec = JobSpec("tomita3", "gru", 1, 6, 1, ("lda", "k_means_8", "DBSCAN"), str(tmp_path), epochs=2,
-                   training_words=300, validation_words=100, conformance_words=100,
+                   training_words=300, protocol=Protocol(validation_words=100), conformance_words=100,
                    analyses=("extract", "length_generalisation"))
     record = run_job(spec)
     assert record["status"] == DONE and record["extraction"] and record["length_generalisation"]

@@ -9,6 +9,7 @@ import pytest
 from stateclusters.base.errors import UserError
 from stateclusters.commands import driver, experiment_runner
 from stateclusters.grid.jobs import JobSpec, run_job
+from stateclusters.protocol import Protocol
 from stateclusters.results.files import read_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +38,7 @@ def test_grid_runs_an_own_dot_file_beside_a_registry_language(own_dot, tmp_path)
 def test_a_worker_loads_the_automaton_from_the_path_in_its_job(own_dot, tmp_path):
     # What a remote worker gets: only the spec; the language name alone is not in the registry.
     spec = JobSpec("mine", "gru", 1, 4, 1, ("lda",), str(tmp_path / "checkpoints"), epochs=1, training_words=100,
-                   validation_words=50, conformance_words=50, automaton_file=str(own_dot.resolve()))
+                   protocol=Protocol(validation_words=50), conformance_words=50, automaton_file=str(own_dot.resolve()))
     assert run_job(spec)["status"] == "done"
     assert run_job(JobSpec("mine", "gru", 1, 4, 1, ("lda",), str(tmp_path / "other"), epochs=1))["status"] == "failed"
 

@@ -13,7 +13,7 @@ from stateclusters.clustering.k_means import KMeansClusters, k_means_model
 from stateclusters.clustering.shared import distinct_vectors, fitted_row_count
 from stateclusters.commands import experiment_runner
 from stateclusters.evaluation.network import evaluate_functions
-from stateclusters.grid.jobs import DONE, JobSpec, is_finished, job_record
+from stateclusters.grid.jobs import DONE, is_finished, job_record
 from stateclusters.networks.recurrent import TrainingConfig
 from stateclusters.protocol import Protocol, setting_names
 from stateclusters.words.runs import trace_words
@@ -26,7 +26,8 @@ def test_spec_is_todays_behaviour_and_paper_flips_all_nine():
     assert spec.training_config(200, 7) == TrainingConfig(epochs=200, seed=7)
     assert paper.training_config(200, 7).perfect_epochs_to_stop is None
     assert spec.differences() == {}
-    assert set(paper.differences()) == set(setting_names()) and len(setting_names()) == 9
+    assert set(paper.differences()) == set(setting_names()) - {"fit_fraction"} and len(paper.differences()) == 9
+    assert paper.fit_fraction == spec.fit_fraction   # a setting both share, carried with the others
     assert paper.validation_words == 1_000 and paper.kmeans_n_init == 10
     assert (spec.lr_solver, paper.lr_solver) == ("lbfgs", "saga")
 
@@ -96,12 +97,15 @@ def test_a_record_made_under_another_protocol_is_stale(tmp_path):
     paper_job = experiment_runner.build_grid(experiment_runner.parse_arguments(
         ["--languages", "tomita1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--out", str(tmp_path),
          "--protocol", "paper"]))[0]
-    assert paper_job.validation_words == 1_000 and paper_job.protocol_settings == Protocol.paper().for_family(False)
+    assert paper_job.protocol.validation_words == 1_000 and paper_job.protocol == Protocol.paper().for_family(False)
     old_record = job_record(spec_job, DONE)
     assert "protocol" not in old_record["settings"]   # records from before the protocol are spec
     assert is_finished(old_record, spec_job) and not is_finished(old_record, paper_job)
-    one_flip = dataclasses.replace(spec_job, protocol=JobSpec.protocol_pairs(Protocol(kmeans_n_init=10)))
+    one_flip = dataclasses.replace(spec_job, protocol=Protocol(kmeans_n_init=10))
     assert not is_finished(old_record, one_flip)
+    other_fraction = dataclasses.replace(spec_job, protocol=Protocol(fit_fraction=0.5))
+    assert not is_finished(old_record, other_fraction)
+    assert "protocol" not in job_record(other_fraction, DONE)["settings"]   # recorded as fit_fraction
 
 
 def test_the_paper_protocol_evaluates_pdas_on_2000_words_and_regular_languages_on_1000(tmp_path):
@@ -114,9 +118,9 @@ def test_the_paper_protocol_evaluates_pdas_on_2000_words_and_regular_languages_o
     jobs = experiment_runner.build_grid(experiment_runner.parse_arguments(
         ["--languages", "tomita1,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--out", str(tmp_path),
          "--protocol", "paper"]))
-    assert {job.language: job.validation_words for job in jobs} == {"tomita1": 1_000, "CFG_L_1": 2_000}
+    assert {job.language: job.protocol.validation_words for job in jobs} == {"tomita1": 1_000, "CFG_L_1": 2_000}
     pda_job = next(job for job in jobs if job.language == "CFG_L_1")
-    assert pda_job.protocol_settings.validation_size(True) == 2_000
+    assert pda_job.protocol.validation_size(True) == 2_000
     with pytest.raises(UserError):
         paper.with_settings(["pda_validation_words=none"])
 

@@ -90,7 +90,8 @@ def test_script_needs_neither_torch_nor_aalpy_and_writes_figures_into_the_result
     write_results(results, {"tomita3_gru_1_20_1_regular": 1.0, "CFG_L_12_gru_1_40_1_stackless": 0.9},
                   {"tomita3_gru_1_20_1_regular": {"k_means_8": [0.1, 0.1, 0.2, 0.0, 16]},
                    "CFG_L_12_gru_1_40_1_stackless": {"k_means_8": [0.2, 0.3, 0.4, 0.0, 40]}})
-    program = ("import sys, statistics_computation as s; code = s.main(['--results', sys.argv[1]]); "
+    program = ("import sys; from stateclusters.commands import statistics_computation as s; "
+               "code = s.main(['--results', sys.argv[1]]); "
                "print(sorted(m for m in ('torch', 'aalpy', 'sklearn') if m in sys.modules)); sys.exit(code)")
     run = subprocess.run([sys.executable, "-c", program, str(results)], capture_output=True, text=True, cwd=REPO,
                          timeout=120)

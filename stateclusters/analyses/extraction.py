@@ -18,7 +18,7 @@ from stateclusters.analyses.cluster_automaton import (
 )
 from stateclusters.analyses.extraction_report import EXTRACTION_FUNCTIONS, ExtractionReport
 from stateclusters.automata import is_context_free
-from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_FAILURES, failure_reason
+from stateclusters.clustering.functions import FUNCTION_FAILURES, failure_reason
 
 if TYPE_CHECKING:   # extraction reads a NetworkData but needs none of its machinery
     from stateclusters.evaluation.network_data import NetworkData
@@ -61,16 +61,15 @@ def extract_automaton(inputs: ExtractionInputs, cluster_labels: np.ndarray) -> E
                                      inputs.truth_outputs, inputs.network_outputs)
 
 
-def extract_network(data: NetworkData, function_names=EXTRACTION_FUNCTIONS,
-                    fit_fraction: float = FIT_FRACTION) -> dict[str, dict[str, dict | str]]:
+def extract_network(data: NetworkData, function_names=EXTRACTION_FUNCTIONS) -> dict[str, dict[str, dict | str]]:
     """{labeling: {function: report dict, or why it failed}} for the first labeling (regular / stackless)."""
     labeling = data.labelings[0]
     inputs = extraction_inputs(data)
     reports = {}
     try:
-        clusterer = data.clusterer(fit_fraction, function_names)
+        clusterer = data.clusterer(function_names)
         for name in function_names:
-            cluster_labels = data.abstraction(name, labeling, fit_fraction).fit_predict(
+            cluster_labels = data.abstraction(name, labeling).fit_predict(
                 data.hidden_states, data.state_labels(labeling), clusterer)
             reports[name] = extract_automaton(inputs, cluster_labels).as_dict()
     except FUNCTION_FAILURES as error:   # e.g. NaN/inf vectors

@@ -8,8 +8,6 @@ ambiguity.pickle; one-layer networks have none.
 """
 import numpy as np
 
-from stateclusters.clustering.functions import FIT_FRACTION
-
 
 def layer_columns(config) -> list[slice]:
     """The columns of each layer in hidden_states' concatenation (h, then c for an LSTM), layer by layer."""
@@ -17,9 +15,10 @@ def layer_columns(config) -> list[slice]:
     return [slice(depth * width, (depth + 1) * width) for depth in range(config.num_layers)]
 
 
-def layer_ambiguity(data, function_names, fit_fraction: float = FIT_FRACTION) -> dict:
+def layer_ambiguity(data, function_names) -> dict:
     """{labeling: {function: {layer name: [amb, wamb, max, min, n_clusters]}}}; {} for a one-layer network."""
     from stateclusters.evaluation.network import evaluate_functions  # here: statistics read layer_table light
+    from stateclusters.evaluation.network_data import protocol_clusterer
 
     columns = layer_columns(data.model.config)
     if len(columns) < 2:
@@ -31,7 +30,8 @@ def layer_ambiguity(data, function_names, fit_fraction: float = FIT_FRACTION) ->
         layer_vectors = np.ascontiguousarray(vectors[:, part])
         for labeling in scores:
             results = evaluate_functions(layer_vectors, data.state_labels(labeling), function_names, data.n_states,
-                                         data.k_multiplier(labeling), seed=data.seed, fit_fraction=fit_fraction)
+                                         data.k_multiplier(labeling), data.seed, data.protocol.fit_fraction,
+                                         protocol_clusterer(layer_vectors, data.protocol, data.seed, function_names))
             for name, result in results.items():
                 if not result.error:
                     scores[labeling].setdefault(name, {})[f"layer_{depth}"] = [

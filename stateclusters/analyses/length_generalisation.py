@@ -22,7 +22,7 @@ import numpy as np
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.base.catalogue import LENGTH_GENERALISATION_MAX as MAX_LENGTH
 from stateclusters.base.catalogue import MAX_TRAINING_LENGTH, WORDS_PER_LENGTH
-from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_FAILURES, failure_reason, get_function
+from stateclusters.clustering.functions import FUNCTION_FAILURES, failure_reason, get_function
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states
 from stateclusters.words.runs import PrefixTrace, trace_words
@@ -86,8 +86,7 @@ def length_bucket_names(word_lengths: np.ndarray, buckets=LENGTH_BUCKETS) -> np.
 
 
 def length_generalisation(data: NetworkData, function_names, *, labelings=None,
-                          n_per_length: int = WORDS_PER_LENGTH, max_length: int = MAX_LENGTH,
-                          fit_fraction: float = FIT_FRACTION) -> dict:
+                          n_per_length: int = WORDS_PER_LENGTH, max_length: int = MAX_LENGTH) -> dict:
     """{labeling: {function: {word length: [amb, wamb, n, states]}, or why it failed}}, record-ready.
 
     The functions are fitted on the validation hidden states exactly as the network's evaluation fits them
@@ -96,7 +95,7 @@ def length_generalisation(data: NetworkData, function_names, *, labelings=None,
     finals = final_states(data.model, data.automaton, n_per_length, max_length, data.seed)
     labelings = labelings or data.labelings
     try:
-        clusterer = data.clusterer(fit_fraction, function_names)
+        clusterer = data.clusterer(function_names)
     except FUNCTION_FAILURES as error:   # NaN/inf validation vectors: nothing to fit
         return {labeling: {name: failure_reason(error) for name in function_names} for labeling in labelings}
     results, labels_of = {}, {}
@@ -108,7 +107,7 @@ def length_generalisation(data: NetworkData, function_names, *, labelings=None,
             key = (name, labeling) if get_function(name).family in ("linear", "k_means") else (name,)
             try:
                 if key not in labels_of:
-                    abstraction = data.abstraction(name, labeling, fit_fraction).fit(
+                    abstraction = data.abstraction(name, labeling).fit(
                         data.hidden_states, data.state_labels(labeling), clusterer)
                     labels_of[key] = abstraction.predict(finals.vectors)
                 per_length = ambiguity_per_group(final_labels, labels_of[key], finals.word_lengths)
@@ -121,10 +120,10 @@ def length_generalisation(data: NetworkData, function_names, *, labelings=None,
 # ---- the driver's table ----------------------------------------------------------------------------------
 
 def length_bucket_table(data: NetworkData, function_name: str, labeling: str, *,
-                        n_per_length: int = WORDS_PER_LENGTH, fit_fraction: float = FIT_FRACTION) -> list[tuple]:
+                        n_per_length: int = WORDS_PER_LENGTH) -> list[tuple]:
     """(lengths, amb, wamb, words, distinct states) per length bucket, the function fitted on the validation states."""
-    abstraction = data.abstraction(function_name, labeling, fit_fraction).fit(
-        data.hidden_states, data.state_labels(labeling), data.clusterer(fit_fraction, (function_name,)))
+    abstraction = data.abstraction(function_name, labeling).fit(
+        data.hidden_states, data.state_labels(labeling), data.clusterer((function_name,)))
     finals = final_states(data.model, data.automaton, n_per_length, MAX_LENGTH, data.seed)
     final_labels = finals.state_labels(labeling)
     buckets = length_bucket_names(finals.word_lengths)

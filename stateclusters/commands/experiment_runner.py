@@ -7,6 +7,7 @@ ambiguity.pickle (plus scores.pickle and the extras), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -47,7 +48,7 @@ from stateclusters.grid.run_loop import (
     summary_lines,
     warn_mixed_settings,
 )
-from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
+from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import (
     ACCURACY_FILE,
     AMBIGUITY_FILE,
@@ -95,11 +96,12 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                        help="training words per network")
     scale.add_argument("--validation-words", type=positive_int, default=None,
                        help=f"validation words, whose hidden states are clustered; default the protocol's, "
-                       f"{JobSpec.validation_words} for spec")
+                       f"{Protocol.spec().validation_words} for spec")
     scale.add_argument("--conformance-words", type=positive_int, default=JobSpec.conformance_words,
                        help="conformance-test words")
-    scale.add_argument("--fit-fraction", type=fraction_of_one, default=JobSpec.fit_fraction,
-                       help="share of the vectors OPTICS and mean shift are fitted on")
+    scale.add_argument("--fit-fraction", type=fraction_of_one, default=None,
+                       help="share of the vectors OPTICS and mean shift are fitted on; default the protocol's, "
+                       f"{Protocol.spec().fit_fraction}")
     add_protocol_arguments(parser.add_argument_group("protocol"))
     return parser.parse_args(argv)
 
@@ -190,6 +192,8 @@ def build_grid(args) -> list[JobSpec]:
         raise UserError("--functions names no function")
     checkpoint_dir = str((args.out / "checkpoints").resolve())
     protocol = protocol_from_arguments(args)
+    if args.fit_fraction is not None:
+        protocol = dataclasses.replace(protocol, fit_fraction=args.fit_fraction)
     if args.validation_words is not None:
         protocol = protocol.with_validation_words(args.validation_words)
     analyses, analysis_options = requested_analyses(args)
@@ -203,11 +207,9 @@ def build_grid(args) -> list[JobSpec]:
                 for repetition in range(1, args.repeats + 1):
                     specs.append(JobSpec(
                         language, rnn, layers, hidden, repetition, functions, checkpoint_dir, epochs=args.epochs,
-                        training_words=args.train_words, validation_words=language_protocol.validation_words,
-                        conformance_words=args.conformance_words, fit_fraction=args.fit_fraction,
+                        training_words=args.train_words, conformance_words=args.conformance_words,
                         train=not args.no_train, device=args.device, automaton_file=files.get(language),
-                        analyses=analyses, analysis_options=analysis_options,
-                        protocol=JobSpec.protocol_pairs(language_protocol)))
+                        analyses=analyses, analysis_options=analysis_options, protocol=language_protocol))
     return specs
 
 

@@ -98,18 +98,17 @@ class NetworkEvaluation:
     clusterer: HiddenStateClusterer | None = None
 
 
-def evaluate_network(data: NetworkData, function_names, labelings=None,
-                     fit_fraction: float = FIT_FRACTION) -> NetworkEvaluation:
+def evaluate_network(data: NetworkData, function_names, labelings=None) -> NetworkEvaluation:
     """Accuracy, and each function's ambiguity under each labeling, for one network."""
     accuracy = conformance_accuracy(data)
     labelings = labelings or data.labelings
     try:
-        clusterer = data.clusterer(fit_fraction, function_names)
+        clusterer = data.clusterer(function_names)
     except FUNCTION_FAILURES as error:   # e.g. NaN/inf vectors: every function fails
         failed = {name: FunctionResult(error=failure_reason(error)) for name in function_names}
         return NetworkEvaluation(accuracy, {labeling: dict(failed) for labeling in labelings}, len(data.hidden_states))
     results = {labeling: evaluate_functions(data.hidden_states, data.state_labels(labeling), function_names,
-                                            data.n_states, data.k_multiplier(labeling), data.seed, fit_fraction,
-                                            clusterer)
+                                            data.n_states, data.k_multiplier(labeling), data.seed,
+                                            data.protocol.fit_fraction, clusterer)
                for labeling in labelings}
     return NetworkEvaluation(accuracy, results, len(data.hidden_states), clusterer)

@@ -12,7 +12,6 @@ from stateclusters.adapters.recurrent import NetworkAdapter
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.functions import (
-    FIT_FRACTION,
     FUNCTION_NAMES,
     Abstraction,
     labeling_k_multiplier,
@@ -35,10 +34,10 @@ def automaton_size(automaton) -> int:
     return automaton.size if is_context_free(automaton) else len(automaton.states)
 
 
-def protocol_clusterer(hidden_states: np.ndarray, protocol: Protocol, seed: int, fit_fraction: float = FIT_FRACTION,
+def protocol_clusterer(hidden_states: np.ndarray, protocol: Protocol, seed: int,
                        function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
-    """The shared clusterings of one network's vectors under a protocol's k-means and scoring settings."""
-    return shared_clusterer(hidden_states, function_names, random_state=seed, fit_fraction=fit_fraction,
+    """The shared clusterings of one network's vectors under a protocol's fit, k-means, lr and scoring settings."""
+    return shared_clusterer(hidden_states, function_names, random_state=seed, fit_fraction=protocol.fit_fraction,
                             kmeans_n_init=protocol.kmeans_n_init, lr_solver=protocol.lr_solver,
                             score_fitted_only=protocol.fit_scoring == "fitted")
 
@@ -111,18 +110,17 @@ class NetworkData:
     def k_multiplier(self, labeling: str) -> int:
         return labeling_k_multiplier(labeling, len(input_alphabet(self.automaton)))
 
-    def abstraction(self, name: str, labeling: str, fit_fraction: float = FIT_FRACTION) -> Abstraction:
+    def abstraction(self, name: str, labeling: str) -> Abstraction:
         """Abstraction function `name`, set up for this automaton and labeling (k from |Q| and the labeling)."""
         return Abstraction(name, self.n_states, self.k_multiplier(labeling), random_state=self.seed,
-                           fit_fraction=fit_fraction)
+                           fit_fraction=self.protocol.fit_fraction)
 
-    def clusterer(self, fit_fraction: float = FIT_FRACTION, function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
-        """The shared clusterings of the validation hidden states (one per fit fraction); raises on NaN/inf."""
-        if fit_fraction not in self._clusterers:
-            self._clusterers[fit_fraction] = protocol_clusterer(self.hidden_states, self.protocol, self.seed,
-                                                                fit_fraction, function_names)
-        return self._clusterers[fit_fraction]
+    def clusterer(self, function_names=FUNCTION_NAMES) -> HiddenStateClusterer:
+        """The shared clusterings of the validation hidden states, made on first use; raises on NaN/inf."""
+        if not self._clusterers:
+            self._clusterers.append(protocol_clusterer(self.hidden_states, self.protocol, self.seed, function_names))
+        return self._clusterers[0]
 
     @cached_property
-    def _clusterers(self) -> dict:
-        return {}
+    def _clusterers(self) -> list:   # the one shared clusterer once made (frozen: no attribute to assign)
+        return []

@@ -83,7 +83,7 @@ def _train(group: GroupSpec, saved: list) -> None:
 
     members = []
     for spec in group.jobs:
-        automaton, protocol = get_automaton(spec.automaton_file or spec.language), spec.protocol_settings
+        automaton, protocol = get_automaton(spec.automaton_file or spec.language), spec.protocol
         members.append(GroupMember(network_config(automaton, spec.rnn, spec.hidden, spec.layers),
                                    training_words(automaton, spec.seed, spec.training_words, protocol),
                                    validation_words(automaton, spec.seed, protocol=protocol),

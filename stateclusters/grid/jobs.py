@@ -17,11 +17,9 @@ from stateclusters.base.catalogue import (
     MAX_EPOCHS,
     SOLO_TRAINING,
     TRAINING_WORDS,
-    VALIDATION_WORDS,
 )
 from stateclusters.base.errors import CheckpointError
 from stateclusters.base.keys import NetworkId
-from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.grid.checkpoints import quarantine
 from stateclusters.protocol import Protocol
 from stateclusters.results.files import RECORD_FORMAT, job_files, read_job_record
@@ -47,29 +45,18 @@ class JobSpec:
     checkpoint_dir: str        # absolute, so that remote workers on a shared filesystem find it
     epochs: int = MAX_EPOCHS
     training_words: int = TRAINING_WORDS
-    validation_words: int = VALIDATION_WORDS
     conformance_words: int = CONFORMANCE_WORDS
-    fit_fraction: float = FIT_FRACTION
     train: bool = True         # False: use an existing checkpoint or skip the job
     device: str = "cpu"
     automaton_file: str | None = None     # an own automaton: its absolute .dot path (`language` is its stem)
     analyses: tuple[str, ...] = ()        # the optional analyses to run (names of registry.ANALYSES rows)
     analysis_options: tuple = ()          # their options that differ from the defaults, as (name, value) pairs
-    # The protocol settings that differ from Protocol.spec(), as (name, value) pairs; the validation size is
-    # validation_words above. In a record's settings only when not empty, so records without it equal spec.
-    protocol: tuple = ()
+    # Every protocol setting, the validation size (this language's family's) and the fit fraction included.
+    protocol: Protocol = Protocol()
 
     @property
     def network(self) -> NetworkId:
         return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
-
-    @classmethod
-    def protocol_pairs(cls, protocol: Protocol) -> tuple:
-        return tuple((name, value) for name, value in protocol.differences().items() if name != "validation_words")
-
-    @property
-    def protocol_settings(self) -> Protocol:
-        return Protocol(**dict(self.protocol), validation_words=self.validation_words)
 
     @property
     def name(self) -> str:
@@ -94,13 +81,17 @@ class JobSpec:
                 for analysis in registry.ANALYSES for option in analysis.options}
 
     def settings(self) -> dict:
-        values = asdict(self)
+        values = {**asdict(self), "validation_words": self.protocol.validation_words,
+                  "fit_fraction": self.protocol.fit_fraction}
         settings = {name: list(values[name]) if name == "functions" else values[name] for name in RESULT_SETTINGS}
         # Only when on, so that records from before an analysis (or without it) keep their settings.
         for analysis in self.requested_analyses():
             settings[analysis.name] = analysis.functions().settings(self.analysis_settings())
-        if self.protocol:
-            settings["protocol"] = dict(self.protocol)
+        # The other settings only where they differ from spec, so that records made under spec stay current.
+        differences = {name: value for name, value in self.protocol.differences().items()
+                       if name not in RESULT_SETTINGS}
+        if differences:
+            settings["protocol"] = differences
         return settings
 
 
@@ -147,9 +138,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
     train_start = time.perf_counter()
     model, training, moved = obtain_network(spec, config, automaton, device)
     evaluate_start = time.perf_counter()
-    data = NetworkData(model, automaton, spec.seed, spec.validation_words, spec.conformance_words,
-                       spec.protocol_settings)
-    evaluation = evaluate_network(data, spec.functions, fit_fraction=spec.fit_fraction)
+    data = NetworkData(model, automaton, spec.seed, n_conformance_words=spec.conformance_words, protocol=spec.protocol)
+    evaluation = evaluate_network(data, spec.functions)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results,
                         training={key: value for key, value in training.items() if _is_plain(value)},
@@ -176,8 +166,8 @@ def _evaluate_job(spec: JobSpec) -> dict:
 def checkpoint_metadata(spec: JobSpec) -> dict:
     """What a grid checkpoint records of its job, before training adds its own (evaluation.training.training_info)."""
     return {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
-            "training_words": spec.training_words, "validation_words": spec.validation_words,
-            **spec.protocol_settings.training_settings()}
+            "training_words": spec.training_words, "validation_words": spec.protocol.validation_words,
+            **spec.protocol.training_settings()}
 
 
 def obtain_network(spec: JobSpec, config, automaton, device):
@@ -186,7 +176,7 @@ def obtain_network(spec: JobSpec, config, automaton, device):
     it never blocks the grid: then the third value says why and where the file went."""
     from stateclusters.evaluation.training import train_or_load
 
-    protocol = spec.protocol_settings
+    protocol = spec.protocol
     settings, metadata = protocol.training_config(spec.epochs, spec.seed), checkpoint_metadata(spec)
 
     def load_or_train():
@@ -220,8 +210,7 @@ def plain_agreement_scores(function_results: dict) -> dict:
 
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
-    wanted = {"seed": spec.seed, "epochs": spec.epochs, "training_words": spec.training_words,
-              "validation_words": spec.validation_words, **spec.protocol_settings.training_settings()}
+    wanted = {"seed": spec.seed, **checkpoint_metadata(spec)}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
             raise CheckpointError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "

@@ -8,7 +8,7 @@ from stateclusters.adapters.adapter import Adapter, as_adapter, probe
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.base.catalogue import CONFORMANCE_WORDS, VALIDATION_WORDS
 from stateclusters.base.errors import UserError
-from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_FAILURES, FUNCTION_NAMES, labeling_k_multiplier
+from stateclusters.clustering.functions import FUNCTION_FAILURES, FUNCTION_NAMES, labeling_k_multiplier
 from stateclusters.evaluation.network import FunctionResult, evaluate_functions
 from stateclusters.evaluation.network_data import automaton_size, protocol_clusterer
 from stateclusters.network_analysis.learning import (
@@ -99,12 +99,12 @@ def score_functions(hidden_states: np.ndarray, automaton, words, function_names,
     prefix_trace = trace(automaton, words)
     n_letters = len(input_alphabet(automaton))
     try:
-        clusterer = protocol_clusterer(hidden_states, SPEC_PROTOCOL, seed, FIT_FRACTION, function_names)
+        clusterer = protocol_clusterer(hidden_states, SPEC_PROTOCOL, seed, function_names)
     except FUNCTION_FAILURES:
         clusterer = None   # evaluate_functions records each function's reason
     return {labeling: evaluate_functions(hidden_states, prefix_trace.state_labels(labeling), function_names,
                                          automaton_size(automaton), labeling_k_multiplier(labeling, n_letters),
-                                         seed, FIT_FRACTION, clusterer)
+                                         seed, SPEC_PROTOCOL.fit_fraction, clusterer)
             for labeling in labelings_for(automaton)}
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from stateclusters.base.catalogue import CONFORMANCE_WORDS
 from stateclusters.base.keys import name_seed
-from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.evaluation.network import evaluate_network
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.grid.jobs import DONE, FAILED, job_record, one_line, plain_scores, single_threaded
@@ -29,25 +28,20 @@ class PaperJobSpec:
     checkpoint: str             # absolute path of the .pt file
     paper_repo: str             # absolute path of the paper's checkout (its .dot files and letter orders)
     functions: tuple[str, ...]
-    protocol: tuple = ()        # Protocol settings differing from spec, as (name, value) pairs
+    protocol: Protocol = Protocol()   # every setting, with the family's validation size and the fit fraction
     seed: int = 0               # added to the network's own seed (from its name)
     conformance_words: int = CONFORMANCE_WORDS
-    fit_fraction: float = FIT_FRACTION
 
     @classmethod
     def under(cls, network: PaperNetwork, checkpoint: Path, paper_repo: Path, functions, protocol: Protocol,
               seed: int = 0) -> "PaperJobSpec":
         """The job of one published network under a protocol, with its family's validation size."""
-        differences = protocol.for_family(network.context_free).differences()
-        return cls(network, str(checkpoint), str(paper_repo), tuple(functions), tuple(differences.items()), seed)
+        return cls(network, str(checkpoint), str(paper_repo), tuple(functions),
+                   protocol.for_family(network.context_free), seed)
 
     @property
     def name(self) -> str:
         return self.network.stem
-
-    @property
-    def protocol_settings(self) -> Protocol:
-        return Protocol(**dict(self.protocol))
 
     @property
     def network_seed(self) -> int:
@@ -55,8 +49,9 @@ class PaperJobSpec:
 
     def settings(self) -> dict:
         """What the record's numbers depend on; a record with other settings is stale."""
-        return {"functions": list(self.functions), "protocol": dict(self.protocol), "seed": self.seed,
-                "conformance_words": self.conformance_words, "fit_fraction": self.fit_fraction}
+        differences = {name: value for name, value in self.protocol.differences().items() if name != "fit_fraction"}
+        return {"functions": list(self.functions), "protocol": differences, "seed": self.seed,
+                "conformance_words": self.conformance_words, "fit_fraction": self.protocol.fit_fraction}
 
 
 def run_paper_job(spec: PaperJobSpec) -> dict:
@@ -83,15 +78,14 @@ def published_network_data(spec: PaperJobSpec):
     # The recovered orders name the network's columns and rows; then they are put in our order.
     named = paper_network(state, network.rnn, network.layers, network.hidden, orders.letters, orders.classes)
     model = reordered(named, alphabet, classes)
-    data = NetworkData(model, paper.automaton, spec.network_seed, None, spec.conformance_words,
-                       spec.protocol_settings)
+    data = NetworkData(model, paper.automaton, spec.network_seed, None, spec.conformance_words, spec.protocol)
     return data, paper, orders
 
 
 def _evaluate(spec: PaperJobSpec) -> dict:
     data, paper, orders = published_network_data(spec)
     evaluate_start = time.perf_counter()
-    evaluation = evaluate_network(data, spec.functions, fit_fraction=spec.fit_fraction)
+    evaluation = evaluate_network(data, spec.functions)
     results = {labeling: plain_scores(function_results) for labeling, function_results in evaluation.results.items()}
     record = job_record(spec, DONE, accuracy=float(evaluation.accuracy), results=results)
     record["orders"] = {"letters": list(orders.letters), "classes": list(orders.classes), "method": orders.method,

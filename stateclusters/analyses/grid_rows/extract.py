@@ -9,7 +9,7 @@ def settings(options: dict):
 
 def run(data, spec) -> dict:
     from stateclusters.analyses.extraction import extract_network
-    return extract_network(data, fit_fraction=spec.fit_fraction)
+    return extract_network(data)
 
 
 def is_valid(merged) -> bool:

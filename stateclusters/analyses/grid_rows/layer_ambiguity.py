@@ -8,7 +8,7 @@ def settings(options: dict):
 
 def run(data, spec) -> dict:
     from stateclusters.analyses.layer_ambiguity import layer_ambiguity
-    return layer_ambiguity(data, spec.functions, fit_fraction=spec.fit_fraction)
+    return layer_ambiguity(data, spec.functions)
 
 
 def is_valid(merged) -> bool:

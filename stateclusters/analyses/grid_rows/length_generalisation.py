@@ -12,7 +12,7 @@ def settings(options: dict):
 
 def run(data, spec) -> dict:
     from stateclusters.analyses.length_generalisation import length_generalisation
-    return length_generalisation(data, spec.functions, fit_fraction=spec.fit_fraction)
+    return length_generalisation(data, spec.functions)
 
 
 def is_valid(merged) -> bool:
