@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import ResultFileError  # noqa: E402
-from stateclusters.base.keys import KeyParts  # noqa: E402
+from stateclusters.base.keys import KeyParts, NetworkId  # noqa: E402
 from stateclusters.commands import statistics_computation as stats  # noqa: E402  (after the backend is chosen, as the script does)
 from stateclusters.results.files import write_results  # noqa: E402
 
@@ -71,7 +71,7 @@ def run_script(*arguments):
     ("CFG_L_13_transformer_2_15_1_top_of_stack", ("CFG_L_13", "transformer", 2, 15, 1, "top_of_stack")),
 ])
 def test_parse_key_reads_fields_from_the_right(key, expected):
-    assert stats.parse_key(key) == KeyParts(*expected)
+    assert stats.parse_key(key) == KeyParts(NetworkId(*expected[:5]), expected[5])
 
 
 @pytest.mark.parametrize("key", ["tomita3_gru_1_20_1", "gru_1_20_1_regular", "tomita3_cnn_1_20_1_regular",

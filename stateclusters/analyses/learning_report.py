@@ -58,7 +58,7 @@ def describe_learning(reports: dict[str, dict | str], n_test_words: int) -> str:
 
 def _architecture(key: str) -> str:
     """The rnn field of a result key `{language}_{rnn}_{layers}_{hidden}_{repetition}_{labeling}`."""
-    return parse_key(key).rnn
+    return parse_key(key).network.rnn
 
 
 def summary_lines(learning: dict, keys_by_set: dict[str, list[str]], extraction: dict | None = None) -> list[str]:

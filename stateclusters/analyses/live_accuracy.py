@@ -40,7 +40,7 @@ def live_summary_lines(accuracy: dict, live: dict, keys_by_set: dict[str, list[s
         by_rnn: dict[str, list[str]] = {}
         for key in keys:
             if key in live:
-                by_rnn.setdefault(parse_key(key).rnn, []).append(key)
+                by_rnn.setdefault(parse_key(key).network.rnn, []).append(key)
         for rnn, chosen in sorted(by_rnn.items()):
             spec = np.array([accuracy[key] for key in chosen])
             drawn = np.array([live[key] for key in chosen])

@@ -34,20 +34,27 @@ class NetworkId:
         """The result key of this network under one labeling."""
         return f"{self.name}_{labeling}"
 
+    @property
+    def network(self) -> "NetworkId":
+        """The identity alone, of anything that is a network's (a grid job, a published network)."""
+        return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
+
 
 @dataclass(frozen=True)
 class KeyParts:
-    """The fields of a result key."""
-    language: str
-    rnn: str
-    layers: int
-    hidden: int
-    repetition: int
+    """The fields of a result key: a network and a labeling."""
+    network: NetworkId
     labeling: str
 
-    @property
-    def network(self) -> NetworkId:
-        return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
+
+def parse_network_name(name: str) -> NetworkId:
+    """The network a name `{language}_{rnn}_{layers}_{hidden}_{repetition}` names; the language may hold
+    underscores, so the fields are taken from the right. A name that does not fit is a ValueError."""
+    fields = name.rsplit("_", 4)
+    if len(fields) != 5 or not fields[0] or fields[1] not in RNN_TYPES or not all(f.isdigit() for f in fields[2:]):
+        raise ValueError(f"'{name}' is not {{language}}_{{rnn}}_{{layers}}_{{hidden}}_{{repetition}}")
+    language, rnn, layers, hidden, repetition = fields
+    return NetworkId(language, rnn, int(layers), int(hidden), int(repetition))
 
 
 def parse_key(key: str) -> KeyParts:
@@ -58,8 +65,9 @@ def parse_key(key: str) -> KeyParts:
     labeling = next((name for name in LABELINGS if key.endswith(f"_{name}")), None)
     if labeling is None:
         raise ValueError(f"key '{key}' does not end in a labeling ({', '.join(LABELINGS)})")
-    fields = key[:-len(labeling) - 1].rsplit("_", 4)
-    if len(fields) != 5 or not fields[0] or fields[1] not in RNN_TYPES or not all(f.isdigit() for f in fields[2:]):
-        raise ValueError(f"key '{key}' is not {{language}}_{{rnn}}_{{layers}}_{{hidden}}_{{repetition}}_{{labeling}}")
-    language, rnn, layers, hidden, repetition = fields
-    return KeyParts(language, rnn, int(layers), int(hidden), int(repetition), labeling)
+    try:
+        network = parse_network_name(key[:-len(labeling) - 1])
+    except ValueError:
+        raise ValueError(f"key '{key}' is not {{language}}_{{rnn}}_{{layers}}_{{hidden}}_{{repetition}}_{{labeling}}") \
+            from None
+    return KeyParts(network, labeling)

@@ -122,7 +122,7 @@ def select_networks(accuracy: dict, ambiguity: dict, set_name: str, rnn_types=No
     selected = []
     for key, functions in ambiguity.items():
         parts = parse_key(key)
-        if parts.labeling != set_name or (rnn_types is not None and parts.rnn not in rnn_types):
+        if parts.labeling != set_name or (rnn_types is not None and parts.network.rnn not in rnn_types):
             continue
         if accuracy[key] < min_accuracy:
             continue
@@ -212,7 +212,7 @@ def accuracy_and_wamb(accuracy: dict, ambiguity: dict, keys, function: str = SCA
         if entry is not None and math.isfinite(entry[WAMB_INDEX]):
             columns["accuracy"].append(float(accuracy[key]))
             columns["wamb"].append(float(entry[WAMB_INDEX]))
-            columns["rnn"].append(parse_key(key).rnn)
+            columns["rnn"].append(parse_key(key).network.rnn)
     return columns
 
 

@@ -34,13 +34,9 @@ CHECKPOINT_SETTINGS = ("seed", "epochs", "training_words", "validation_words", "
 
 
 @dataclass(frozen=True)
-class JobSpec:
-    """Everything a worker needs to run one job; plain values only."""
-    language: str
-    rnn: str
-    layers: int
-    hidden: int
-    repetition: int
+class JobSpec(NetworkId):
+    """Everything a worker needs to run one job: its network's identity (name, seed, keys), then the settings;
+    plain values only."""
     functions: tuple[str, ...]
     checkpoint_dir: str        # absolute, so that remote workers on a shared filesystem find it
     epochs: int = MAX_EPOCHS
@@ -53,18 +49,6 @@ class JobSpec:
     analysis_options: tuple = ()          # their options that differ from the defaults, as (name, value) pairs
     # Every protocol setting, the validation size (this language's family's) and the fit fraction included.
     protocol: Protocol = Protocol()
-
-    @property
-    def network(self) -> NetworkId:
-        return NetworkId(self.language, self.rnn, self.layers, self.hidden, self.repetition)
-
-    @property
-    def name(self) -> str:
-        return self.network.name
-
-    @property
-    def seed(self) -> int:
-        return self.network.seed
 
     @property
     def checkpoint_path(self) -> Path:

@@ -16,7 +16,7 @@ from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.grid.jobs import DONE, FAILED, job_record, one_line, plain_scores, single_threaded
 from stateclusters.paper.automata import load_paper_automaton, our_orders
 from stateclusters.paper.loading import paper_network, read_state_dict, reordered
-from stateclusters.paper.names import PaperNetwork
+from stateclusters.paper.names import PaperNetwork, parse_checkpoint_name
 from stateclusters.paper.orders import recover_orders
 from stateclusters.protocol import Protocol
 
@@ -108,7 +108,7 @@ def merged_paper_results(records) -> tuple[dict, dict]:
     """accuracy and ambiguity dictionaries keyed like the paper's result files, from done records."""
     accuracy, ambiguity = {}, {}
     for record in sorted((r for r in records if r["status"] == DONE), key=lambda r: r["name"]):
-        network = PaperNetwork(**record["spec"]["network"])
+        network = parse_checkpoint_name(Path(record["spec"]["checkpoint"]))   # the record's own file name
         for labeling, scores in record["results"].items():
             key = network.result_key(labeling)
             accuracy[key] = record["accuracy"]

@@ -1,15 +1,15 @@
 """The paper's published checkpoints: their names, the automaton each was trained on, and its result keys."""
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from stateclusters.base.catalogue import RECURRENT_TYPES
 from stateclusters.base.errors import UserError
+from stateclusters.base.keys import NetworkId, parse_network_name
 
 MODELS_FOLDER = Path("rnn_data") / "models" / "exp_models"
 AUTOMATA_FOLDER = Path("automata_models")
 CHECKPOINT_SUFFIX = "_gpu.pt"
-NAME_PATTERN = re.compile(r"^(?P<language>.+)_(?P<rnn>relu|tanh|gru|lstm)_(?P<layers>\d+)_(?P<hidden>\d+)"
-                          r"_(?P<repetition>\d+)$")
 # Hand-written languages: the paper's name in checkpoints -> (its .dot file, AALpy automaton type).
 NAMED_DOT_FILES = {
     "tomita1": ("tomita_1.dot", "dfa"), "tomita2": ("tomita_2.dot", "dfa"), "tomita3": ("tomita_3.dot", "dfa"),
@@ -24,14 +24,14 @@ PAPER_LABELING = {"regular": "regular", "stackless": "stackless", "stack_size": 
 
 
 @dataclass(frozen=True)
-class PaperNetwork:
-    """One published checkpoint, read from its file name `{language}_{rnn}_{layers}_{hidden}_{repetition}_gpu.pt`."""
-    stem: str          # file name without .pt, e.g. tomita3_gru_1_10_1_gpu
-    language: str      # tomita3, CFG_L_13, dfa_size_5_inputs_2_2.dot, ...
-    rnn: str
-    layers: int
-    hidden: int
-    repetition: int
+class PaperNetwork(NetworkId):
+    """One published checkpoint, `{network name}_gpu.pt`; its language is the paper's name (tomita3, CFG_L_13,
+    dfa_size_5_inputs_2_2.dot, ...)."""
+
+    @property
+    def stem(self) -> str:
+        """The file name without .pt, e.g. tomita3_gru_1_10_1_gpu."""
+        return self.name + CHECKPOINT_SUFFIX[:-len(".pt")]
 
     def result_key(self, labeling: str) -> str:
         return f"{self.stem}_{PAPER_LABELING[labeling]}"
@@ -62,11 +62,11 @@ def parse_checkpoint_name(path: Path) -> PaperNetwork | None:
     name = Path(path).name
     if not name.endswith(CHECKPOINT_SUFFIX):
         return None
-    match = NAME_PATTERN.match(name[:-len(CHECKPOINT_SUFFIX)])
-    if match is None:
+    try:
+        network = parse_network_name(name[:-len(CHECKPOINT_SUFFIX)])
+    except ValueError:
         return None
-    return PaperNetwork(name[:-len(".pt")], match["language"], match["rnn"], int(match["layers"]),
-                        int(match["hidden"]), int(match["repetition"]))
+    return PaperNetwork(**asdict(network)) if network.rnn in RECURRENT_TYPES else None
 
 
 def language_source(language: str) -> tuple[str, str] | None:

@@ -5,13 +5,14 @@ Written beside the pickles (which stay: they are the paper's format) by every re
 import csv
 import io
 import math
+from dataclasses import asdict, fields
 from pathlib import Path
 
-from stateclusters.base.keys import parse_key
+from stateclusters.base.keys import NetworkId, parse_key
 
 RESULTS_CSV = "results.csv"
 RESULT_COLUMNS = ("labeling", "function", "amb", "wamb", "max", "min", "n_clusters", "accuracy")
-GRID_IDENTITY = ("network", "language", "rnn", "layers", "hidden", "repetition")
+GRID_IDENTITY = ("network", *(field.name for field in fields(NetworkId)))
 
 
 def grid_rows(accuracy: dict, ambiguity: dict) -> list[dict]:
@@ -20,9 +21,7 @@ def grid_rows(accuracy: dict, ambiguity: dict) -> list[dict]:
     for key in sorted(ambiguity):
         try:
             parts = parse_key(key)
-            identity = {"network": parts.network.name, "language": parts.language, "rnn": parts.rnn,
-                        "layers": parts.layers, "hidden": parts.hidden, "repetition": parts.repetition,
-                        "labeling": parts.labeling}
+            identity = {"network": parts.network.name, **asdict(parts.network), "labeling": parts.labeling}
         except ValueError:   # a key of another naming: the whole key names the network
             identity = {"network": key, "labeling": ""}
         for function, values in sorted(ambiguity[key].items()):
