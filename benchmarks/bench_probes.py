@@ -62,14 +62,14 @@ def trained_data(hidden: int, rnn: str = "gru"):
 
     from stateclusters.automata import get_automaton
     from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.evaluation.plan import TrainingPlan
     from stateclusters.evaluation.training import network_config, train_or_load
-    from stateclusters.networks.recurrent import TrainingConfig
     from stateclusters.protocol import Protocol
     automaton = get_automaton(BIG_LANGUAGE)
     CACHE.mkdir(exist_ok=True)
     model, _ = train_or_load(CACHE / f"{BIG_LANGUAGE}_{rnn}_1_{hidden}_e5.pt", network_config(automaton, rnn, hidden),
-                             automaton, TrainingConfig(epochs=5, seed=0), torch.device("cpu"),
-                             n_training=TRAINING_WORDS, progress=False)
+                             automaton, TrainingPlan(BIG_LANGUAGE, 1, 0, 5, TRAINING_WORDS), torch.device("cpu"),
+                             progress=False)
     return NetworkData(model, automaton, seed=0, protocol=Protocol.paper())
 
 

@@ -75,14 +75,14 @@ def measure_hidden(hidden: int, train_epochs: int) -> dict:
     from stateclusters.clustering.functions import FUNCTION_NAMES
     from stateclusters.evaluation.network import conformance_accuracy, evaluate_functions
     from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.evaluation.plan import TrainingPlan
     from stateclusters.evaluation.training import network_config, train_or_load
-    from stateclusters.networks.recurrent import TrainingConfig
     automaton = get_automaton(HIDDEN_LANGUAGE)
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"{HIDDEN_LANGUAGE}_gru_1_{hidden}_e{train_epochs}.pt"
     model, info = train_or_load(path, network_config(automaton, "gru", hidden), automaton,
-                                TrainingConfig(epochs=train_epochs, seed=0), torch.device("cpu"),
-                                n_training=TRAINING_WORDS_FOR_SCALING, progress=False)
+                                TrainingPlan(HIDDEN_LANGUAGE, 1, 0, train_epochs, TRAINING_WORDS_FOR_SCALING),
+                                torch.device("cpu"), progress=False)
     start = time.perf_counter()     # the steps of evaluate_network, timed after the first labeling
     data = NetworkData(model, automaton, seed=0)
     accuracy = conformance_accuracy(data)

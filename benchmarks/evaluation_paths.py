@@ -31,8 +31,9 @@ from stateclusters.clustering.functions import (
 from stateclusters.clustering.k_means import kmeans_k
 from stateclusters.evaluation.network import conformance_accuracy
 from stateclusters.evaluation.network_data import NetworkData, automaton_size
+from stateclusters.evaluation.plan import TrainingPlan
 from stateclusters.evaluation.training import network_config, train_or_load
-from stateclusters.networks.recurrent import TrainingConfig, hidden_states, precise_copy
+from stateclusters.networks.recurrent import hidden_states, precise_copy
 from stateclusters.words.runs import STACK_SIZE_CAP, trace_words
 from stateclusters.words.sampling import conformance_words, validation_words
 
@@ -263,9 +264,8 @@ def load_network(net: BenchNetwork, automaton, retrain: bool, checkpoint_dir: Pa
     if retrain or not path.exists():
         print(f"training {net.name} (at most {net.epochs} epochs) into {path}", flush=True)
     config = network_config(automaton, net.rnn, net.hidden)
-    model, info = train_or_load(path, config, automaton, TrainingConfig(epochs=net.epochs, seed=0),
-                                torch.device("cpu"), progress=False, reuse=not retrain,
-                                metadata={"language": net.language})
+    model, info = train_or_load(path, config, automaton, TrainingPlan(net.language, 1, 0, net.epochs),
+                                torch.device("cpu"), progress=False, reuse=not retrain)
     return model, info
 
 

@@ -229,6 +229,8 @@ def checkpoint_path(args) -> Path:
 def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots: Path | None):
     """Load or train the network; with snapshots, train afresh and save one every --plot-epochs epochs."""
     from stateclusters.analyses.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
+    from stateclusters.automata import is_context_free
+    from stateclusters.evaluation.plan import TrainingPlan
     from stateclusters.evaluation.training import check_trained_language, train_or_load
 
     loading = snapshots is None and checkpoint.exists() and not args.retrain
@@ -239,13 +241,10 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
         print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (training, a snapshot every "
               f"{args.plot_epochs} epochs into {snapshots})")
         remove_snapshots(snapshots)
-    protocol = args.protocol_settings
+    plan = TrainingPlan(args.automaton, args.repetition, args.seed or 0, args.epochs, args.train_words,
+                        args.protocol_settings.for_family(is_context_free(automaton)))
     try:
-        model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton,
-                                    protocol.training_config(args.epochs, args.seed or 0), device,
-                                    n_training=args.train_words, protocol=protocol,
-                                    metadata={"language": args.automaton, "repetition": args.repetition,
-                                              **protocol.training_settings()},
+        model, info = train_or_load(checkpoint if snapshots is None else None, config, automaton, plan, device,
                                     reuse=not args.retrain,
                                     epoch_callback=snapshot_saver(snapshots, args.plot_epochs) if snapshots else None)
     except CheckpointError as error:

@@ -93,17 +93,17 @@ def run_language(language: str, args, device) -> tuple[dict, dict, dict]:
     from stateclusters.automata import get_automaton, is_context_free
     from stateclusters.evaluation.network import evaluate_network
     from stateclusters.evaluation.network_data import NetworkData
+    from stateclusters.evaluation.plan import TrainingPlan
     from stateclusters.evaluation.training import network_config, train_or_load
 
     automaton = get_automaton(language)
     network = small_network(language)
     config = network_config(automaton, RNN, network.hidden, LAYERS)
     protocol = args.protocol_settings
-    model, _ = train_or_load(args.pretrained_dir / f"{network.name}.pt", config, automaton,
-                             protocol.training_config(args.epochs, network.seed), device, reuse=not args.train,
-                             train=args.train, progress=args.train, protocol=protocol,
-                             metadata={"language": language, "repetition": REPETITION,
-                                       **protocol.training_settings()})
+    plan = TrainingPlan(language, REPETITION, network.seed, args.epochs,
+                        protocol=protocol.for_family(is_context_free(automaton)))
+    model, _ = train_or_load(args.pretrained_dir / f"{network.name}.pt", config, automaton, plan, device,
+                             reuse=not args.train, train=args.train, progress=args.train)
     labelings = SMALL_PDA_LABELINGS if is_context_free(automaton) else ("regular",)
     data = NetworkData(model, automaton, network.seed, protocol=protocol)
     evaluation = evaluate_network(data, SMALL_FUNCTIONS, labelings=labelings)

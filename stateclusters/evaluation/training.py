@@ -5,8 +5,9 @@ import torch
 
 from stateclusters.automata import input_alphabet, is_context_free
 from stateclusters.automata.tables import compile_table
-from stateclusters.base.catalogue import SOLO_TRAINING, TRAINING_WORDS
+from stateclusters.base.catalogue import SOLO_TRAINING
 from stateclusters.base.errors import CheckpointError
+from stateclusters.evaluation.plan import TrainingPlan
 from stateclusters.networks.recurrent import (
     NetworkConfig,
     RecurrentClassifier,
@@ -15,8 +16,6 @@ from stateclusters.networks.recurrent import (
     save_checkpoint,
     train_network,
 )
-from stateclusters.protocol import Protocol
-from stateclusters.words.sampling import SPEC_PROTOCOL, training_words, validation_words
 
 
 def training_info(metadata: dict | None, settings: TrainingConfig, metrics, mode: str) -> dict:
@@ -49,24 +48,20 @@ def network_config(automaton, rnn: str, hidden_size: int, num_layers: int = 1) -
                          output_classes=output_classes(automaton), hidden_size=hidden_size, num_layers=num_layers)
 
 
-def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton, settings: TrainingConfig,
-                  device: torch.device, train: bool = True, n_training: int = TRAINING_WORDS,
-                  progress: bool = True, metadata: dict | None = None,
-                  reuse: bool = True, epoch_callback=None,
-                  protocol: Protocol = SPEC_PROTOCOL) -> tuple[RecurrentClassifier, dict]:
-    """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network.
+def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton, plan: TrainingPlan,
+                  device: torch.device, train: bool = True, progress: bool = True, reuse: bool = True,
+                  epoch_callback=None) -> tuple[RecurrentClassifier, dict]:
+    """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network by its plan.
 
     epoch_callback: see networks.recurrent.train_network (e.g. saving snapshots for pictures over training).
-    protocol: the training words' per-length rule (settings' early stop follows protocol.training_config).
     """
     if reuse and checkpoint_path is not None and Path(checkpoint_path).exists():
         return load_checkpoint(checkpoint_path, expected=config, device=device)
     if not train:
         raise FileNotFoundError(f"no checkpoint at {checkpoint_path} and training is off")
-    model, metrics = train_network(config, training_words(automaton, settings.seed, n_training, protocol),
-                                   validation_words(automaton, settings.seed, protocol=protocol), settings, device,
-                                   progress, epoch_callback=epoch_callback)
-    info = training_info(metadata, settings, metrics, SOLO_TRAINING)
+    model, metrics = train_network(config, *plan.words(automaton), plan.settings, device, progress,
+                                   epoch_callback=epoch_callback)
+    info = training_info(plan.metadata(), plan.settings, metrics, SOLO_TRAINING)
     if checkpoint_path is not None:
         save_checkpoint(checkpoint_path, model, **info)
     return model, info

@@ -10,7 +10,7 @@ import traceback
 from dataclasses import dataclass
 
 from stateclusters.base.catalogue import CPU_GROUP_UNITS, GROUP_TRAINING, RECURRENT_TYPES
-from stateclusters.grid.jobs import FAILED, JobSpec, checkpoint_metadata, failed_record, one_line, single_threaded
+from stateclusters.grid.jobs import FAILED, JobSpec, failed_record, one_line, single_threaded, training_plan
 
 
 @dataclass(frozen=True)
@@ -79,19 +79,17 @@ def _train(group: GroupSpec, saved: list) -> None:
     from stateclusters.evaluation.training import network_config, training_info
     from stateclusters.networks.group_training import GroupMember, train_group
     from stateclusters.networks.recurrent import resolve_device, save_checkpoint
-    from stateclusters.words.sampling import training_words, validation_words
 
+    plans = [training_plan(spec) for spec in group.jobs]
     members = []
-    for spec in group.jobs:
-        automaton, protocol = get_automaton(spec.automaton_file or spec.language), spec.protocol
+    for spec, plan in zip(group.jobs, plans):
+        automaton = get_automaton(spec.automaton_file or spec.language)
         members.append(GroupMember(network_config(automaton, spec.rnn, spec.hidden, spec.layers),
-                                   training_words(automaton, spec.seed, spec.training_words, protocol),
-                                   validation_words(automaton, spec.seed, protocol=protocol),
-                                   protocol.training_config(spec.epochs, spec.seed)))
+                                   *plan.words(automaton), plan.settings))
 
     def save(index, model, metrics):
         spec = group.jobs[index]
-        info = training_info(checkpoint_metadata(spec), members[index].settings, metrics, GROUP_TRAINING)
+        info = training_info(plans[index].metadata(), plans[index].settings, metrics, GROUP_TRAINING)
         save_checkpoint(spec.checkpoint_path, model, **info)
         saved.append(spec.name)
 

@@ -20,6 +20,7 @@ from stateclusters.base.catalogue import (
 )
 from stateclusters.base.errors import CheckpointError
 from stateclusters.base.keys import NetworkId
+from stateclusters.evaluation.plan import TrainingPlan
 from stateclusters.grid.checkpoints import quarantine
 from stateclusters.protocol import Protocol
 from stateclusters.results.files import RECORD_FORMAT, job_files, read_job_record
@@ -147,11 +148,9 @@ def _evaluate_job(spec: JobSpec) -> dict:
     return record
 
 
-def checkpoint_metadata(spec: JobSpec) -> dict:
-    """What a grid checkpoint records of its job, before training adds its own (evaluation.training.training_info)."""
-    return {"language": spec.language, "repetition": spec.repetition, "epochs": spec.epochs,
-            "training_words": spec.training_words, "validation_words": spec.protocol.validation_words,
-            **spec.protocol.training_settings()}
+def training_plan(spec: JobSpec) -> TrainingPlan:
+    """How the job's network is trained, solo or in a group, and what its checkpoint records of that."""
+    return TrainingPlan(spec.language, spec.repetition, spec.seed, spec.epochs, spec.training_words, spec.protocol)
 
 
 def obtain_network(spec: JobSpec, config, automaton, device):
@@ -160,13 +159,9 @@ def obtain_network(spec: JobSpec, config, automaton, device):
     it never blocks the grid: then the third value says why and where the file went."""
     from stateclusters.evaluation.training import train_or_load
 
-    protocol = spec.protocol
-    settings, metadata = protocol.training_config(spec.epochs, spec.seed), checkpoint_metadata(spec)
-
     def load_or_train():
-        model, training = train_or_load(spec.checkpoint_path, config, automaton, settings, device, train=spec.train,
-                                        n_training=spec.training_words, progress=False, metadata=metadata,
-                                        protocol=protocol)
+        model, training = train_or_load(spec.checkpoint_path, config, automaton, training_plan(spec), device,
+                                        train=spec.train, progress=False)
         if spec.train:   # with --no-train whatever checkpoint is there is the one the user wants evaluated
             check_checkpoint_settings(spec, training)
         return model, training
@@ -194,7 +189,7 @@ def plain_agreement_scores(function_results: dict) -> dict:
 
 def check_checkpoint_settings(spec: JobSpec, training: dict) -> None:
     """A checkpoint trained with other settings would silently mix grids; refuse it (missing fields pass)."""
-    wanted = {"seed": spec.seed, **checkpoint_metadata(spec)}
+    wanted = {"seed": spec.seed, **training_plan(spec).metadata()}
     for name in CHECKPOINT_SETTINGS:
         if name in training and training[name] != wanted[name]:
             raise CheckpointError(f"checkpoint {spec.checkpoint_path} was trained with {name}={training[name]}, "
