@@ -45,7 +45,7 @@ def test_the_grid_price_with_group_training(capsys):
 
 
 @pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/price_group_training.py",
-                                    "benchmarks/compare_training_modes.py", "benchmarks/gpu_equivalence.py"])
+                                    "stateclusters/studies/compare_training_modes.py", "benchmarks/gpu_equivalence.py"])
 def test_help_is_light(script):
     from test_statistics_figures import test_help_imports_no_heavy_library as help_is_light
     help_is_light(script)
@@ -63,8 +63,7 @@ def test_bad_input_is_one_line_and_exit_2(script, arguments, message):
 
 
 def test_the_training_modes_comparison_runs_small(tmp_path, capsys):
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    import compare_training_modes
+    from stateclusters.studies import compare_training_modes
     assert compare_training_modes.main(["--out", str(tmp_path), "--languages", "tomita1", "--rnn", "gru",
                                         "--repeats", "2", "--epochs", "1", "--train-words", "200",
                                         "--validation-words", "100", "--conformance-words", "100",

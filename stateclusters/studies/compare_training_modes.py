@@ -4,18 +4,14 @@ Runs one grid slice three ways with experiment_runner.py: repetitions 1..R train
 (the same seeds) with --group-training, and repetitions R+1..2R trained solo (other seeds: the noise). Prints,
 per abstraction function, the mean weighted ambiguity (and ambiguity) of each, and the two differences.
 
-    python benchmarks/compare_training_modes.py --out /tmp/modes     # 4 tomita languages × gru, relu × 1x1 × 2
-    python benchmarks/compare_training_modes.py --out /tmp/modes --epochs 50 --workers 16   # the issue's size
+    python -m stateclusters.studies.compare_training_modes --out /tmp/modes   # 4 tomita languages × gru, relu × 1x1 × 2
+    python -m stateclusters.studies.compare_training_modes --out /tmp/modes --epochs 50 --workers 16   # full size
 """
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from stateclusters.base.arguments import parser_for, positive_int  # noqa: E402
-from stateclusters.base.catalogue import TRAINING_WORDS  # noqa: E402
-from stateclusters.base.cli import run_cli  # noqa: E402
+from stateclusters.base.arguments import parser_for, positive_int
+from stateclusters.base.catalogue import TRAINING_WORDS
+from stateclusters.base.cli import run_cli
 
 RUNS = ("solo", "group", "solo, other seeds")
 
