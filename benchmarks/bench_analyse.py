@@ -48,10 +48,7 @@ def bench_one(width: int, args) -> str:
     start = time.perf_counter()
     network.classify(words)
     classify_seconds = time.perf_counter() - start
-    budget = stateclusters.LearningBudget(max_states=args.max_states, max_seconds=args.max_seconds)
-    start = time.perf_counter()
-    result = stateclusters.analyse(network, functions=args.functions.split(","), budget=budget, seed=args.seed)
-    total = time.perf_counter() - start
+    result, total = timed_analysis(network, args)
     automaton = result.report["automaton"]
     return (f"GRU {width:3d}: classify 1,000 words of 30 letters {classify_seconds:.2f} s; "
             f"learned {automaton['states']} states, converged {automaton['converged']} "
@@ -62,22 +59,27 @@ def bench_one(width: int, args) -> str:
             f"{total:.1f} s")
 
 
+def timed_analysis(network, args):
+    """(the analysis with an automaton learned within the budget, its wall-clock seconds)."""
+    import stateclusters
+    budget = stateclusters.LearningBudget(max_states=args.max_states, max_seconds=args.max_seconds)
+    start = time.perf_counter()
+    result = stateclusters.analyse(network, functions=args.functions.split(","), budget=budget, seed=args.seed)
+    return result, time.perf_counter() - start
+
+
 def bench_regular(args, n_states: int = 8) -> str:
     import random
 
     from aalpy.utils import generate_random_dfa
 
-    import stateclusters
     from stateclusters.adapters.recurrent import NetworkAdapter
     sys.path.insert(0, str(REPO / "tests"))
     from handbuilt_networks import handbuilt_network
     random.seed(args.seed)
     dfa = generate_random_dfa(n_states, LETTERS, num_accepting_states=3, ensure_minimality=True)
     network = NetworkAdapter(handbuilt_network(dfa))
-    budget = stateclusters.LearningBudget(max_states=args.max_states, max_seconds=args.max_seconds)
-    start = time.perf_counter()
-    result = stateclusters.analyse(network, functions=args.functions.split(","), budget=budget, seed=args.seed)
-    total = time.perf_counter() - start
+    result, total = timed_analysis(network, args)
     automaton = result.report["automaton"]
     return (f"exact relu network of a random {n_states}-state DFA: learned {automaton['states']} states, converged "
             f"{automaton['converged']}, {automaton['membership_queries']} membership queries, "

@@ -35,6 +35,11 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def command(main: Callable[[], int | None]) -> Callable[[], None]:
+    """A script's main as an installed command: run_cli(main), with no arguments."""
+    return lambda: run_cli(main)
+
+
 def run_cli(main: Callable[[], int | None]) -> None:
     """Run a script's main; a user mistake or an interrupt ends it with a one-line message, no traceback."""
     try:

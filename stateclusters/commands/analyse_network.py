@@ -16,7 +16,7 @@ from stateclusters.base.catalogue import (
     NETWORK_LEARNING_SECONDS,
     NETWORK_LEARNING_STATES,
 )
-from stateclusters.base.cli import run_cli
+from stateclusters.base.cli import command
 from stateclusters.base.paths import check_output_folder
 
 DEFAULT_FUNCTIONS = "all"
@@ -90,10 +90,7 @@ def summary(report: dict, out: Path) -> str:
     return "\n".join(lines + [f"written to {out}"])
 
 
-def run() -> None:
-    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
-    run_cli(main)
-
+run = command(main)
 
 if __name__ == "__main__":
     run()

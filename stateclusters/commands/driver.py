@@ -17,7 +17,7 @@ from stateclusters.base.catalogue import (
     WORDS_PER_LENGTH,
     check_rnn_type,
 )
-from stateclusters.base.cli import run_cli
+from stateclusters.base.cli import command
 from stateclusters.base.errors import CheckpointError, UserError
 from stateclusters.base.keys import NetworkId
 from stateclusters.base.paths import check_output_file, check_output_folder, project_folder
@@ -334,10 +334,7 @@ def write_epoch_plots(args, snapshots: Path, data, labeling: str, title: str) ->
                                 state_labels[rows], args.function, title, seed=args.seed)
 
 
-def run() -> None:
-    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
-    run_cli(main)
-
+run = command(main)
 
 if __name__ == "__main__":
     run()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stateclusters.base.arguments import parser_for, positive_int
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.cli import run_cli
+from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
 from stateclusters.clustering.functions import parse_function_names
@@ -131,10 +131,7 @@ def main(argv=None) -> int:
     return 0 if all(record["status"] == DONE for record in records) else 1
 
 
-def run() -> None:
-    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
-    run_cli(main)
-
+run = command(main)
 
 if __name__ == "__main__":
     run()

@@ -27,7 +27,7 @@ from stateclusters.base.arguments import (
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
 from stateclusters.base.catalogue import GROUP_SIZE, MAX_HIDDEN, MAX_LAYERS, RECURRENT_TYPES, RNN_TYPES
-from stateclusters.base.cli import run_cli
+from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, parse_function_names
@@ -285,10 +285,7 @@ def main(argv=None) -> int:
     return 0 if all(record["status"] == DONE for record in records) else 1
 
 
-def run() -> None:
-    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
-    run_cli(main)
-
+run = command(main)
 
 if __name__ == "__main__":
     run()

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from stateclusters.base.arguments import add_device_option, parser_for, positive_int
-from stateclusters.base.cli import run_cli
+from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.keys import NetworkId
 from stateclusters.base.paths import check_input_folder, check_output_folder, project_folder
@@ -153,10 +153,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def run() -> None:
-    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
-    run_cli(main)
-
+run = command(main)
 
 if __name__ == "__main__":
     run()

@@ -17,7 +17,7 @@ from stateclusters.analyses.live_accuracy import passes_live_filter
 from stateclusters.analyses.registry import StatisticsView
 from stateclusters.base.arguments import parse_architectures, parser_for, unit_interval
 from stateclusters.base.catalogue import LABELINGS, MAX_TRAINING_LENGTH, PDA_LABELINGS, RNN_TYPES
-from stateclusters.base.cli import run_cli
+from stateclusters.base.cli import command
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.base.keys import parse_key
 from stateclusters.base.paths import check_input_folder, check_output_folder, project_folder
@@ -380,10 +380,7 @@ def report_extras(args, results: tuple[dict, dict], select, filters: str, tag: s
                                                   args.figures, tag)
 
 
-def run() -> None:
-    """The command at the command line's edge (one-line errors, interrupts: base/cli.run_cli)."""
-    run_cli(main)
-
+run = command(main)
 
 if __name__ == "__main__":
     run()
