@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from stateclusters.base.catalogue import TRAINING_WORDS
 from stateclusters.protocol import Protocol
-from stateclusters.words.sampling import SPEC_PROTOCOL, WordSet, training_words, validation_words
 
 
 @dataclass(frozen=True)
@@ -15,7 +14,7 @@ class TrainingPlan:
     seed: int
     epochs: int
     training_words: int = TRAINING_WORDS
-    protocol: Protocol = SPEC_PROTOCOL   # with its family's validation size (Protocol.for_family)
+    protocol: Protocol = Protocol()   # with its family's validation size (Protocol.for_family)
 
     @property
     def settings(self):
@@ -28,7 +27,9 @@ class TrainingPlan:
                 "training_words": self.training_words, "validation_words": self.protocol.validation_words,
                 **self.protocol.training_settings()}
 
-    def words(self, automaton) -> tuple[WordSet, WordSet]:
-        """(training words, the validation words early stop watches), drawn from the seed."""
+    def words(self, automaton) -> tuple:
+        """(training words, the validation words early stop watches) as WordSets, drawn from the seed."""
+        # Imported here: the grid's jobs import this module while the runner parses its arguments, without AALpy.
+        from stateclusters.words.sampling import training_words, validation_words
         return (training_words(automaton, self.seed, self.training_words, self.protocol),
                 validation_words(automaton, self.seed, protocol=self.protocol))
