@@ -13,6 +13,7 @@ from stateclusters.networks.recurrent import (
     RecurrentClassifier,
     hidden_states,
     load_checkpoint,
+    padded_letters,
     prefix_predictions,
 )
 
@@ -34,14 +35,10 @@ class NetworkAdapter:
 
     def letter_arrays(self, words) -> tuple[np.ndarray, np.ndarray]:
         """Padded letter indices (at least one column) and the lengths of the words."""
-        lengths = np.array([len(word) for word in words], dtype=np.int64)
-        letters = np.zeros((len(words), max(1, int(lengths.max(initial=0)))), dtype=np.int64)
         try:
-            for row, word in enumerate(words):
-                letters[row, :len(word)] = [self._index[letter] for letter in word]
+            return padded_letters(words, self._index)
         except KeyError as error:
             raise UserError(f"letter {error.args[0]!r} is not in the network's alphabet") from None
-        return letters, lengths
 
     # Padded letter-index arrays in, arrays out: what the grid's NetworkData reads, and what the word methods use.
     def letter_predictions(self, letters: np.ndarray) -> np.ndarray:

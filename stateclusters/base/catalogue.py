@@ -9,6 +9,8 @@ RNN_TYPES = RECURRENT_TYPES + ("transformer",)       # every architecture a netw
 # State labelings (docs/contract.md "labelings"): regular automata use their states, PDAs one of the others.
 LABELINGS = ("regular", "stackless", "stack_size", "top_of_stack")
 PDA_LABELINGS = ("stackless", "stack_size", "top_of_stack")
+# A function's entry in ambiguity.pickle, in order (docs/contract.md, Result files); results.csv and reports name them.
+SCORE_FIELDS = ("amb", "wamb", "max", "min", "n_clusters")
 # Network sizes a script accepts: far above any grid size (the widest, 5·|Σ|·|Q|, is a few hundred units), far
 # below what fails to allocate (a GRU of 10^6 units would need 12 TB).
 MAX_HIDDEN = 4096

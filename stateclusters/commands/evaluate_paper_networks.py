@@ -20,7 +20,7 @@ from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
 from stateclusters.clustering.functions import parse_function_names
 from stateclusters.grid.jobs import DONE, is_finished
-from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, run_jobs, summary_lines
+from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, report_run, run_jobs
 from stateclusters.paper.names import (
     AUTOMATA_FOLDER,
     MODELS_FOLDER,
@@ -126,9 +126,7 @@ def main(argv=None) -> int:
         for name, reason in skipped:
             log.write(f"skipped {name}: {reason}")
         log.write(f"{len(skipped)} checkpoint(s) skipped")
-        for line in summary_lines(records, time.perf_counter() - start):
-            log.write(line)
-    return 0 if all(record["status"] == DONE for record in records) else 1
+        return report_run(records, time.perf_counter() - start, log)
 
 
 run = command(main)

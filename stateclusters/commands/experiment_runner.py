@@ -33,7 +33,6 @@ from stateclusters.base.paths import check_output_folder, project_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, parse_function_names
 from stateclusters.grid.groups import train_groups
 from stateclusters.grid.jobs import (
-    DONE,
     JobSpec,
     is_finished,
     merged_extras,
@@ -44,8 +43,8 @@ from stateclusters.grid.run_loop import (
     exclusive_lock,
     job_line,
     read_job_files,
+    report_run,
     run_jobs,
-    summary_lines,
     warn_mixed_settings,
 )
 from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
@@ -280,9 +279,7 @@ def main(argv=None) -> int:
             rebuild_merged_results(out_dir, log)
             raise
         rebuild_merged_results(out_dir, log)
-        for line in summary_lines(records, time.perf_counter() - start):
-            log.write(line)
-    return 0 if all(record["status"] == DONE for record in records) else 1
+        return report_run(records, time.perf_counter() - start, log)
 
 
 run = command(main)

@@ -125,6 +125,13 @@ def run_jobs(specs: list, backend, out_dir: Path, log, desc: str = "grid") -> li
     return records
 
 
+def report_run(records: list[dict], seconds: float, log) -> int:
+    """Log what this run did and list what it left unfinished; the exit code: 0 if every job is done, else 1."""
+    for line in summary_lines(records, seconds):
+        log.write(line)
+    return 0 if all(record["status"] == DONE for record in records) else 1
+
+
 def summary_lines(records: list[dict], seconds: float) -> list[str]:
     counts = {status: sum(record["status"] == status for record in records) for status in (DONE, FAILED, SKIPPED)}
     lines = [f"this run: {counts[DONE]} done, {counts[FAILED]} failed, {counts[SKIPPED]} skipped in {seconds:.1f} s"]

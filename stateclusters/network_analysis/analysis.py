@@ -6,7 +6,7 @@ import numpy as np
 
 from stateclusters.adapters.adapter import Adapter, as_adapter, probe
 from stateclusters.automata import input_alphabet, is_context_free
-from stateclusters.base.catalogue import CONFORMANCE_WORDS, VALIDATION_WORDS
+from stateclusters.base.catalogue import CONFORMANCE_WORDS, SCORE_FIELDS, VALIDATION_WORDS
 from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import FUNCTION_FAILURES, FUNCTION_NAMES, labeling_k_multiplier
 from stateclusters.evaluation.network import FunctionResult, evaluate_functions
@@ -17,10 +17,9 @@ from stateclusters.network_analysis.learning import (
     LearningBudget,
     learn_automaton,
 )
+from stateclusters.networks.recurrent import padded_letters
 from stateclusters.words.runs import labelings_for, trace_words
 from stateclusters.words.sampling import SPEC_PROTOCOL, conformance_words, validation_words
-
-RESULT_FIELDS = ("amb", "wamb", "max", "min", "n_clusters")
 
 
 @dataclass(frozen=True)
@@ -40,29 +39,24 @@ def check_same_alphabet(adapter: Adapter, automaton, automaton_name: str) -> Non
 def draw_words(adapter: Adapter, automaton=None, seed: int = 0, n_words: int = VALIDATION_WORDS) -> list[tuple]:
     """The validation words of the automaton (docs/contract.md, Words), else uniform lengths 1–30 and letters."""
     if automaton is not None:
-        words = validation_words(automaton, seed, protocol=SPEC_PROTOCOL)
-        letter_of = dict(zip(adapter.letter_names, adapter.alphabet))
-        return [tuple(letter_of[name] for name in words.word(i)) for i in range(len(words))]
+        return adapter_words(adapter, validation_words(automaton, seed, protocol=SPEC_PROTOCOL))
     rng = np.random.default_rng(seed)
     lengths = rng.integers(RANDOM_WORD_LENGTHS[0], RANDOM_WORD_LENGTHS[1] + 1, size=n_words)
     return [tuple(adapter.alphabet[i] for i in rng.integers(0, len(adapter.alphabet), size=length))
             for length in lengths]
 
 
-def letter_arrays(words, alphabet_names) -> tuple[np.ndarray, np.ndarray]:
-    """Padded indices into alphabet_names (letters by str) and lengths of non-empty words."""
-    index = {name: i for i, name in enumerate(alphabet_names)}
-    lengths = np.array([len(word) for word in words], dtype=np.int64)
-    letters = np.zeros((len(words), max(1, int(lengths.max(initial=0)))), dtype=np.int64)
-    for row, word in enumerate(words):
-        letters[row, :len(word)] = [index[str(letter)] for letter in word]
-    return letters, lengths
+def adapter_words(adapter: Adapter, word_set) -> list[tuple]:
+    """A drawn WordSet's words in the adapter's letters (the automaton names them by their str)."""
+    letter_of = dict(zip(adapter.letter_names, adapter.alphabet))
+    return [tuple(letter_of[name] for name in word_set.word(i)) for i in range(len(word_set))]
 
 
 def trace(automaton, words):
-    """The automaton's PrefixTrace of non-empty words."""
+    """The automaton's PrefixTrace of non-empty words (letters by their str, as the automaton names them)."""
     alphabet = tuple(sorted(map(str, input_alphabet(automaton))))
-    letters, lengths = letter_arrays(words, alphabet)
+    letters, lengths = padded_letters([tuple(map(str, word)) for word in words],
+                                      {name: i for i, name in enumerate(alphabet)})
     return trace_words(automaton, letters, lengths, alphabet)
 
 
@@ -85,9 +79,7 @@ def prefix_classes(adapter: Adapter, words) -> list[list[str]]:
 
 def conformance_accuracy(adapter: Adapter, automaton, seed: int = 0) -> float:
     """The grid's accuracy: share of the conformance words right after every prefix (docs/contract.md, Accuracy)."""
-    drawn = conformance_words(automaton, CONFORMANCE_WORDS, seed=seed)
-    letter_of = dict(zip(adapter.letter_names, adapter.alphabet))
-    words = [tuple(letter_of[name] for name in drawn.word(i)) for i in range(len(drawn))]
+    words = adapter_words(adapter, conformance_words(automaton, CONFORMANCE_WORDS, seed=seed))
     expected = trace(automaton, words)
     right = [labels == expected.outputs[row, :len(labels)].tolist()
              for row, labels in enumerate(prefix_classes(adapter, words))]
@@ -164,5 +156,5 @@ def csv_rows(report: dict, by_labeling: dict) -> list[dict]:
     accuracy = report["agreement"] if report["accuracy"] is None else report["accuracy"]
     return [{"network": report["network"], "automaton": report["automaton"]["name"],
              "automaton_source": report["automaton"]["source"], "labeling": labeling, "function": name,
-             **{key: entry.get(key) for key in RESULT_FIELDS}, "accuracy": accuracy}
+             **{key: entry.get(key) for key in SCORE_FIELDS}, "accuracy": accuracy}
             for labeling, functions in by_labeling.items() for name, entry in functions.items()]

@@ -173,6 +173,16 @@ def precise_copy(model: Network) -> Network:
     return copy.deepcopy(model).double().eval()
 
 
+def padded_letters(words, index: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Words as padded letter indices (at least one column, 0 past a word's end) and their lengths; a letter
+    that `index` lacks is a KeyError."""
+    lengths = np.array([len(word) for word in words], dtype=np.int64)
+    letters = np.zeros((len(words), max(1, int(lengths.max(initial=0)))), dtype=np.int64)
+    for row, word in enumerate(words):
+        letters[row, :len(word)] = [index[letter] for letter in word]
+    return letters, lengths
+
+
 @torch.inference_mode()
 def hidden_states(model: Network, letters: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """One vector per letter occurrence, in word order: all layers' states (Network.state_sequence), concatenated.

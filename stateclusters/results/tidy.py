@@ -8,10 +8,11 @@ import math
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from stateclusters.base.catalogue import SCORE_FIELDS
 from stateclusters.base.keys import NetworkId, parse_key
 
 RESULTS_CSV = "results.csv"
-RESULT_COLUMNS = ("labeling", "function", "amb", "wamb", "max", "min", "n_clusters", "accuracy")
+RESULT_COLUMNS = ("labeling", "function", *SCORE_FIELDS, "accuracy")
 GRID_IDENTITY = ("network", *(field.name for field in fields(NetworkId)))
 
 
@@ -25,7 +26,7 @@ def grid_rows(accuracy: dict, ambiguity: dict) -> list[dict]:
         except ValueError:   # a key of another naming: the whole key names the network
             identity = {"network": key, "labeling": ""}
         for function, values in sorted(ambiguity[key].items()):
-            numbers = dict(zip(("amb", "wamb", "max", "min", "n_clusters"), list(values)[:5]))
+            numbers = dict(zip(SCORE_FIELDS, values))
             rows.append({**identity, "function": function, **numbers, "accuracy": accuracy.get(key)})
     return rows
 
