@@ -100,7 +100,6 @@ class _Network:
     dropout: torch.Generator | None
     validation_targets: np.ndarray
     metrics: TrainingMetrics
-    perfect_streak: int = 0
 
 
 def _start(member: GroupMember) -> _Network:
@@ -187,19 +186,16 @@ def _train_step(model, optimizer, words, targets, index, rows, lengths, networks
     return per_network.detach() * rows_t
 
 
-def _end_epoch(model: StackedRecurrent, networks: list[_Network], losses: torch.Tensor, stop_after) -> list[int]:
+def _end_epoch(model: StackedRecurrent, networks: list[_Network], losses: torch.Tensor,
+               settings: TrainingConfig) -> list[int]:
     """Write each network's weights into its solo module, validate it as train_network does; who stops."""
     stopped = []
     for i, network in enumerate(networks):
         network.model.load_state_dict(model.state_dict_of(i))
         words = network.member.validation_words
         accuracy = validation_accuracy(network.model, words, network.validation_targets)
-        metrics = network.metrics
-        metrics.epochs_run += 1
-        metrics.training_loss.append(float(losses[i]) / len(network.member.training_words))
-        metrics.validation_accuracy.append(accuracy)
-        network.perfect_streak = network.perfect_streak + 1 if accuracy == 1.0 else 0
-        if stop_after is not None and network.perfect_streak >= stop_after:
+        network.metrics.add_epoch(float(losses[i]) / len(network.member.training_words), accuracy)
+        if settings.stops_after(network.metrics):
             stopped.append(i)
     return stopped
 
@@ -227,8 +223,7 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
         for k in range(len(index)):
             losses += _train_step(model, optimizer, words, targets, index[k], rows[k], lengths[k],
                                   [networks[i] for i in remaining], device)
-        stopped = set(_end_epoch(model, [networks[i] for i in remaining], losses.cpu(),
-                                 settings.perfect_epochs_to_stop))
+        stopped = set(_end_epoch(model, [networks[i] for i in remaining], losses.cpu(), settings))
         for position in sorted(stopped):
             _finish(networks[remaining[position]], remaining[position], start, on_finished)
         keep = [position for position in range(len(remaining)) if position not in stopped]

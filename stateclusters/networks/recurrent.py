@@ -61,6 +61,12 @@ class TrainingConfig:
     perfect_epochs_to_stop: int | None = 3   # early stop after this many epochs at 100% accuracy; None: never
     seed: int = 0
 
+    def stops_after(self, metrics: "TrainingMetrics") -> bool:
+        """Early stop: the last perfect_epochs_to_stop epochs all reached 100 % validation accuracy."""
+        needed = self.perfect_epochs_to_stop
+        return needed is not None and len(metrics.validation_accuracy) >= needed and \
+            all(accuracy == 1.0 for accuracy in metrics.validation_accuracy[-needed:])
+
 
 @dataclass
 class TrainingMetrics:
@@ -68,6 +74,11 @@ class TrainingMetrics:
     validation_accuracy: list = field(default_factory=list)
     training_loss: list = field(default_factory=list)
     seconds: float = 0.0
+
+    def add_epoch(self, loss: float, accuracy: float) -> None:
+        self.epochs_run += 1
+        self.training_loss.append(loss)
+        self.validation_accuracy.append(accuracy)
 
 
 def set_seed(seed: int) -> None:
@@ -258,7 +269,7 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
     targets = torch.as_tensor(class_indices(training_words.labels, config.output_classes), device=device)
     validation_targets = class_indices(validation_words.labels, config.output_classes)
     letters = torch.as_tensor(training_words.letters, device=device)
-    metrics, perfect_streak, start = TrainingMetrics(), 0, time.perf_counter()
+    metrics, start = TrainingMetrics(), time.perf_counter()
     epochs = tqdm(range(settings.epochs), desc=description, disable=not progress, leave=False)
     if epoch_callback is not None:
         epoch_callback(0, model, metrics)
@@ -275,14 +286,11 @@ def train_network(config: NetworkConfig, training_words, validation_words, setti
             optimizer.step()
             total_loss += loss.item() * len(batch)
         accuracy = validation_accuracy(model, validation_words, validation_targets)
-        metrics.epochs_run += 1
-        metrics.training_loss.append(total_loss / len(training_words))
-        metrics.validation_accuracy.append(accuracy)
+        metrics.add_epoch(total_loss / len(training_words), accuracy)
         epochs.set_postfix(loss=f"{metrics.training_loss[-1]:.4f}", val_acc=f"{accuracy:.4f}")
         if epoch_callback is not None:
             epoch_callback(metrics.epochs_run, model, metrics)
-        perfect_streak = perfect_streak + 1 if accuracy == 1.0 else 0
-        if settings.perfect_epochs_to_stop is not None and perfect_streak >= settings.perfect_epochs_to_stop:
+        if settings.stops_after(metrics):
             break
     metrics.seconds = time.perf_counter() - start
     return model, metrics
