@@ -28,8 +28,10 @@ class GroupSpec:
 
 
 def group_key(spec: JobSpec) -> tuple:
-    """Jobs with one key can share a group: the stacked model's architecture and depth, the shared settings."""
-    return spec.rnn, spec.layers, spec.epochs, spec.training_words, spec.protocol, spec.device
+    """Jobs with one key can share a group: the stacked model's architecture and depth, the shared settings (of
+    the protocol, those that change a trained network: the evaluation's, such as the validation size, do not)."""
+    return (spec.rnn, spec.layers, spec.epochs, spec.training_words, tuple(spec.protocol.training_settings().items()),
+            spec.device)
 
 
 def needs_training(spec: JobSpec) -> bool:
