@@ -209,3 +209,14 @@ def test_a_broken_eighth_network_and_one_of_another_language_are_found_before_an
     assert len(lines) == 1 and "2 of the 8 networks cannot be used" in lines[0] and str(last) in lines[0]
     assert "tomita3_gru_1_20_1.pt holds a network trained on tomita7, not tomita3" in lines[0]
     assert "conformance accuracy" not in completed.stdout + completed.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_grid_refuses_a_checkpoint_of_another_language_under_no_train(tmp_path):
+    # train_or_load checks the language for every script; the grid lists the job as unfinished.
+    checkpoints = tmp_path / "out" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    shutil.copy(REPO / "pretrained_models" / "tomita7_gru_1_20_1.pt", checkpoints / "tomita3_gru_1_20_1.pt")
+    completed = run("experiment_runner.py", "--languages", "tomita3", "--rnn", "gru", "--sizes", "1x2",
+                    "--repeats", "1", "--no-train", "--functions", "lda", "--out", tmp_path / "out")
+    assert completed.returncode == 1, completed.stderr
+    assert "trained on tomita7, not tomita3" in completed.stdout + completed.stderr

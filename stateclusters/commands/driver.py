@@ -231,7 +231,7 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
     from stateclusters.analyses.training_snapshots import remove_snapshots, save_snapshot, snapshot_path, snapshot_saver
     from stateclusters.automata import is_context_free
     from stateclusters.evaluation.plan import TrainingPlan
-    from stateclusters.evaluation.training import check_trained_language, train_or_load
+    from stateclusters.evaluation.training import train_or_load
 
     loading = snapshots is None and checkpoint.exists() and not args.retrain
     if snapshots is None:
@@ -251,10 +251,6 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
         raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to train a new network and "
                               "replace it") from None
     if loading:
-        try:
-            check_trained_language(checkpoint, info, args.automaton)
-        except CheckpointError as error:
-            raise CheckpointError(f"{error}; move or delete that file, or pass --retrain to replace it") from None
         args.seed = check_trained_seed(checkpoint, info, args.seed)
     elif args.seed is None:
         args.seed = 0

@@ -52,11 +52,14 @@ def train_or_load(checkpoint_path: Path | None, config: NetworkConfig, automaton
                   device: torch.device, train: bool = True, progress: bool = True, reuse: bool = True,
                   epoch_callback=None) -> tuple[RecurrentClassifier, dict]:
     """Load a matching checkpoint if there is one (and reuse is on), else train (and save) a network by its plan.
+    A checkpoint of another network or of another language is a CheckpointError.
 
     epoch_callback: see networks.recurrent.train_network (e.g. saving snapshots for pictures over training).
     """
     if reuse and checkpoint_path is not None and Path(checkpoint_path).exists():
-        return load_checkpoint(checkpoint_path, expected=config, device=device)
+        model, info = load_checkpoint(checkpoint_path, expected=config, device=device)
+        check_trained_language(checkpoint_path, info, plan.language)
+        return model, info
     if not train:
         raise FileNotFoundError(f"no checkpoint at {checkpoint_path} and training is off")
     model, metrics = train_network(config, *plan.words(automaton), plan.settings, device, progress,
