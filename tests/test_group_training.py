@@ -59,14 +59,14 @@ def test_an_overflowing_relu_network_padded_keeps_its_padding_at_zero():
     torch.manual_seed(0)
     exploding = {name: tensor * 1e3 for name, tensor in build_network(small).state_dict().items()}
     padded = StackedRecurrent([small, wide], [exploding, build_network(wide).state_dict()])
-    letters = torch.randint(0, 2, (2, 5, 40))
-    final_h, _ = padded._layer(0, letters, None, keep_sequence=False)
+    letters = torch.randint(0, 2, (2, 40, 5))   # networks, steps, words
+    final_h = padded.final_states(letters)
     assert not torch.isfinite(final_h[0, :, :4]).all()     # its real units overflow (inf, then inf - inf) ...
     assert torch.equal(final_h[0, :, 4:], torch.zeros(5, 5))   # ... its padded units stay exactly zero
     solo = build_network(small)
     solo.load_state_dict(exploding)
     with torch.no_grad():
-        torch.testing.assert_close(padded(letters)[0, :, :2], solo(letters[0])[:, -1], equal_nan=True)
+        torch.testing.assert_close(padded(letters)[0, :, :2], solo(letters[0].T)[:, -1], equal_nan=True)
 
 
 ACCEPT_ALL = """digraph everything {

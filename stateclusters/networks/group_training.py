@@ -153,10 +153,10 @@ def _dropout_masks(model: StackedRecurrent, networks: list[_Network], rows, leng
         for i, network in enumerate(networks):
             if rows[i]:
                 # Solo dropout fills its noise in the memory order of nn.GRU/LSTM/RNN's batch_first output,
-                # which is (time, batch, hidden); drawing it in that order gives the same mask.
+                # which is (time, batch, hidden), the stacked layout's; drawing it so gives the same mask.
                 own = (int(lengths[i]), int(rows[i]), network.member.config.hidden_size)
-                noise = torch.empty(own).bernoulli_(1 - p, generator=network.dropout).div_(1 - p)
-                mask[i, :own[1], :own[0], :own[2]] = noise.transpose(0, 1)
+                mask[i, :own[0], :own[1], :own[2]] = torch.empty(own).bernoulli_(
+                    1 - p, generator=network.dropout).div_(1 - p)
         masks.append(mask.to(device))
     return masks
 
@@ -166,12 +166,9 @@ def _train_step(model, optimizer, words, targets, index, rows, lengths, networks
     width, steps = int(rows.max()), int(lengths.max())
     index_k = torch.as_tensor(index[:, :width], device=device)
     networks_axis = torch.arange(len(networks), device=device)[:, None]
-    letters = words[networks_axis, index_k][:, :, :steps]
-    alive = None
-    if (lengths != steps).any():
-        alive = (torch.arange(steps, device=device) < torch.as_tensor(lengths, device=device)[:, None])[:, None]
-    masks = _dropout_masks(model, networks, rows, lengths, (len(networks), width, steps, model.hidden), device)
-    logits = model(letters, alive, masks, shortest=int(lengths.min()))
+    letters = words[networks_axis, index_k][:, :, :steps].transpose(1, 2)
+    masks = _dropout_masks(model, networks, rows, lengths, (len(networks), steps, width, model.hidden), device)
+    logits = model(letters, lengths, masks)
     losses = -torch.log_softmax(logits, dim=-1).gather(-1, targets[networks_axis, index_k][..., None])[..., 0]
     rows_t = torch.as_tensor(rows, device=device)
     if (rows != width).any():

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from stateclusters.networks.recurrent import NetworkConfig
+from stateclusters.networks.stacked_layer import LayerRun, StackedLayer, Workspace
 
 GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GRU (r, z, n), LSTM (i, f, g, o)
 
@@ -36,6 +37,7 @@ class StackedRecurrent(nn.Module):
         self.rnn, self.num_layers = configs[0].rnn, configs[0].num_layers
         self.alphabet, self.hidden, self.classes = padded_shape(configs)
         self.gates = GATES[self.rnn]
+        self.workspace = Workspace()   # buffers reused from batch to batch (stacked_layer.py)
         self.padded = any((len(c.input_alphabet), c.hidden_size, len(c.output_classes))
                           != (self.alphabet, self.hidden, self.classes) for c in configs)
         params = {name: [] for name in self.parameter_names()}
@@ -120,71 +122,43 @@ class StackedRecurrent(nn.Module):
 
     # ---- forward ---------------------------------------------------------------------------------------
 
-    def _step(self, depth: int, projected: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None):
-        """One recurrent step of every network: PyTorch's cell equations on the stacked weights."""
-        hh = torch.baddbmm(self.weights[f"bhh{depth}"], h, self.weights[f"hh{depth}"])
-        if self.rnn == "relu":
-            return torch.relu(projected + hh), None
-        if self.rnn == "tanh":
-            return torch.tanh(projected + hh), None
-        size = self.hidden
-        # split/chunk, not slicing: their backward is one cat, where each slice's would fill a zero tensor.
-        if self.rnn == "gru":
-            (input_rz, input_n), (hidden_rz, hidden_n) = (part.split([2 * size, size], dim=-1)
-                                                          for part in (projected, hh))
-            reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)
-            new = torch.tanh(input_n + reset * hidden_n)
-            return (h - new) * update + new, None
-        gates = projected + hh
-        input_gate, forget_gate, _, output_gate = torch.sigmoid(gates).chunk(4, dim=-1)
-        c = forget_gate * c + input_gate * torch.tanh(gates.chunk(4, dim=-1)[2])
-        return output_gate * torch.tanh(c), c
+    def _sorted(self, lengths) -> tuple[torch.Tensor | None, dict[str, torch.Tensor], torch.Tensor | None]:
+        """(order, weights, unit mask) with the networks sorted longest words first (order None: already so)."""
+        order = sorted(range(len(lengths)), key=lambda i: -int(lengths[i]))   # stable: ties keep their order
+        units = self.unit_mask if self.padded else None
+        if order == list(range(len(lengths))):
+            return None, dict(self.weights), units
+        index = torch.as_tensor(order, device=self.unit_mask.device)
+        weights = {name: weight.index_select(0, index) for name, weight in self.weights.items()}
+        return index, weights, None if units is None else units.index_select(0, index)
 
-    def _projected_inputs(self, depth: int, layer_input: torch.Tensor) -> torch.Tensor:
-        """Input part of every gate for all steps at once: [N, B, T, gates·hidden]."""
-        weight, bias = self.weights[f"ih{depth}"], self.weights[f"bih{depth}"]
-        if depth == 0:   # a one-hot product, not a row lookup: its gradient then sums in a fixed order
-            layer_input = nn.functional.one_hot(layer_input, self.alphabet).to(weight.dtype)
-        n, batch, steps, width = layer_input.shape
-        return torch.baddbmm(bias, layer_input.reshape(n, batch * steps, width), weight).view(n, batch, steps, -1)
+    def final_states(self, letters: torch.Tensor, lengths=None, dropout_masks=None) -> torch.Tensor:
+        """The last layer's state after each word's last letter: [N, B, hidden].
 
-    def _layer(self, depth: int, layer_input: torch.Tensor, alive: torch.Tensor | None, keep_sequence: bool,
-               shortest: int = 0):
-        """Run one layer; a network whose words ended (alive False) keeps its state. Returns (h_T, h sequence).
-
-        shortest: steps every network's words still have (alive is all True there, so no mask is needed)."""
-        projected = self._projected_inputs(depth, layer_input)
-        n, batch, steps, _ = projected.shape
-        h = projected.new_zeros(n, batch, self.hidden)
-        c = h if self.rnn == "lstm" else None
-        sequence = []
-        # Time-major pieces from one unbind: indexing each step instead would make backward fill a zero
-        # tensor of the whole sequence per step.
-        for step, projected_step in enumerate(projected.permute(2, 0, 1, 3).contiguous().unbind(0)):
-            new_h, new_c = self._step(depth, projected_step, h, c)
-            if self.padded:   # padded units stay exactly zero, whatever the real units overflow to
-                new_h = torch.where(self.unit_mask, new_h, 0.0)
-                new_c = None if new_c is None else torch.where(self.unit_mask, new_c, 0.0)
-            if alive is not None and step >= shortest:
-                new_h = torch.where(alive[:, :, step:step + 1], new_h, h)
-                new_c = None if new_c is None else torch.where(alive[:, :, step:step + 1], new_c, c)
-            h, c = new_h, new_c
-            if keep_sequence:
-                sequence.append(h)
-        return h, (torch.stack(sequence, dim=2) if keep_sequence else None)
-
-    def forward(self, letters: torch.Tensor, alive: torch.Tensor | None = None, dropout_masks=None,
-                shortest: int = 0) -> torch.Tensor:
-        """Logits after each word's last letter: [N, B, classes], padded classes -inf.
-
-        letters [N, B, T]; alive [N, 1, T] (None: every word has length T) and shortest, the shortest words'
-        length; dropout_masks: one scaled [N, B, T, hidden] mask per layer above the first, or None.
+        letters [N, T, B] (time before batch); lengths: each network's word length this batch (None: all T);
+        dropout_masks: one scaled [N, T, B, hidden] mask per layer above the first, or None.
         """
-        layer_input, h = letters, None
+        n, steps = letters.shape[:2]
+        lengths = [steps] * n if lengths is None else [int(length) for length in lengths]
+        order, weights, units = self._sorted(lengths)
+        if order is not None:
+            letters = letters.index_select(0, order)
+            dropout_masks = None if dropout_masks is None else [m.index_select(0, order) for m in dropout_masks]
+            lengths = sorted(lengths, reverse=True)
+        layer_input = letters
         for depth in range(self.num_layers):
             if depth > 0 and dropout_masks is not None:
                 layer_input = layer_input * dropout_masks[depth - 1]
-            h, layer_input = self._layer(depth, layer_input, alive, depth < self.num_layers - 1, shortest)
-        logits = torch.baddbmm(self.weights["readout_bias"], h, self.weights["readout"])
-        return torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits
+            run = LayerRun(self.rnn, tuple(lengths), units, self.workspace, f"layer{depth}")
+            layer_input, final = StackedLayer.apply(layer_input, weights[f"ih{depth}"], weights[f"bih{depth}"],
+                                                    weights[f"hh{depth}"], weights[f"bhh{depth}"], run)
+        if order is None:
+            return final
+        return final.index_select(0, torch.argsort(order))
 
+    def forward(self, letters: torch.Tensor, lengths=None, dropout_masks=None) -> torch.Tensor:
+        """Logits after each word's last letter: [N, B, classes], padded classes -inf (arguments as
+        final_states)."""
+        final = self.final_states(letters, lengths, dropout_masks)
+        logits = torch.baddbmm(self.weights["readout_bias"], final, self.weights["readout"])
+        return torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits

@@ -1,0 +1,45 @@
+"""The stacked layer's own backward (networks/stacked_layer.py) against finite differences, in float64."""
+import pytest
+import torch
+
+from stateclusters.networks.stacked import GATES
+from stateclusters.networks.stacked_layer import LayerRun, StackedLayer, Workspace
+
+N, STEPS, BATCH, HIDDEN, INPUTS = 3, 5, 2, 4, 3
+LENGTHS = (5, 3, 3)   # non-increasing, as the stacked model sorts them
+
+
+def layer_arguments(rnn: str, seed: int):
+    generator = torch.Generator().manual_seed(seed)
+    width = GATES[rnn] * HIDDEN
+
+    def tensor(*shape):
+        return (torch.rand(*shape, generator=generator, dtype=torch.float64) - 0.5).requires_grad_()
+    return (tensor(N, STEPS, BATCH, INPUTS), tensor(N, INPUTS, width), tensor(N, 1, width),
+            tensor(N, HIDDEN, width), tensor(N, 1, width))
+
+
+def layer(rnn: str, units):
+    def run(*arguments):   # a fresh workspace per call: gradcheck keeps outputs of several calls
+        return StackedLayer.apply(*arguments, LayerRun(rnn, LENGTHS, units, Workspace(), "layer"))
+    return run
+
+
+@pytest.mark.parametrize("rnn", sorted(GATES))
+@pytest.mark.parametrize("padded", [False, True])
+def test_the_backward_equals_finite_differences(rnn, padded):
+    units = None
+    if padded:   # the third network has 2 of the 4 units
+        units = torch.tensor([[True] * 4, [True] * 4, [True, True, False, False]])[:, None, :]
+    assert torch.autograd.gradcheck(layer(rnn, units), layer_arguments(rnn, 0), eps=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("rnn", sorted(GATES))
+def test_an_ended_word_keeps_its_state_and_its_padded_units_stay_zero(rnn):
+    units = torch.tensor([[True] * 4, [True] * 4, [True, True, False, False]])[:, None, :]
+    states, final = layer(rnn, units)(*layer_arguments(rnn, 1))
+    for network, length in enumerate(LENGTHS):
+        assert torch.equal(final[network], states[network, length - 1])
+        assert torch.equal(states[network, length:], states[network, length - 1].expand(STEPS - length, -1, -1))
+    assert torch.equal(states[2, ..., 2:], torch.zeros(STEPS, BATCH, 2, dtype=torch.float64))
+    assert (states[2, ..., :2] != 0).any()
