@@ -18,9 +18,11 @@ MAX_LAYERS = 16
 # How a checkpoint's network was trained: networks.recurrent.train_network, or networks.group_training.
 SOLO_TRAINING, GROUP_TRAINING = "solo", "group"
 GROUP_SIZE = 32                   # networks per group with --group-training (docs/performance.md, group training)
-# On the CPU, a group's networks × its widest hidden size at most this, by architecture: past it a step's tensors
-# leave the cache and the group gains nothing; solo LSTM has oneDNN's fused cell (docs/performance.md, group training).
-CPU_GROUP_UNITS = {"relu": 512, "tanh": 512, "gru": 512, "lstm": 64}
+# On the CPU, a group's networks × its widest hidden size at most this: past it a step's tensors leave the cache
+# and the group gains nothing. Solo LSTM has oneDNN's fused cell, so LSTM groups only networks up to
+# CPU_LSTM_WIDEST units wide (docs/performance.md, group training).
+CPU_GROUP_UNITS = 512
+CPU_LSTM_WIDEST = 32
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.
 TRAINING_WORDS = 50_000

@@ -9,7 +9,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from stateclusters.base.catalogue import CPU_GROUP_UNITS, GROUP_TRAINING, RECURRENT_TYPES
+from stateclusters.base.catalogue import CPU_GROUP_UNITS, CPU_LSTM_WIDEST, GROUP_TRAINING, RECURRENT_TYPES
 from stateclusters.grid.jobs import FAILED, JobSpec, failed_record, one_line, single_threaded, training_plan
 
 
@@ -38,9 +38,16 @@ def needs_training(spec: JobSpec) -> bool:
     return spec.train and spec.rnn in RECURRENT_TYPES and not spec.checkpoint_path.exists()
 
 
+def cpu_group_limit(spec: JobSpec) -> int:
+    """How many networks as wide as this one a CPU group holds (1: it trains solo)."""
+    if spec.rnn == "lstm" and spec.hidden > CPU_LSTM_WIDEST:
+        return 1
+    return max(1, CPU_GROUP_UNITS // spec.hidden)
+
+
 def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
     """The jobs still to train, by key, sorted by hidden size (so padding stays small), cut into groups of at
-    most group_size networks and, on the CPU, at most CPU_GROUP_UNITS hidden units in all (group × widest).
+    most group_size networks and, on the CPU, at most cpu_group_limit of its widest.
     Groups of one are left out."""
     by_key: dict[tuple, list[JobSpec]] = {}
     for spec in filter(needs_training, specs):
@@ -50,8 +57,7 @@ def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
         members.sort(key=lambda spec: (spec.hidden, spec.name))
         current: list[JobSpec] = []
         for spec in members:
-            units = CPU_GROUP_UNITS[spec.rnn] // spec.hidden
-            limit = group_size if spec.device != "cpu" else min(group_size, max(1, units))
+            limit = group_size if spec.device != "cpu" else min(group_size, cpu_group_limit(spec))
             if current and len(current) >= limit:
                 groups.append(GroupSpec(tuple(current)))
                 current = []
