@@ -1,7 +1,7 @@
 """The full grid's training re-priced with group training (experiment_runner.py --group-training), on the CPU.
 
 Groups are formed as the runner forms them (grid/groups.py: by architecture, depth and settings, sorted by
-hidden size, at most --group-size networks and CPU_GROUP_UNITS units). A group's epoch costs its networks ×
+hidden size, at most --group-size networks and cpu_group_limit of its widest). A group's epoch costs its networks ×
 the solo epoch of its widest network (padding is paid in full) ÷ the group speed-up at that width. Solo epochs
 and speed-ups are interpolated log-log over hidden size (benchmarks/bench_scaling.py), speed-ups held at their
 end values outside the measured widths. Every job is priced at --epochs (no early stop), as

@@ -20,8 +20,10 @@ def layer_arguments(rnn: str, seed: int):
 
 
 def layer(rnn: str, units):
+    padding = None if units is None else ~units
+
     def run(*arguments):   # a fresh workspace per call: gradcheck keeps outputs of several calls
-        return StackedLayer.apply(*arguments, LayerRun(rnn, LENGTHS, units, Workspace(), "layer"))
+        return StackedLayer.apply(*arguments, LayerRun(rnn, LENGTHS, padding, Workspace(), "layer"))
     return run
 
 

@@ -123,14 +123,14 @@ class StackedRecurrent(nn.Module):
     # ---- forward ---------------------------------------------------------------------------------------
 
     def _sorted(self, lengths) -> tuple[torch.Tensor | None, dict[str, torch.Tensor], torch.Tensor | None]:
-        """(order, weights, unit mask) with the networks sorted longest words first (order None: already so)."""
+        """(order, weights, padded units) with the networks sorted longest words first (order None: already so)."""
         order = sorted(range(len(lengths)), key=lambda i: -int(lengths[i]))   # stable: ties keep their order
-        units = self.unit_mask if self.padded else None
+        padding = ~self.unit_mask if self.padded else None
         if order == list(range(len(lengths))):
-            return None, dict(self.weights), units
+            return None, dict(self.weights), padding
         index = torch.as_tensor(order, device=self.unit_mask.device)
         weights = {name: weight.index_select(0, index) for name, weight in self.weights.items()}
-        return index, weights, None if units is None else units.index_select(0, index)
+        return index, weights, None if padding is None else padding.index_select(0, index)
 
     def final_states(self, letters: torch.Tensor, lengths=None, dropout_masks=None) -> torch.Tensor:
         """The last layer's state after each word's last letter: [N, B, hidden].
@@ -140,7 +140,7 @@ class StackedRecurrent(nn.Module):
         """
         n, steps = letters.shape[:2]
         lengths = [steps] * n if lengths is None else [int(length) for length in lengths]
-        order, weights, units = self._sorted(lengths)
+        order, weights, padding = self._sorted(lengths)
         if order is not None:
             letters = letters.index_select(0, order)
             dropout_masks = None if dropout_masks is None else [m.index_select(0, order) for m in dropout_masks]
@@ -149,7 +149,7 @@ class StackedRecurrent(nn.Module):
         for depth in range(self.num_layers):
             if depth > 0 and dropout_masks is not None:
                 layer_input = layer_input * dropout_masks[depth - 1]
-            run = LayerRun(self.rnn, tuple(lengths), units, self.workspace, f"layer{depth}")
+            run = LayerRun(self.rnn, tuple(lengths), padding, self.workspace, f"layer{depth}")
             layer_input, final = StackedLayer.apply(layer_input, weights[f"ih{depth}"], weights[f"bih{depth}"],
                                                     weights[f"hh{depth}"], weights[f"bhh{depth}"], run)
         if order is None:

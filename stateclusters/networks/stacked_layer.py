@@ -5,8 +5,9 @@ group of small networks on the CPU, with fresh buffers that page-fault on first 
 runs untracked into reused buffers (a Workspace) and keeps only the gates; backward does one product per
 step for the recurrent gradient and one over all steps for each weight. Networks are sorted by their words'
 length (longest first), so step t runs on the first `active(t)` networks only: no masks, no wasted steps.
-The arithmetic is PyTorch's cell equations (GRU r, z, n; LSTM i, f, g, o), so the result equals the autograd
-reference (tests/test_stacked_layer.py) to float rounding.
+The arithmetic is PyTorch's cell equations (GRU r, z, n; LSTM i, f, g, o): the backward equals finite
+differences (tests/test_stacked_layer.py), and training equals solo training to float rounding
+(tests/test_group_training.py).
 
 Layout: network-major, then time, then batch: inputs [N, T, B, ·], states [N, T, B, H].
 """
@@ -34,11 +35,11 @@ class Workspace:
 
 @dataclass(frozen=True)
 class LayerRun:
-    """What is fixed for one batch: the architecture, each network's word length (non-increasing), the padded
-    units' mask [N, 1, H] (None: nothing padded), the buffers and this layer's name in them."""
+    """What is fixed for one batch: the architecture, each network's word length (non-increasing), which units
+    are padding [N, 1, H] (None: nothing padded), the buffers and this layer's name in them."""
     rnn: str
     lengths: tuple[int, ...]
-    units: torch.Tensor | None
+    padding: torch.Tensor | None
     workspace: Workspace
     name: str
 
@@ -54,9 +55,9 @@ GATE_PARTS = {"relu": (), "tanh": (), "gru": ("reset", "update", "new", "hidden_
               "lstm": ("input", "forget", "cell", "output", "tanh_cell")}
 
 
-def _project(run: LayerRun, layer_input, weight_ih, bias_ih) -> torch.Tensor:
-    """Input part of every gate for all steps: [N, T, B, width]. Letters go in as one-hot rows, not a row
-    lookup, so that the weight gradient is one product summing in a fixed order."""
+def _project(run: LayerRun, layer_input, weight_ih, bias_ih) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input part of every gate for all steps [N, T, B, width], and the input as [N, T·B, ·]. Letters go in
+    as one-hot rows, not a row lookup, so that the weight gradient is one product summing in a fixed order."""
     n, steps, batch = layer_input.shape[:3]
     width = weight_ih.shape[2]
     if layer_input.dtype == torch.int64:
@@ -86,14 +87,15 @@ def _forward_steps(run: LayerRun, projected, weight_hh, bias_hh):
         out = states[:m, step]
         if run.rnn == "lstm":
             c = cells[:m, step - 1] if step else start[:m]
-            _lstm_forward(projected[:m, step], hh, c, at, cells[:m, step], out, hidden, run.units)
+            _lstm_forward(projected[:m, step], hh, c, at, cells[:m, step], out, hidden,
+                          None if run.padding is None else run.padding[:m])
         elif run.rnn == "gru":
             _gru_forward(projected[:m, step], hh, h, at, out, hidden)
         else:
             torch.add(projected[:m, step], hh, out=out)
             out.relu_() if run.rnn == "relu" else out.tanh_()
-        if run.units is not None:   # padded units stay exactly zero, whatever the real units overflow to
-            out.masked_fill_(~run.units[:m], 0.0)
+        if run.padding is not None:   # padded units stay exactly zero, whatever the real units overflow to
+            out.masked_fill_(run.padding[:m], 0.0)
     for i, length in enumerate(run.lengths):   # an ended word keeps its state
         states[i, length:] = states[i, length - 1]
     return states, gates, cells
@@ -108,14 +110,14 @@ def _gru_forward(p, hh, h, at, out, hidden):
     torch.sub(h, at["new"], out=out).mul_(at["update"]).add_(at["new"])
 
 
-def _lstm_forward(p, hh, c, at, new_c, out, hidden, units):
+def _lstm_forward(p, hh, c, at, new_c, out, hidden, padding):
     """PyTorch's LSTM cell c' = f·c + i·g, h' = o·tanh(c'), into `new_c` and `out`."""
     for k, part in enumerate(("input", "forget", "cell", "output")):
         pre = torch.add(p[..., k * hidden:(k + 1) * hidden], hh[..., k * hidden:(k + 1) * hidden], out=at[part])
         pre.tanh_() if part == "cell" else pre.sigmoid_()
     torch.mul(at["forget"], c, out=new_c).addcmul_(at["input"], at["cell"])
-    if units is not None:
-        new_c.masked_fill_(~units[:new_c.shape[0]], 0.0)
+    if padding is not None:
+        new_c.masked_fill_(padding, 0.0)
     torch.mul(at["output"], torch.tanh(new_c, out=at["tanh_cell"]), out=out)
 
 
@@ -171,8 +173,8 @@ def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, 
         for i in ending.get(step, ()):
             carried[i] += ending[step][i]
         grad = carried[:m] if state_grads is None else carried[:m] + state_grads[:m, step]
-        if run.units is not None:
-            grad = grad.masked_fill(~run.units[:m], 0.0)
+        if run.padding is not None:
+            grad = grad.masked_fill(run.padding[:m], 0.0)
         at = {part: gate[:m, step] for part, gate in gates.items()}
         previous = states[:m, step - 1] if step else zero.expand(m, batch, hidden)
         pre_grad, hh_grad = projected_grads[:m, step], hh_grads[:m, step]
@@ -185,7 +187,7 @@ def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, 
             direct = _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden)
         else:
             previous_c = cells[:m, step - 1] if step else zero.expand(m, batch, hidden)
-            grad_c = carried_c[:m] if run.units is None else carried_c[:m].masked_fill(~run.units[:m], 0.0)
+            grad_c = carried_c[:m] if run.padding is None else carried_c[:m].masked_fill(run.padding[:m], 0.0)
             carried_c[:m] = _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden)
         if direct is None:
             carried[:m] = torch.bmm(hh_grad, weight_t[:m])
