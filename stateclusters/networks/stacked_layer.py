@@ -56,16 +56,19 @@ GATE_PARTS = {"relu": (), "tanh": (), "gru": ("reset", "update", "new", "hidden_
 
 
 def _project(run: LayerRun, layer_input, weight_ih, bias_ih) -> tuple[torch.Tensor, torch.Tensor]:
-    """Input part of every gate for all steps [N, T, B, width], and the input as [N, T·B, ·]. Letters go in
-    as one-hot rows, not a row lookup, so that the weight gradient is one product summing in a fixed order."""
+    """Input part of every gate for all steps [N, T, B, width], and what the weight gradient needs: the input
+    as [N, T·B, ·], or for letters their rows of the flattened weights [N·T·B]. A letter's row is gathered,
+    not multiplied by a one-hot vector: the same sums (w + b), without a product over the alphabet."""
     n, steps, batch = layer_input.shape[:3]
     width = weight_ih.shape[2]
-    if layer_input.dtype == torch.int64:
-        one_hot = run.buffer("one_hot", (n, steps * batch, weight_ih.shape[1]), weight_ih).zero_()
-        layer_input = one_hot.scatter_(2, layer_input.reshape(n, steps * batch, 1), 1.0)
-    else:
-        layer_input = layer_input.reshape(n, steps * batch, -1)
     projected = run.buffer("projected", (n, steps * batch, width), weight_ih)
+    if layer_input.dtype == torch.int64:
+        offsets = torch.arange(n, device=layer_input.device)[:, None] * weight_ih.shape[1]
+        rows = (layer_input.reshape(n, steps * batch) + offsets).view(-1)
+        torch.index_select(weight_ih.reshape(-1, width), 0, rows, out=projected.view(-1, width))
+        projected.add_(bias_ih)
+        return projected.view(n, steps, batch, width), rows
+    layer_input = layer_input.reshape(n, steps * batch, -1)
     torch.baddbmm(bias_ih, layer_input, weight_ih, out=projected)
     return projected.view(n, steps, batch, width), layer_input
 
@@ -146,7 +149,11 @@ class StackedLayer(torch.autograd.Function):
         previous = states[:, :-1].reshape(n, (steps - 1) * batch, hidden)
         weight_hh_grad = torch.bmm(previous.transpose(1, 2), hh_grads[:, 1:].reshape(n, (steps - 1) * batch, width))
         flat_grads = projected_grads.view(n, steps * batch, width)
-        weight_ih_grad = torch.bmm(flat_input.transpose(1, 2), flat_grads)
+        if ctx.needs_input:
+            weight_ih_grad = torch.bmm(flat_input.transpose(1, 2), flat_grads)
+        else:   # each letter's row sums the gradients of the positions holding it, in position order
+            weight_ih_grad = weight_ih.new_zeros(weight_ih.shape).view(-1, width).index_add_(
+                0, flat_input, flat_grads.view(-1, width)).view(weight_ih.shape)
         input_grad = None
         if ctx.needs_input:
             input_grad = torch.bmm(flat_grads, weight_ih.transpose(1, 2)).view(n, steps, batch, -1)
@@ -189,10 +196,10 @@ def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, 
             previous_c = cells[:m, step - 1] if step else zero.expand(m, batch, hidden)
             grad_c = carried_c[:m] if run.padding is None else carried_c[:m].masked_fill(run.padding[:m], 0.0)
             carried_c[:m] = _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden)
-        if direct is None:
-            carried[:m] = torch.bmm(hh_grad, weight_t[:m])
+        if direct is None:   # grad (a view of carried) is spent: the product may overwrite it
+            torch.bmm(hh_grad, weight_t[:m], out=carried[:m])
         else:
-            carried[:m] = torch.baddbmm(direct, hh_grad, weight_t[:m])
+            torch.baddbmm(direct, hh_grad, weight_t[:m], out=carried[:m])
     return projected_grads, hh_grads
 
 
@@ -211,18 +218,19 @@ def _ending_grads(lengths, state_grads, final_grads) -> dict[int, dict[int, torc
 
 def _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden):
     """One GRU step back: fills the input and recurrent pre-activation gradients; returns the gradient that
-    reaches h directly (through z·h)."""
+    reaches h directly (through z·h). Each x·(1 − y) is x − x·y (addcmul), to spare a pass for 1 − y."""
     reset, update, new = at["reset"], at["update"], at["new"]
-    one_minus_update = 1 - update
-    grad_new = torch.mul(grad, one_minus_update).mul_(1 - new.square())
-    grad_update = (previous - new).mul_(grad).mul_(update).mul_(one_minus_update)
-    grad_reset = torch.mul(grad_new, at["hidden_new"]).mul_(reset).mul_(1 - reset)
-    for target in (pre_grad, hh_grad):
-        target[..., :hidden] = grad_reset
-        target[..., hidden:2 * hidden] = grad_update
-    pre_grad[..., 2 * hidden:] = grad_new
+    grad_reset, grad_update, grad_new = (pre_grad[..., k * hidden:(k + 1) * hidden] for k in range(3))
+    direct = torch.mul(grad, update)
+    through_new = torch.sub(grad, direct)   # grad·(1 − z)
+    torch.addcmul(through_new, through_new, new.square(), value=-1, out=grad_new)
+    through_update = torch.sub(previous, new).mul_(direct)   # grad·z·(h − n)
+    torch.addcmul(through_update, through_update, update, value=-1, out=grad_update)
+    through_reset = torch.mul(grad_new, at["hidden_new"]).mul_(reset)
+    torch.addcmul(through_reset, through_reset, reset, value=-1, out=grad_reset)
+    hh_grad[..., :2 * hidden] = pre_grad[..., :2 * hidden]
     torch.mul(grad_new, reset, out=hh_grad[..., 2 * hidden:])
-    return grad * update
+    return direct
 
 
 def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden):
