@@ -3,7 +3,8 @@
 For each architecture and hidden size it trains N networks (seeds 0..N-1, tomita3, the contract's word counts)
 one epoch each, once one at a time with train_network and once as one group, and prints network-epochs per
 second of both and their ratio, with the machine's load (os.getloadavg) before each measurement: the machine
-may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train.
+may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train. On the CPU it first
+prints the GFLOP/s of a large product and of GRU step products alone and stacked: the ceiling stacking has.
 
     python benchmarks/bench_group_training.py                       # gru, lstm, relu × 16, 64, 256 × N 1..64
     python benchmarks/bench_group_training.py --rnn gru --hidden 16 --groups 32
@@ -88,15 +89,40 @@ def group_seconds(group, device) -> float:
     return time.perf_counter() - start
 
 
+def product_rate(n: int, rows: int, inner: int, columns: int) -> float:
+    """GFLOP/s of n stacked [rows × inner] × [inner × columns] products (torch.bmm), over about 0.2 s."""
+    import torch
+    left, right = torch.rand(n, rows, inner), torch.rand(n, inner, columns)
+    flops, reps, seconds = 2 * n * rows * inner * columns, 1, 0.0
+    while seconds < 0.2:
+        reps *= 4
+        torch.bmm(left, right)
+        start = time.perf_counter()
+        for _ in range(reps):
+            torch.bmm(left, right)
+        seconds = time.perf_counter() - start
+    return flops * reps / seconds / 1e9
+
+
+def product_rates(hidden_sizes: list[int], batch_size: int) -> str:
+    """The core's product speed, and one GRU step product (batch × hidden by hidden × 3 hidden) alone and 32
+    stacked: where a network's step already runs near the peak alone, stacking cannot speed it up."""
+    steps = ", ".join(f"{hidden}: {product_rate(1, batch_size, hidden, 3 * hidden):.0f} alone, "
+                      f"{product_rate(32, batch_size, hidden, 3 * hidden):.0f} stacked 32" for hidden in hidden_sizes)
+    return f"products, GFLOP/s: 1024 x 1024 x 1024 {product_rate(1, 1024, 1024, 1024):.0f}; GRU step at hidden {steps}"
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     import torch  # here: --help and argument mistakes must not wait for torch
 
-    from stateclusters.networks.recurrent import resolve_device
+    from stateclusters.networks.recurrent import TrainingConfig, resolve_device
     device = resolve_device(args.device)
     torch.set_num_threads(1)
     print(f"{LANGUAGE}, {args.train_words} training words, 1 epoch per network, 1 torch thread, {device}; "
           f"{os.cpu_count()} cores; {load()}")
+    if device.type == "cpu":
+        print(product_rates(args.hidden, TrainingConfig().batch_size), flush=True)
     solo_seconds(members("gru", 4, 1, 200), device)   # warm-up: the first training in a process pays for set-up
     group_seconds(members("gru", 4, 2, 200), device)
     print("rnn    hidden    N   solo s/net-epoch  group s/epoch  solo net-epochs/s  group net-epochs/s  ratio  load")
