@@ -3,8 +3,9 @@
 For each architecture and hidden size it trains N networks (seeds 0..N-1, tomita3, the contract's word counts)
 one epoch each, once one at a time with train_network and once as one group, and prints network-epochs per
 second of both and their ratio, with the machine's load (os.getloadavg) before each measurement: the machine
-may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train. On the CPU it first
-prints the GFLOP/s of a large product and of GRU step products alone and stacked: the ceiling stacking has.
+may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train.
+On the CPU it first prints the GFLOP/s of a large product and of GRU step products alone and stacked: the
+ceiling stacking has.
 
     python benchmarks/bench_group_training.py                       # gru, lstm, relu × 16, 64, 256 × N 1..64
     python benchmarks/bench_group_training.py --rnn gru --hidden 16 --groups 32

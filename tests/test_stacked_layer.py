@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from stateclusters.networks.stacked import GATES
+from stateclusters.base.catalogue import GATES
 from stateclusters.networks.stacked_layer import LayerRun, StackedLayer, Workspace
 
 N, STEPS, BATCH, HIDDEN, INPUTS = 3, 5, 2, 4, 3

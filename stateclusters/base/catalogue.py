@@ -18,10 +18,11 @@ MAX_LAYERS = 16
 # How a checkpoint's network was trained: networks.recurrent.train_network, or networks.group_training.
 SOLO_TRAINING, GROUP_TRAINING = "solo", "group"
 GROUP_SIZE = 32                   # networks per group with --group-training (docs/performance.md, group training)
-# On the CPU, a group's networks × its widest hidden size at most this: past it a step's tensors leave the cache
-# and the group gains nothing. Solo LSTM has oneDNN's fused cell, so LSTM groups only networks up to
-# CPU_LSTM_WIDEST units wide (docs/performance.md, group training).
-CPU_GROUP_UNITS = 512
+GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GRU (r, z, n), LSTM (i, f, g, o)
+# On the CPU, a group's networks × gates × its widest hidden size at most this: past it a step's gate tensors
+# outgrow the core's cache and a larger group gains less. Solo LSTM has oneDNN's fused cell, so LSTM groups only
+# networks up to CPU_LSTM_WIDEST units wide (docs/performance.md, group training).
+CPU_GROUP_GATE_UNITS = 768
 CPU_LSTM_WIDEST = 32
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.

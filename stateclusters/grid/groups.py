@@ -9,7 +9,13 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from stateclusters.base.catalogue import CPU_GROUP_UNITS, CPU_LSTM_WIDEST, GROUP_TRAINING, RECURRENT_TYPES
+from stateclusters.base.catalogue import (
+    CPU_GROUP_GATE_UNITS,
+    CPU_LSTM_WIDEST,
+    GATES,
+    GROUP_TRAINING,
+    RECURRENT_TYPES,
+)
 from stateclusters.grid.jobs import FAILED, JobSpec, failed_record, one_line, single_threaded, training_plan
 
 
@@ -42,7 +48,7 @@ def cpu_group_limit(spec: JobSpec) -> int:
     """How many networks as wide as this one a CPU group holds (1: it trains solo)."""
     if spec.rnn == "lstm" and spec.hidden > CPU_LSTM_WIDEST:
         return 1
-    return max(1, CPU_GROUP_UNITS // spec.hidden)
+    return max(1, CPU_GROUP_GATE_UNITS // (GATES[spec.rnn] * spec.hidden))
 
 
 def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:

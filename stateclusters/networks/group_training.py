@@ -20,7 +20,6 @@ from stateclusters.networks.recurrent import (
     class_indices,
     length_buckets,
     set_seed,
-    validation_accuracy,
 )
 from stateclusters.networks.stacked import StackedRecurrent
 
@@ -183,14 +182,65 @@ def _train_step(model, optimizer, words, targets, index, rows, lengths, networks
     return per_network.detach() * rows_t
 
 
+VALIDATION_CHUNK = 256   # validation words per network in one forward: bounds the stacked buffers
+
+
+@dataclass(frozen=True)
+class _ValidationBatches:
+    """Every network's validation words, sorted by length and cut into chunks: per chunk, letters [N, T, B]
+    (T its longest word), each word's last position [N, B] and its class index [N, B] (−1: no word there)."""
+    letters: tuple[torch.Tensor, ...]
+    last: tuple[torch.Tensor, ...]
+    targets: tuple[torch.Tensor, ...]
+    counts: tuple[int, ...]
+
+    def select(self, keep: list[int]) -> "_ValidationBatches":
+        index = torch.as_tensor(keep, device=self.letters[0].device)
+        return _ValidationBatches(*(tuple(t.index_select(0, index) for t in part)
+                                    for part in (self.letters, self.last, self.targets)),
+                                  tuple(self.counts[i] for i in keep))
+
+
+def _validation_batches(networks: list[_Network], device) -> _ValidationBatches:
+    words = [n.member.validation_words for n in networks]
+    orders = [np.argsort(w.lengths, kind="stable") for w in words]
+    most = max(len(w.lengths) for w in words)
+    parts = ([], [], [])
+    for start in range(0, most, VALIDATION_CHUNK):
+        own = [order[start:start + VALIDATION_CHUNK] for order in orders]
+        steps = max(int(w.lengths[rows].max()) for w, rows in zip(words, own) if len(rows))
+        width = max(len(rows) for rows in own)
+        letters = np.zeros((len(words), steps, width), dtype=np.int64)
+        last = np.zeros((len(words), width), dtype=np.int64)
+        targets = np.full((len(words), width), -1, dtype=np.int64)
+        for i, (network, w, rows) in enumerate(zip(networks, words, own)):
+            length = min(steps, w.letters.shape[1])
+            letters[i, :length, :len(rows)] = w.letters[rows, :length].T
+            last[i, :len(rows)] = w.lengths[rows] - 1
+            targets[i, :len(rows)] = network.validation_targets[rows]
+        for part, array in zip(parts, (letters, last, targets)):
+            part.append(torch.as_tensor(array, device=device))
+    return _ValidationBatches(*(tuple(part) for part in parts), tuple(len(w.lengths) for w in words))
+
+
+@torch.no_grad()
+def _validation_accuracies(model: StackedRecurrent, batches: _ValidationBatches) -> list[float]:
+    """Each network's validation accuracy as train_network measures it (the predicted class after each whole
+    word, reading the prefix predictions at its last letter), from the stacked model."""
+    correct = torch.zeros(len(batches.counts), dtype=torch.int64, device=batches.letters[0].device)
+    for letters, last, targets in zip(batches.letters, batches.last, batches.targets):
+        predictions = model.logits_after_every_letter(letters).argmax(dim=-1)   # [N, T, B]
+        at_end = predictions.gather(1, last[:, None, :])[:, 0]
+        correct += (at_end == targets).sum(dim=1)
+    return [count / total for count, total in zip(correct.tolist(), batches.counts)]
+
+
 def _end_epoch(model: StackedRecurrent, networks: list[_Network], losses: torch.Tensor,
-               settings: TrainingConfig) -> list[int]:
-    """Write each network's weights into its solo module, validate it as train_network does; who stops."""
+               validation: _ValidationBatches, settings: TrainingConfig) -> list[int]:
+    """Write each network's weights into its solo module and record its epoch; who stops."""
     stopped = []
-    for i, network in enumerate(networks):
+    for i, (network, accuracy) in enumerate(zip(networks, _validation_accuracies(model, validation))):
         network.model.load_state_dict(model.state_dict_of(i))
-        words = network.member.validation_words
-        accuracy = validation_accuracy(network.model, words, network.validation_targets)
         network.metrics.add_epoch(float(losses[i]) / len(network.member.training_words), accuracy)
         if settings.stops_after(network.metrics):
             stopped.append(i)
@@ -213,6 +263,7 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
         network.model.to(device)
     optimizer = StackedAdam(list(model.weights.values()), len(members), settings)
     words, targets = _stacked_words(networks, device)
+    validation = _validation_batches(networks, device)
     remaining = list(range(len(members)))
     for _ in tqdm(range(settings.epochs), desc=description, disable=not progress, leave=False):
         index, rows, lengths = _epoch_schedule([networks[i] for i in remaining], settings.batch_size)
@@ -220,7 +271,7 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
         for k in range(len(index)):
             losses += _train_step(model, optimizer, words, targets, index[k], rows[k], lengths[k],
                                   [networks[i] for i in remaining], device)
-        stopped = set(_end_epoch(model, [networks[i] for i in remaining], losses.cpu(), settings))
+        stopped = set(_end_epoch(model, [networks[i] for i in remaining], losses.cpu(), validation, settings))
         for position in sorted(stopped):
             _finish(networks[remaining[position]], remaining[position], start, on_finished)
         keep = [position for position in range(len(remaining)) if position not in stopped]
@@ -231,6 +282,7 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
             optimizer.select(keep)
             index_t = torch.as_tensor(keep, device=device)
             words, targets = words.index_select(0, index_t), targets.index_select(0, index_t)
+            validation = validation.select(keep)
             remaining = [remaining[position] for position in keep]
     else:
         for original in remaining:

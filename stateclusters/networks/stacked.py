@@ -8,10 +8,9 @@ changes a network's function (docs/performance.md, group training).
 import torch
 from torch import nn
 
+from stateclusters.base.catalogue import GATES
 from stateclusters.networks.recurrent import NetworkConfig
 from stateclusters.networks.stacked_layer import LayerRun, StackedLayer, Workspace
-
-GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GRU (r, z, n), LSTM (i, f, g, o)
 
 
 def padded_shape(configs: list[NetworkConfig]) -> tuple[int, int, int]:
@@ -138,6 +137,20 @@ class StackedRecurrent(nn.Module):
         letters [N, T, B] (time before batch); lengths: each network's word length this batch (None: all T);
         dropout_masks: one scaled [N, T, B, hidden] mask per layer above the first, or None.
         """
+        return self._run(letters, lengths, dropout_masks)[1]
+
+    def logits_after_every_letter(self, letters: torch.Tensor) -> torch.Tensor:
+        """Logits after every prefix: [N, T, B, classes] for letters [N, T, B], padded classes −inf."""
+        states = self._run(letters, None, None)[0]
+        n, steps, batch, hidden = states.shape
+        logits = torch.baddbmm(self.weights["readout_bias"], states.reshape(n, steps * batch, hidden),
+                               self.weights["readout"])
+        logits = torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits
+        return logits.view(n, steps, batch, -1)
+
+    def _run(self, letters, lengths, dropout_masks) -> tuple[torch.Tensor, torch.Tensor]:
+        """The last layer's states [N, T, B, hidden] and final states [N, B, hidden] (final_states' arguments);
+        the states are in the sorted order, so only an unsorted run (lengths None) may use them."""
         n, steps = letters.shape[:2]
         lengths = [steps] * n if lengths is None else [int(length) for length in lengths]
         order, weights, padding = self._sorted(lengths)
@@ -153,8 +166,8 @@ class StackedRecurrent(nn.Module):
             layer_input, final = StackedLayer.apply(layer_input, weights[f"ih{depth}"], weights[f"bih{depth}"],
                                                     weights[f"hh{depth}"], weights[f"bhh{depth}"], run)
         if order is None:
-            return final
-        return final.index_select(0, torch.argsort(order))
+            return layer_input, final
+        return layer_input, final.index_select(0, torch.argsort(order))
 
     def forward(self, letters: torch.Tensor, lengths=None, dropout_masks=None) -> torch.Tensor:
         """Logits after each word's last letter: [N, B, classes], padded classes -inf (arguments as
