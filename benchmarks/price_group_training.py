@@ -42,6 +42,8 @@ def parse_arguments(argv=None):
     parser = parser_for(__doc__)
     parser.add_argument("--speedups", type=hidden_values, required=True,
                         help="measured group speed-ups by hidden size (bench_group_training.py), e.g. 16:3.5,64:1.5")
+    parser.add_argument("--relu-speedups", type=hidden_values, default=None,
+                        help="the same for relu, used for tanh too (one gate, the same kernels); default --speedups")
     parser.add_argument("--lstm-speedups", type=hidden_values, default=None,
                         help="the same for LSTM (its solo cell is oneDNN's, so it gains less); default --speedups")
     parser.add_argument("--solo", type=hidden_values, default=hidden_values(SOLO_EPOCH_SECONDS),
@@ -72,13 +74,15 @@ def main(argv=None) -> int:
     grouped = sum(args.epochs * epoch_seconds(measured, spec) for spec in specs if spec.name not in in_groups)
     for group in groups:
         widest = group.jobs[-1]   # sorted by hidden size
-        speedups = args.lstm_speedups if widest.rnn == "lstm" and args.lstm_speedups else args.speedups
+        speedups = {"lstm": args.lstm_speedups, "relu": args.relu_speedups, "tanh": args.relu_speedups}.get(
+            widest.rnn) or args.speedups
         grouped += (args.epochs * len(group.jobs) * epoch_seconds(measured, widest)
                     / speedup_at(speedups, widest.hidden))
     sizes = sorted(len(group.jobs) for group in groups)
     print(f"{len(specs)} jobs, {args.epochs} epochs each; {len(in_groups)} in {len(groups)} groups (median "
           f"{sizes[len(sizes) // 2]}, largest {sizes[-1]} networks), {len(specs) - len(in_groups)} solo; speed-ups "
-          f"{args.speedups}, LSTM {args.lstm_speedups or 'the same'}; solo s/epoch {args.solo}")
+          f"{args.speedups}, relu and tanh {args.relu_speedups or 'the same'}, "
+          f"LSTM {args.lstm_speedups or 'the same'}; solo s/epoch {args.solo}")
     print(f"training, solo:  {solo / 3600:7.1f} core-hours")
     print(f"training, group: {grouped / 3600:7.1f} core-hours ({grouped / solo:.0%} of solo)")
     return 0

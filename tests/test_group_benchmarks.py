@@ -43,12 +43,13 @@ def test_the_grid_price_with_group_training(capsys):
     sys.path.insert(0, str(REPO / "benchmarks"))
     import price_group_training
     # The command of docs/performance.md.
-    assert price_group_training.main(["--speedups", "16:2.56,32:1.67,64:1.06,256:0.97",
-                                      "--lstm-speedups", "16:1.42,32:0.96"]) == 0
+    assert price_group_training.main(["--speedups", "16:2.83,32:1.79,64:1.28,256:1.02",
+                                      "--relu-speedups", "16:3.58,32:2.75,64:1.92,256:1.03",
+                                      "--lstm-speedups", "16:1.53,32:1.10"]) == 0
     lines = capsys.readouterr().out.splitlines()
     solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
     assert solo == pytest.approx(409.6, rel=0.01)    # docs/performance.md's price of the solo grid at 200 epochs
-    assert group == pytest.approx(351.2, abs=0.05)   # and its price with group training
+    assert group == pytest.approx(289.7, abs=0.05)   # and its price with group training
 
 
 @pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/price_group_training.py",
@@ -79,3 +80,21 @@ def test_the_training_modes_comparison_runs_small(tmp_path, capsys):
     assert {"lda", "k_means"} <= rows.keys()
     solo, group = float(rows["lda"][1]), float(rows["lda"][4])
     assert solo == pytest.approx(group, abs=1e-3)   # 1 epoch, 200 words: group equals solo to rounding
+
+
+def test_cpu_groups_of_the_grid_keep_to_the_gate_unit_limit():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_scaling import grid_specs
+
+    from stateclusters.base.catalogue import CPU_GROUP_GATE_UNITS, CPU_LSTM_WIDEST, GATES, GROUP_SIZE
+    from stateclusters.grid.groups import training_groups
+    groups = training_groups(grid_specs(), GROUP_SIZE)
+    for group in groups:
+        widest = group.jobs[-1]
+        assert len(group.jobs) * GATES[widest.rnn] * widest.hidden <= CPU_GROUP_GATE_UNITS
+        assert widest.rnn != "lstm" or widest.hidden <= CPU_LSTM_WIDEST
+    largest = {}
+    for group in groups:
+        key = (group.jobs[-1].rnn, group.jobs[-1].hidden)
+        largest[key] = max(largest.get(key, 0), len(group.jobs))
+    assert largest[("gru", 16)] == 16 and largest[("relu", 16)] == 32 and largest[("lstm", 16)] == 12

@@ -2,8 +2,8 @@
 
 Each network keeps what solo training (recurrent.train_network) gives it: its seed's initialisation, its
 training words and batch order, its own Adam state, its dropout draws and its early stop; it leaves the group
-when it stops. Only the order in which the matrix products sum differs, so the weights agree with solo
-training to float rounding, not bit for bit (docs/performance.md, group training).
+when it stops. The matrix products sum in another order, and validation runs on the stacked model, so the
+weights agree with solo training to float rounding, not bit for bit (docs/performance.md, group training).
 """
 import time
 from dataclasses import dataclass
