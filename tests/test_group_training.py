@@ -7,7 +7,7 @@ import torch
 from stateclusters.automata import get_automaton
 from stateclusters.evaluation.training import network_config
 from stateclusters.grid.jobs import single_threaded
-from stateclusters.networks.group_training import GroupMember, train_group
+from stateclusters.networks.group_training import VALIDATION_CHUNK, GroupMember, train_group
 from stateclusters.networks.recurrent import TrainingConfig, build_network, train_network
 from stateclusters.networks.stacked import StackedRecurrent
 from stateclusters.words.sampling import training_words, validation_words
@@ -45,6 +45,22 @@ def test_a_group_of_four_trains_as_train_network(rnn, layers):
     for one, trained in zip(members, group):
         solo = train_network(one.config, one.training_words, one.validation_words, one.settings, progress=False)
         assert_same_training(trained, solo)
+
+
+def test_validation_sets_of_different_sizes_are_each_measured_as_train_network_measures_them():
+    # About 90 and 600 words: the stacked validation pads the smaller set and cuts the larger one into chunks.
+    automaton = get_automaton("tomita3")
+    members = [GroupMember(network_config(automaton, "relu", 8), training_words(automaton, seed, 2000),
+                           validation_words(automaton, seed, n_validation),
+                           TrainingConfig(epochs=4, seed=seed, perfect_epochs_to_stop=None))
+               for seed, n_validation in ((3, 90), (4, 600))]
+    small, large = (len(m.validation_words.lengths) for m in members)
+    assert small < VALIDATION_CHUNK < large
+    group = train_group(members, progress=False)
+    for one, trained in zip(members, group):
+        solo = train_network(one.config, one.training_words, one.validation_words, one.settings, progress=False)
+        assert_same_training(trained, solo)
+    assert len(set(group[1][1].validation_accuracy)) > 1   # its accuracy moves, so equal lists say something
 
 
 def test_padding_in_hidden_size_alphabet_and_classes_changes_nothing():
