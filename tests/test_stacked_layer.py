@@ -37,6 +37,13 @@ def test_the_backward_equals_finite_differences(rnn, padded):
 
 
 @pytest.mark.parametrize("rnn", sorted(GATES))
+def test_the_backward_from_letters_equals_finite_differences(rnn):
+    # the first layer: letters gather their input-weight rows, whose gradient is a one-hot product
+    letters = torch.randint(0, INPUTS, (N, STEPS, BATCH), generator=torch.Generator().manual_seed(2))
+    assert torch.autograd.gradcheck(layer(rnn, None), (letters, *layer_arguments(rnn, 0)[1:]), eps=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("rnn", sorted(GATES))
 def test_an_ended_word_keeps_its_state_and_its_padded_units_stay_zero(rnn):
     units = torch.tensor([[True] * 4, [True] * 4, [True, True, False, False]])[:, None, :]
     states, final = layer(rnn, units)(*layer_arguments(rnn, 1))
