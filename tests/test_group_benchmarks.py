@@ -2,6 +2,7 @@
 first time they meet a long run or a GPU."""
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -39,13 +40,18 @@ def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
     assert "exit" not in text and "OUTSIDE" not in text and "validation accuracy same every epoch" in text
 
 
+def documented_arguments(command: str) -> list[str]:
+    """The arguments of the one command line of docs/performance.md that starts with `command`."""
+    lines = [line.strip() for line in (REPO / "docs" / "performance.md").read_text().splitlines()
+             if line.strip().startswith(command + " ")]
+    assert len(lines) == 1, lines
+    return shlex.split(lines[0])[len(shlex.split(command)):]
+
+
 def test_the_grid_price_with_group_training(capsys):
     sys.path.insert(0, str(REPO / "benchmarks"))
     import price_group_training
-    # The command of docs/performance.md.
-    assert price_group_training.main(["--speedups", "16:2.83,32:1.79,64:1.28,256:1.02",
-                                      "--relu-speedups", "16:3.58,32:2.75,64:1.92,256:1.03",
-                                      "--lstm-speedups", "16:1.53,32:1.10"]) == 0
+    assert price_group_training.main(documented_arguments("python benchmarks/price_group_training.py")) == 0
     lines = capsys.readouterr().out.splitlines()
     solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
     assert solo == pytest.approx(409.6, rel=0.01)    # docs/performance.md's price of the solo grid at 200 epochs
@@ -98,3 +104,16 @@ def test_cpu_groups_of_the_grid_keep_to_the_gate_unit_limit():
         key = (group.jobs[-1].rnn, group.jobs[-1].hidden)
         largest[key] = max(largest.get(key, 0), len(group.jobs))
     assert largest[("gru", 16)] == 16 and largest[("relu", 16)] == 32 and largest[("lstm", 16)] == 12
+
+
+def test_the_documented_speed_and_slice_commands_are_valid():
+    # Both run for minutes (docs/performance.md says how long): here their arguments are parsed as written.
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import bench_group_training
+
+    from stateclusters.studies import compare_training_modes
+    speed = bench_group_training.parse_arguments(documented_arguments("python benchmarks/bench_group_training.py"))
+    assert list(speed.architectures) == ["gru", "relu", "lstm"] and speed.groups == [1, 4, 8, 16, 32]
+    slice_ = compare_training_modes.parse_arguments(
+        documented_arguments("python -m stateclusters.studies.compare_training_modes"))
+    assert slice_.epochs == 50 and slice_.train_words == 50000
