@@ -7,7 +7,7 @@ import torch
 from stateclusters.automata import get_automaton
 from stateclusters.evaluation.training import network_config
 from stateclusters.grid.jobs import single_threaded
-from stateclusters.networks.group_training import VALIDATION_CHUNK, GroupMember, train_group
+from stateclusters.networks.group_training import GroupMember, train_group
 from stateclusters.networks.recurrent import TrainingConfig, build_network, train_network
 from stateclusters.networks.stacked import StackedRecurrent
 from stateclusters.words.sampling import training_words, validation_words
@@ -55,7 +55,7 @@ def test_validation_sets_of_different_sizes_are_each_measured_as_train_network_m
                            TrainingConfig(epochs=4, seed=seed, perfect_epochs_to_stop=None))
                for seed, n_validation in ((3, 90), (4, 600))]
     small, large = (len(m.validation_words.lengths) for m in members)
-    assert small < VALIDATION_CHUNK < large
+    assert small < members[0].settings.batch_size < large
     group = train_group(members, progress=False)
     for one, trained in zip(members, group):
         solo = train_network(one.config, one.training_words, one.validation_words, one.settings, progress=False)

@@ -182,13 +182,11 @@ def _train_step(model, optimizer, words, targets, index, rows, lengths, networks
     return per_network.detach() * rows_t
 
 
-VALIDATION_CHUNK = 256   # validation words per network in one forward: bounds the stacked buffers
-
-
 @dataclass(frozen=True)
 class _ValidationBatches:
-    """Every network's validation words, sorted by length and cut into chunks: per chunk, letters [N, T, B]
-    (T its longest word), each word's last position [N, B] and its class index [N, B] (−1: no word there)."""
+    """Every network's validation words, sorted by length and cut into chunks of a training batch's size (so
+    validation never needs larger buffers than training): per chunk, letters [N, T, B] (T its longest word),
+    each word's last position [N, B] and its class index [N, B] (−1: no word there)."""
     letters: tuple[torch.Tensor, ...]
     last: tuple[torch.Tensor, ...]
     targets: tuple[torch.Tensor, ...]
@@ -201,13 +199,13 @@ class _ValidationBatches:
                                   tuple(self.counts[i] for i in keep))
 
 
-def _validation_batches(networks: list[_Network], device) -> _ValidationBatches:
+def _validation_batches(networks: list[_Network], chunk: int, device) -> _ValidationBatches:
     words = [n.member.validation_words for n in networks]
     orders = [np.argsort(w.lengths, kind="stable") for w in words]
     most = max(len(w.lengths) for w in words)
     parts = ([], [], [])
-    for start in range(0, most, VALIDATION_CHUNK):
-        own = [order[start:start + VALIDATION_CHUNK] for order in orders]
+    for start in range(0, most, chunk):
+        own = [order[start:start + chunk] for order in orders]
         steps = max(int(w.lengths[rows].max()) for w, rows in zip(words, own) if len(rows))
         width = max(len(rows) for rows in own)
         letters = np.zeros((len(words), steps, width), dtype=np.int64)
@@ -263,7 +261,7 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
         network.model.to(device)
     optimizer = StackedAdam(list(model.weights.values()), len(members), settings)
     words, targets = _stacked_words(networks, device)
-    validation = _validation_batches(networks, device)
+    validation = _validation_batches(networks, settings.batch_size, device)
     remaining = list(range(len(members)))
     for _ in tqdm(range(settings.epochs), desc=description, disable=not progress, leave=False):
         index, rows, lengths = _epoch_schedule([networks[i] for i in remaining], settings.batch_size)
