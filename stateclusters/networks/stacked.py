@@ -143,10 +143,7 @@ class StackedRecurrent(nn.Module):
         """Logits after every prefix: [N, T, B, classes] for letters [N, T, B], padded classes −inf."""
         states = self._run(letters, None, None)[0]
         n, steps, batch, hidden = states.shape
-        logits = torch.baddbmm(self.weights["readout_bias"], states.reshape(n, steps * batch, hidden),
-                               self.weights["readout"])
-        logits = torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits
-        return logits.view(n, steps, batch, -1)
+        return self._readout(states.reshape(n, steps * batch, hidden)).view(n, steps, batch, -1)
 
     def _run(self, letters, lengths, dropout_masks) -> tuple[torch.Tensor, torch.Tensor]:
         """The last layer's states [N, T, B, hidden] and final states [N, B, hidden] (final_states' arguments);
@@ -172,6 +169,9 @@ class StackedRecurrent(nn.Module):
     def forward(self, letters: torch.Tensor, lengths=None, dropout_masks=None) -> torch.Tensor:
         """Logits after each word's last letter: [N, B, classes], padded classes -inf (arguments as
         final_states)."""
-        final = self.final_states(letters, lengths, dropout_masks)
-        logits = torch.baddbmm(self.weights["readout_bias"], final, self.weights["readout"])
+        return self._readout(self.final_states(letters, lengths, dropout_masks))
+
+    def _readout(self, states: torch.Tensor) -> torch.Tensor:
+        """Class logits [N, X, classes] of states [N, X, hidden], padded classes −inf."""
+        logits = torch.baddbmm(self.weights["readout_bias"], states, self.weights["readout"])
         return torch.where(self.class_mask, logits, -torch.inf) if self.padded else logits
