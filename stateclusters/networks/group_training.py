@@ -235,10 +235,9 @@ def _validation_accuracies(model: StackedRecurrent, batches: _ValidationBatches)
 
 def _end_epoch(model: StackedRecurrent, networks: list[_Network], losses: torch.Tensor,
                validation: _ValidationBatches, settings: TrainingConfig) -> list[int]:
-    """Write each network's weights into its solo module and record its epoch; who stops."""
+    """Record each network's epoch; who stops."""
     stopped = []
     for i, (network, accuracy) in enumerate(zip(networks, _validation_accuracies(model, validation))):
-        network.model.load_state_dict(model.state_dict_of(i))
         network.metrics.add_epoch(float(losses[i]) / len(network.member.training_words), accuracy)
         if settings.stops_after(network.metrics):
             stopped.append(i)
@@ -271,7 +270,8 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
                                   [networks[i] for i in remaining], device)
         stopped = set(_end_epoch(model, [networks[i] for i in remaining], losses.cpu(), validation, settings))
         for position in sorted(stopped):
-            _finish(networks[remaining[position]], remaining[position], start, on_finished)
+            _finish(networks[remaining[position]], remaining[position], model.state_dict_of(position), start,
+                    on_finished)
         keep = [position for position in range(len(remaining)) if position not in stopped]
         if not keep:
             break
@@ -283,12 +283,14 @@ def train_group(members: list[GroupMember], device: torch.device = torch.device(
             validation = validation.select(keep)
             remaining = [remaining[position] for position in keep]
     else:
-        for original in remaining:
-            _finish(networks[original], original, start, on_finished)
+        for position, original in enumerate(remaining):
+            _finish(networks[original], original, model.state_dict_of(position), start, on_finished)
     return [(network.model, network.metrics) for network in networks]
 
 
-def _finish(network: _Network, index: int, start: float, on_finished) -> None:
+def _finish(network: _Network, index: int, weights: dict, start: float, on_finished) -> None:
+    """Its weights (from the stacked model) into its solo module, which on_finished then sees."""
+    network.model.load_state_dict(weights)
     network.metrics.seconds = time.perf_counter() - start   # the group's time so far: its networks share it
     network.model.eval()
     if on_finished is not None:
