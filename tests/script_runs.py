@@ -32,8 +32,39 @@ def _collect(stream, chunks: list) -> None:
 
 def terminate_when_printed(script: str, arguments, text: str, timeout: float = 120) -> Stopped:
     """Start `python -u script arguments`, send SIGTERM as soon as `text` appears on stdout or stderr, wait."""
-    process = subprocess.Popen([sys.executable, "-u", str(REPO / script), *map(str, arguments)], cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return _run([sys.executable, "-u", str(REPO / script), *map(str, arguments)], script, text, timeout)
+
+
+# The child patches one method to signal itself as the method returns: the signal then lands at that exact
+# point, however fast the machine or however late the parent would have noticed a printed line.
+_SIGNAL_AFTER_CALL = """
+import importlib, os, runpy, signal, sys
+owner_name, attribute, script, *arguments = sys.argv[1:]
+module_name, _, class_name = owner_name.partition(":")
+owner = importlib.import_module(module_name)
+owner = getattr(owner, class_name) if class_name else owner
+original = getattr(owner, attribute)
+def signalled(*args, **kwargs):
+    result = original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return result
+setattr(owner, attribute, signalled)
+sys.argv = [script, *arguments]
+runpy.run_path(script, run_name="__main__")
+"""
+
+
+def terminate_after_call(script: str, arguments, owner: str, attribute: str, timeout: float = 120) -> Stopped:
+    """Run `script arguments`; the first time `owner.attribute` returns ("module:Class"), the script is sent
+    SIGTERM from inside. Wait for it to end."""
+    command = [sys.executable, "-u", "-c", _SIGNAL_AFTER_CALL, owner, attribute, str(REPO / script),
+               *map(str, arguments)]
+    return _run(command, script, None, timeout)
+
+
+def _run(command: list[str], script: str, text: str | None, timeout: float) -> Stopped:
+    """Run `command`; if `text` is given, send SIGTERM once it is printed. Collect both streams."""
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stdout, stderr = [], []
     readers = [threading.Thread(target=_collect, args=(process.stdout, stdout), daemon=True),
                threading.Thread(target=_collect, args=(process.stderr, stderr), daemon=True)]
@@ -41,12 +72,13 @@ def terminate_when_printed(script: str, arguments, text: str, timeout: float = 1
         reader.start()
     deadline = time.monotonic() + timeout
     try:
-        while text not in "".join(stdout) and text not in "".join(stderr):
+        while text is not None and text not in "".join(stdout) and text not in "".join(stderr):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{script} ended or timed out before printing {text!r}:\n"
                                      f"{''.join(stdout)}\n{''.join(stderr)}")
             time.sleep(0.01)
-        os.kill(process.pid, signal.SIGTERM)
+        if text is not None:
+            os.kill(process.pid, signal.SIGTERM)
         process.wait(timeout=timeout)
     finally:
         if process.poll() is None:

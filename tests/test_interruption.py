@@ -8,7 +8,7 @@ import importlib.util
 import shutil
 
 import pytest
-from script_runs import REPO, SIGTERM_MESSAGE, leftover_temp_files, terminate_when_printed
+from script_runs import REPO, SIGTERM_MESSAGE, leftover_temp_files, terminate_after_call, terminate_when_printed
 
 from stateclusters.base.cli import EXIT_TERMINATED, EXIT_USER_ERROR, run_cli
 from stateclusters.commands import driver, statistics_computation
@@ -43,10 +43,12 @@ def test_driver_stopped_while_training_leaves_no_checkpoint_and_reruns(tmp_path,
 def test_statistics_stopped_while_drawing_leaves_no_partial_figure_and_reruns(tmp_path, capsys):
     figures = tmp_path / "figures"
     results = REPO / "experiment_results" / "reproduction"
-    # The table is printed before pyplot is even imported; drawing eight files takes seconds.
-    stopped = terminate_when_printed("statistics_computation.py", ["--results", results, "--figures", figures],
-                                     "networks:")
+    # Signalled as the first figure has been drawn into its temp file, before that file is moved into place.
+    stopped = terminate_after_call("statistics_computation.py", ["--results", results, "--figures", figures],
+                                   "matplotlib.figure:Figure", "savefig")
     assert_stopped_cleanly(stopped, tmp_path)
+    assert "networks: 80 of 80" in stopped.stdout and "figures:" not in stopped.stdout
+    assert not figures.exists() or list(figures.iterdir()) == []
     assert statistics_computation.main(["--results", str(results), "--figures", str(figures)]) == 0
     # Three statistics figures (docs/contract.md, Statistics) and the length-generalisation curves, each as PNG and PDF.
     assert len(list(figures.iterdir())) == 8 and leftover_temp_files(figures) == []
