@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from script_runs import SIGTERM_MESSAGE, terminate_when_printed
+from script_runs import SIGTERM_MESSAGE, terminate_after_call
 
 import stateclusters.evaluation.network as network_evaluation
 import stateclusters.grid.backends as job_backends
@@ -223,14 +223,15 @@ def test_interrupt_keeps_finished_jobs_and_merges_them(tmp_path, monkeypatch):
 
 def test_sigterm_stops_the_run_cleanly_and_a_rerun_finishes_it(reference, tmp_path):
     out = tmp_path / "out"
-    # Signalled as soon as the jobs start: a job takes far longer than the signal takes to arrive.
-    stopped = terminate_when_printed("experiment_runner.py", [*TINY, "--out", out], "jobs in this slice")
+    # Signalled from inside as the first job's training returns, before that job is evaluated or recorded.
+    stopped = terminate_after_call("experiment_runner.py", [*TINY, "--out", out], "stateclusters.networks.recurrent",
+                                   "train_network")
     assert stopped.returncode == EXIT_TERMINATED and stopped.last_line() == SIGTERM_MESSAGE
     assert "Traceback" not in stopped.stderr and temp_files(out) == []
     assert "interrupted: no new jobs; merging the finished ones" in "".join(
         path.read_text() for path in (out / "logs").glob("run-*.log"))
-    accuracy, _ = read_results(out)   # merged from the finished jobs (none or one), never half-written
-    assert set(accuracy) <= {f"{NAMES[0]}_regular"}
+    accuracy, _ = read_results(out)   # merged from the finished jobs (none), never half-written
+    assert accuracy == {} and not (out / "jobs" / f"{NAMES[0]}.pickle").exists()
     assert run(out) == 0
     assert same_numbers(read_results(out), reference)
     assert temp_files(out) == []
