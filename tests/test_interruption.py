@@ -1,6 +1,7 @@
 """SIGTERM stops every script at a safe point: one line, exit code 143, no temp or partial file, and a rerun works.
 
-Each script runs as a real subprocess and is signalled once it prints that it is busy; the rerun runs in this
+Each script runs as a real subprocess, signalled once it prints that it is busy with long work, or from inside at
+a chosen call where the work after the print is short; the rerun runs in this
 process (it skips the seconds of importing torch again). The grid runner and the small experiment are
 signalled in their own test files, next to the runs they resume.
 """
