@@ -32,8 +32,9 @@ def load_benchmark():
 def test_driver_stopped_while_training_leaves_no_checkpoint_and_reruns(tmp_path, capsys):
     arguments = ["--automaton", "tomita5", "--rnn", "relu", "--hidden", "8", "--train-words", "2000",
                  "--validation-words", "60", "--conformance-words", "50", "--checkpoint-dir", tmp_path]
-    # tqdm draws the training bar before the first epoch; 50 epochs take far longer than the signal.
-    stopped = terminate_when_printed("driver.py", [*arguments, "--retrain", "--epochs", "50"], "training:")
+    # Signalled from inside as the first of 50 epochs is recorded: mid-training, however fast the machine.
+    stopped = terminate_after_call("driver.py", [*arguments, "--retrain", "--epochs", "50"],
+                                   "stateclusters.networks.recurrent:TrainingMetrics", "add_epoch")
     assert_stopped_cleanly(stopped, tmp_path)
     assert list(tmp_path.iterdir()) == []   # the checkpoint is written only once training has finished
     assert driver.main([*map(str, arguments), "--epochs", "1"]) == 0
