@@ -78,6 +78,17 @@ def test_resume_after_a_group_was_killed_trains_only_its_unsaved_networks(group_
     assert read_results(out)[0] == read_results(group_run)[0]   # the same accuracy for every key
 
 
+def test_a_wide_network_without_a_partner_trains_stacked_alone_but_a_wide_lstm_solo(tmp_path):
+    # tomita1 has |Σ|·|Q| = 4: factor 32 makes 128 units, where the stacked model beats train_network alone.
+    wide = ["--languages", "tomita1", "--sizes", "1x32", "--epochs", "1", "--group-training"]
+    assert run(tmp_path / "gru", *wide) == 0
+    assert record(tmp_path / "gru", "tomita1_gru_1_128_1")["training_mode"] == "group"
+    log = next((tmp_path / "gru" / "logs").glob("run-*.log")).read_text()
+    assert "group training: 1 networks in 1 groups of up to 32; 0 to train solo" in log
+    assert run(tmp_path / "lstm", *wide, "--rnn", "lstm") == 0
+    assert record(tmp_path / "lstm", "tomita1_lstm_1_128_1")["training_mode"] == "solo"
+
+
 def test_a_failed_group_fails_its_jobs_and_trains_nothing_solo(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of memory")

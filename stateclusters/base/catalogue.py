@@ -24,6 +24,9 @@ GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GR
 # networks up to CPU_LSTM_WIDEST units wide (docs/performance.md, group training).
 CPU_GROUP_GATE_UNITS = 768
 CPU_LSTM_WIDEST = 32
+# From this hidden size on, a CPU relu, tanh or GRU network without a partner still trains in the stacked model,
+# alone: its own backward beats autograd's there. Not LSTM, whose solo cell is oneDNN's (docs/performance.md).
+CPU_ALONE_STACKED_FROM = 128
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.
 TRAINING_WORDS = 50_000

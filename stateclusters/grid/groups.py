@@ -10,6 +10,7 @@ import traceback
 from dataclasses import dataclass
 
 from stateclusters.base.catalogue import (
+    CPU_ALONE_STACKED_FROM,
     CPU_GROUP_GATE_UNITS,
     CPU_LSTM_WIDEST,
     GATES,
@@ -51,10 +52,15 @@ def cpu_group_limit(spec: JobSpec) -> int:
     return max(1, CPU_GROUP_GATE_UNITS // (GATES[spec.rnn] * spec.hidden))
 
 
+def trains_alone_stacked(spec: JobSpec) -> bool:
+    """Whether a network without a partner still trains in the stacked model (a group of one) rather than solo."""
+    return spec.device == "cpu" and spec.rnn != "lstm" and spec.hidden >= CPU_ALONE_STACKED_FROM
+
+
 def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
     """The jobs still to train, by key, sorted by hidden size (so padding stays small), cut into groups of at
     most group_size networks and, on the CPU, at most cpu_group_limit of its widest.
-    Groups of one are left out."""
+    Groups of one are left out, except where trains_alone_stacked."""
     by_key: dict[tuple, list[JobSpec]] = {}
     for spec in filter(needs_training, specs):
         by_key.setdefault(group_key(spec), []).append(spec)
@@ -70,8 +76,8 @@ def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
             current.append(spec)
         if current:
             groups.append(GroupSpec(tuple(current)))
-    # A group of one gains nothing over train_network: its job trains solo, as its record then says.
-    return [group for group in groups if len(group.jobs) > 1]
+    # Elsewhere a group of one gains nothing over train_network: its job trains solo, as its record then says.
+    return [group for group in groups if len(group.jobs) > 1 or trains_alone_stacked(group.jobs[0])]
 
 
 def train_group_job(group: GroupSpec) -> dict:
