@@ -46,6 +46,7 @@ owner = getattr(owner, class_name) if class_name else owner
 original = getattr(owner, attribute)
 def signalled(*args, **kwargs):
     result = original(*args, **kwargs)
+    setattr(owner, attribute, original)   # once: a call made while the script stops must not signal again
     os.kill(os.getpid(), signal.SIGTERM)
     return result
 setattr(owner, attribute, signalled)
