@@ -9,7 +9,10 @@ The arithmetic is PyTorch's cell equations (GRU r, z, n; LSTM i, f, g, o): the b
 differences (tests/test_stacked_layer.py), and training equals solo training to float rounding
 (tests/test_group_training.py).
 
-Layout: network-major, then time, then batch: inputs [N, T, B, ·], states [N, T, B, H].
+Layout: network-major, then time, then batch: inputs [N, T, B, ·], states [N, T, B, H]; the projection and
+what backward keeps are time-major [T, N, B, ·], so that one step's slice is contiguous. Each step has as
+few passes as PyTorch's ops allow: a recurrent bias joins the input's, the product adds in place, GRU's
+update is one lerp, and backward uses aten's sigmoid, tanh and threshold backward kernels.
 """
 from dataclasses import dataclass
 
@@ -43,34 +46,40 @@ class LayerRun:
     workspace: Workspace
     name: str
 
-    def active(self, step: int) -> int:
-        """How many networks (the first ones) still have a letter at `step`."""
-        return sum(length > step for length in self.lengths)
+    def actives(self) -> list[int]:
+        """Per step, how many networks (the first ones) still have a letter there."""
+        return [sum(length > step for length in self.lengths) for step in range(self.lengths[0])]
 
     def buffer(self, part: str, shape, like) -> torch.Tensor:
         return self.workspace.get(f"{self.name}.{part}", shape, like)
 
 
-GATE_PARTS = {"relu": (), "tanh": (), "gru": ("reset", "update", "new", "hidden_new"),
-              "lstm": ("input", "forget", "cell", "output", "tanh_cell")}
+# What each step keeps for backward besides the states, time-major [T, N, B, width in hidden units] so that a
+# step's slice is contiguous: GRU σ(r, z), n and the recurrent product (its n part is r's factor); LSTM the
+# cell state and its tanh (its activated gates stay in the projection, where they were computed).
+GATE_PARTS = {"relu": {}, "tanh": {}, "gru": {"reset_update": 2, "new": 1, "recurrent": 3},
+              "lstm": {"cells": 1, "tanh_cell": 1}}
 
 
-def _project(run: LayerRun, layer_input, weight_ih, bias_ih) -> tuple[torch.Tensor, torch.Tensor]:
-    """Input part of every gate for all steps [N, T, B, width], and the input as [N, T·B, ·] (letters: their
-    indices [N, T·B]). A letter's row of the weights is gathered, not multiplied by a one-hot vector: the same
-    sums (w + b), without a product over the alphabet."""
+def _project(run: LayerRun, layer_input, weight_ih, bias) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input part of every gate plus `bias`, time-major [T, N, B, width] (a step's slice is contiguous, so the
+    step's product can add into it in place), and the input as [N, T·B, ·] (letters: their indices [N, T·B]).
+    A letter's row of the weights is gathered, not multiplied by a one-hot vector: the same sums (w + b),
+    without a product over the alphabet."""
     n, steps, batch = layer_input.shape[:3]
     width = weight_ih.shape[2]
-    projected = run.buffer("projected", (n, steps * batch, width), weight_ih)
+    projected = run.buffer("projected", (steps, n, batch, width), weight_ih)
     if layer_input.dtype == torch.int64:
-        letters = layer_input.reshape(n, steps * batch)
-        offsets = torch.arange(n, device=letters.device)[:, None] * weight_ih.shape[1]
-        torch.index_select(weight_ih.reshape(-1, width), 0, (letters + offsets).view(-1), out=projected.view(-1, width))
-        projected.add_(bias_ih)
-        return projected.view(n, steps, batch, width), letters
+        offsets = torch.arange(n, device=layer_input.device)[:, None, None] * weight_ih.shape[1]
+        rows = (layer_input + offsets).transpose(0, 1).reshape(-1)
+        torch.index_select(weight_ih.reshape(-1, width), 0, rows, out=projected.view(-1, width))
+        projected.add_(bias)
+        return projected, layer_input.reshape(n, steps * batch)
     layer_input = layer_input.reshape(n, steps * batch, -1)
-    torch.baddbmm(bias_ih, layer_input, weight_ih, out=projected)
-    return projected.view(n, steps, batch, width), layer_input
+    by_network = torch.baddbmm(bias, layer_input, weight_ih, out=run.buffer("by_network", (n, steps * batch, width),
+                                                                            weight_ih))
+    projected.copy_(by_network.view(n, steps, batch, width).transpose(0, 1))
+    return projected, layer_input
 
 
 def _input_weight_grad(run: LayerRun, flat_input, flat_grads, alphabet: int) -> torch.Tensor:
@@ -82,55 +91,60 @@ def _input_weight_grad(run: LayerRun, flat_input, flat_grads, alphabet: int) -> 
     return torch.bmm(flat_input.transpose(1, 2), flat_grads)
 
 
-def _forward_steps(run: LayerRun, projected, weight_hh, bias_hh):
-    """The layer's states [N, T, B, H] and its gates by name, each [N, T, B, H]."""
-    n, steps, batch, _ = projected.shape
+def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
+    """The layer's states [N, T, B, H] and what backward needs by name (GATE_PARTS). The projection holds the
+    recurrent bias but GRU's n part (`recurrent_bias`), so the step's product adds straight into it."""
+    steps, n, batch, _ = projected.shape
     hidden = weight_hh.shape[1]
     states = run.buffer("states", (n, steps, batch, hidden), projected)
-    gates = {part: run.buffer(part, (n, steps, batch, hidden), projected) for part in GATE_PARTS[run.rnn]}
-    cells = run.buffer("cells", (n, steps, batch, hidden), projected) if run.rnn == "lstm" else None
+    gates = {part: run.buffer(part, (steps, n, batch, units * hidden), projected)
+             for part, units in GATE_PARTS[run.rnn].items()}
+    if run.rnn == "lstm":
+        gates["gates"] = projected
     start = projected.new_zeros(n, batch, hidden)
-    for step in range(steps):
-        m = run.active(step)
+    for step, m in enumerate(run.actives()):
         h = states[:m, step - 1] if step else start[:m]
-        hh = run.buffer("hh", (m, batch, weight_hh.shape[2]), projected)
-        torch.baddbmm(bias_hh[:m], h, weight_hh[:m], out=hh)
-        at = {part: gate[:m, step] for part, gate in gates.items()}
-        out = states[:m, step]
-        if run.rnn == "lstm":
-            c = cells[:m, step - 1] if step else start[:m]
-            _lstm_forward(projected[:m, step], hh, c, at, cells[:m, step], out, hidden,
-                          None if run.padding is None else run.padding[:m])
-        elif run.rnn == "gru":
-            _gru_forward(projected[:m, step], hh, h, at, out, hidden)
+        at = {part: gate[step, :m] for part, gate in gates.items()}
+        out, pre = states[:m, step], projected[step, :m]
+        if run.rnn == "gru":
+            torch.bmm(h, weight_hh[:m], out=at["recurrent"])[..., 2 * hidden:].add_(recurrent_bias[:m])
+            _gru_forward(pre, h, at, out, hidden)
         else:
-            torch.add(projected[:m, step], hh, out=out)
-            out.relu_() if run.rnn == "relu" else out.tanh_()
+            pre.baddbmm_(h, weight_hh[:m])
+        if run.rnn == "lstm":
+            c = gates["cells"][step - 1, :m] if step else start[:m]
+            _lstm_forward(c, at, out, hidden, None if run.padding is None else run.padding[:m])
+        elif run.rnn == "relu":
+            torch.clamp_min(pre, 0.0, out=out)
+        elif run.rnn == "tanh":
+            torch.tanh(pre, out=out)
         if run.padding is not None:   # padded units stay exactly zero, whatever the real units overflow to
             out.masked_fill_(run.padding[:m], 0.0)
     for i, length in enumerate(run.lengths):   # an ended word keeps its state
         states[i, length:] = states[i, length - 1]
-    return states, gates, cells
+    return states, gates
 
 
-def _gru_forward(p, hh, h, at, out, hidden):
-    """PyTorch's GRU cell h' = n + z·(h − n), n = tanh(p_n + r·hh_n), r, z = σ(p + hh), into `out`."""
-    torch.add(p[..., :hidden], hh[..., :hidden], out=at["reset"]).sigmoid_()
-    torch.add(p[..., hidden:2 * hidden], hh[..., hidden:2 * hidden], out=at["update"]).sigmoid_()
-    at["hidden_new"].copy_(hh[..., 2 * hidden:])
-    torch.addcmul(p[..., 2 * hidden:], at["reset"], at["hidden_new"], out=at["new"]).tanh_()
-    torch.sub(h, at["new"], out=out).mul_(at["update"]).add_(at["new"])
+def _gru_forward(p, h, at, out, hidden):
+    """PyTorch's GRU cell h' = n + z·(h − n) (a lerp), n = tanh(p_n + r·hh_n), r, z = σ(p + hh), into `out`."""
+    recurrent, reset_update = at["recurrent"], at["reset_update"]
+    torch.add(p[..., :2 * hidden], recurrent[..., :2 * hidden], out=reset_update).sigmoid_()
+    torch.addcmul(p[..., 2 * hidden:], reset_update[..., :hidden], recurrent[..., 2 * hidden:], out=at["new"]).tanh_()
+    torch.lerp(at["new"], h, reset_update[..., hidden:], out=out)
 
 
-def _lstm_forward(p, hh, c, at, new_c, out, hidden, padding):
-    """PyTorch's LSTM cell c' = f·c + i·g, h' = o·tanh(c'), into `new_c` and `out`."""
-    for k, part in enumerate(("input", "forget", "cell", "output")):
-        pre = torch.add(p[..., k * hidden:(k + 1) * hidden], hh[..., k * hidden:(k + 1) * hidden], out=at[part])
-        pre.tanh_() if part == "cell" else pre.sigmoid_()
-    torch.mul(at["forget"], c, out=new_c).addcmul_(at["input"], at["cell"])
+def _lstm_forward(c, at, out, hidden, padding):
+    """PyTorch's LSTM cell c' = f·c + i·g, h' = o·tanh(c'), from the pre-activations in at["gates"] (activated
+    in place) into at["cells"] and `out`."""
+    gates, new_c = at["gates"], at["cells"]
+    input_gate, forget_gate, cell_gate, output_gate = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+    gates[..., :2 * hidden].sigmoid_()
+    cell_gate.tanh_()
+    output_gate.sigmoid_()
+    torch.mul(forget_gate, c, out=new_c).addcmul_(input_gate, cell_gate)
     if padding is not None:
         new_c.masked_fill_(padding, 0.0)
-    torch.mul(at["output"], torch.tanh(new_c, out=at["tanh_cell"]), out=out)
+    torch.mul(output_gate, torch.tanh(new_c, out=at["tanh_cell"]), out=out)
 
 
 class StackedLayer(torch.autograd.Function):
@@ -138,20 +152,25 @@ class StackedLayer(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, layer_input, weight_ih, bias_ih, weight_hh, bias_hh, run: LayerRun):
-        projected, flat_input = _project(run, layer_input, weight_ih, bias_ih)
-        states, gates, cells = _forward_steps(run, projected, weight_hh, bias_hh)
+        # A recurrent bias only adds to the pre-activation, so it joins the input's; but GRU's n part, which sits
+        # inside r·(hh_n + b_hn).
+        bias, recurrent_bias = bias_ih + bias_hh, None
+        if run.rnn == "gru":
+            recurrent_bias = bias_hh[..., 2 * weight_hh.shape[1]:]
+            bias[..., 2 * weight_hh.shape[1]:] = bias_ih[..., 2 * weight_hh.shape[1]:]
+        projected, flat_input = _project(run, layer_input, weight_ih, bias)
+        states, gates = _forward_steps(run, projected, weight_hh, recurrent_bias)
         ctx.run, ctx.gates, ctx.needs_input = run, gates, layer_input.dtype != torch.int64
-        ctx.save_for_backward(flat_input, weight_ih, weight_hh, states, cells)
+        ctx.save_for_backward(flat_input, weight_ih, weight_hh, states)
         ctx.set_materialize_grads(False)
         final = states[:, -1]   # every network keeps its last letter's state up to step T − 1
         return states, final
 
     @staticmethod
     def backward(ctx, state_grads, final_grads):
-        flat_input, weight_ih, weight_hh, states, cells = ctx.saved_tensors
+        flat_input, weight_ih, weight_hh, states = ctx.saved_tensors
         run = ctx.run
-        projected_grads, hh_grads = _backward_steps(run, state_grads, final_grads, weight_hh, states,
-                                                    ctx.gates, cells)
+        projected_grads, hh_grads = _backward_steps(run, state_grads, final_grads, weight_hh, states, ctx.gates)
         n, steps, batch, width = hh_grads.shape
         hidden = states.shape[-1]
         # h_{-1} = 0 contributes nothing, so step t's recurrent gradient pairs with the state of step t − 1.
@@ -162,11 +181,16 @@ class StackedLayer(torch.autograd.Function):
         input_grad = None
         if ctx.needs_input:
             input_grad = torch.bmm(flat_grads, weight_ih.transpose(1, 2)).view(n, steps, batch, -1)
-        return (input_grad, weight_ih_grad, projected_grads.sum(dim=(1, 2))[:, None], weight_hh_grad,
-                hh_grads.sum(dim=(1, 2))[:, None], None)
+            bias_ih_grad = flat_grads.sum(dim=1, keepdim=True)
+        else:   # every position has one letter, so the one-hot product's rows sum to the positions' sum
+            bias_ih_grad = weight_ih_grad.sum(dim=1, keepdim=True)
+        bias_hh_grad = bias_ih_grad.clone()   # the same pre-activations, but for GRU's n part
+        if run.rnn == "gru":
+            bias_hh_grad[..., 2 * hidden:] = hh_grads[..., 2 * hidden:].sum(dim=(1, 2))[:, None]
+        return input_grad, weight_ih_grad, bias_ih_grad, weight_hh_grad, bias_hh_grad, None
 
 
-def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, gates, cells):
+def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, gates):
     """Gradients of the pre-activations, input part [N, T, B, width] and recurrent part (they differ for GRU)."""
     n, steps, batch, hidden = states.shape
     width = weight_hh.shape[2]
@@ -175,30 +199,29 @@ def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, 
     for i, length in enumerate(run.lengths):   # steps after a word's end: no gradient
         projected_grads[i, length:] = 0.0
         hh_grads[i, length:] = 0.0
-    weight_t = weight_hh.transpose(1, 2)
+    weight_t = weight_hh.transpose(1, 2).contiguous()   # a contiguous operand: about a tenth off each product
     carried = states.new_zeros(n, batch, hidden)
     carried_c = states.new_zeros(n, batch, hidden) if run.rnn == "lstm" else None
     zero = states.new_zeros(())
     ending = _ending_grads(run.lengths, state_grads, final_grads)
-    for step in reversed(range(steps)):
-        m = run.active(step)
+    for step, m in reversed(list(enumerate(run.actives()))):
         for i in ending.get(step, ()):
             carried[i] += ending[step][i]
         grad = carried[:m] if state_grads is None else carried[:m] + state_grads[:m, step]
         if run.padding is not None:
             grad = grad.masked_fill(run.padding[:m], 0.0)
-        at = {part: gate[:m, step] for part, gate in gates.items()}
-        previous = states[:m, step - 1] if step else zero.expand(m, batch, hidden)
+        at = {part: gate[step, :m] for part, gate in gates.items()}
         pre_grad, hh_grad = projected_grads[:m, step], hh_grads[:m, step]
         direct = None
         if run.rnn == "relu":
-            torch.where(states[:m, step] > 0, grad, zero, out=pre_grad)
+            torch.ops.aten.threshold_backward.grad_input(grad, states[:m, step], 0.0, grad_input=pre_grad)
         elif run.rnn == "tanh":
-            torch.mul(grad, 1 - states[:m, step].square(), out=pre_grad)
+            torch.ops.aten.tanh_backward.grad_input(grad, states[:m, step], grad_input=pre_grad)
         elif run.rnn == "gru":
+            previous = states[:m, step - 1] if step else zero.expand(m, batch, hidden)
             direct = _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden)
         else:
-            previous_c = cells[:m, step - 1] if step else zero.expand(m, batch, hidden)
+            previous_c = gates["cells"][step - 1, :m] if step else zero.expand(m, batch, hidden)
             grad_c = carried_c[:m] if run.padding is None else carried_c[:m].masked_fill(run.padding[:m], 0.0)
             carried_c[:m] = _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden)
         if direct is None:   # grad (a view of carried) is spent: the product may overwrite it
@@ -221,31 +244,44 @@ def _ending_grads(lengths, state_grads, final_grads) -> dict[int, dict[int, torc
     return ending
 
 
+def _sigmoid_backward(grad, output) -> None:
+    """grad·y·(1 − y) in place, for y = σ(x)."""
+    torch.ops.aten.sigmoid_backward.grad_input(grad, output, grad_input=grad)
+
+
+def _tanh_backward(grad, output, into) -> None:
+    """grad·(1 − y²) into `into`, for y = tanh(x)."""
+    torch.ops.aten.tanh_backward.grad_input(grad, output, grad_input=into)
+
+
 def _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden):
     """One GRU step back: fills the input and recurrent pre-activation gradients; returns the gradient that
-    reaches h directly (through z·h). Each x·(1 − y) is x − x·y (addcmul), to spare a pass for 1 − y."""
-    reset, update, new = at["reset"], at["update"], at["new"]
-    grad_reset, grad_update, grad_new = (pre_grad[..., k * hidden:(k + 1) * hidden] for k in range(3))
-    direct = torch.mul(grad, update)
-    through_new = torch.sub(grad, direct)   # grad·(1 − z)
-    torch.addcmul(through_new, through_new, new.square(), value=-1, out=grad_new)
-    through_update = torch.sub(previous, new).mul_(direct)   # grad·z·(h − n)
-    torch.addcmul(through_update, through_update, update, value=-1, out=grad_update)
-    through_reset = torch.mul(grad_new, at["hidden_new"]).mul_(reset)
-    torch.addcmul(through_reset, through_reset, reset, value=-1, out=grad_reset)
-    hh_grad[..., :2 * hidden] = pre_grad[..., :2 * hidden]
-    torch.mul(grad_new, reset, out=hh_grad[..., 2 * hidden:])
+    reaches h directly (through z·h)."""
+    reset_update, new, recurrent = at["reset_update"], at["new"], at["recurrent"]
+    grad_reset_update, grad_new = pre_grad[..., :2 * hidden], pre_grad[..., 2 * hidden:]
+    direct = torch.mul(grad, reset_update[..., hidden:])
+    _tanh_backward(torch.sub(grad, direct), new, grad_new)   # through n: grad·(1 − z)
+    torch.mul(grad_new, recurrent[..., 2 * hidden:], out=pre_grad[..., :hidden])   # through r
+    torch.sub(previous, new, out=pre_grad[..., hidden:2 * hidden]).mul_(grad)   # through z
+    _sigmoid_backward(grad_reset_update, reset_update)
+    hh_grad[..., :2 * hidden] = grad_reset_update
+    torch.mul(grad_new, reset_update[..., :hidden], out=hh_grad[..., 2 * hidden:])
     return direct
 
 
 def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden):
     """One LSTM step back: fills the pre-activation gradient (input and recurrent alike); returns the gradient
     reaching the previous cell state."""
-    input_gate, forget_gate, cell_gate, output_gate = (at[part] for part in ("input", "forget", "cell", "output"))
-    tanh_c = at["tanh_cell"]
-    grad_c = torch.mul(grad, output_gate).mul_(1 - tanh_c.square()).add_(grad_c)
-    pre_grad[..., :hidden] = grad_c * cell_gate * input_gate * (1 - input_gate)
-    pre_grad[..., hidden:2 * hidden] = grad_c * previous_c * forget_gate * (1 - forget_gate)
-    pre_grad[..., 2 * hidden:3 * hidden] = grad_c * input_gate * (1 - cell_gate.square())
-    pre_grad[..., 3 * hidden:] = grad * tanh_c * output_gate * (1 - output_gate)
+    gates, tanh_c = at["gates"], at["tanh_cell"]
+    input_gate, forget_gate, cell_gate, output_gate = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+    through_h = torch.mul(grad, output_gate)
+    _tanh_backward(through_h, tanh_c, through_h)
+    grad_c = through_h.add_(grad_c)
+    torch.mul(grad_c, cell_gate, out=pre_grad[..., :hidden])
+    torch.mul(grad_c, previous_c, out=pre_grad[..., hidden:2 * hidden])
+    torch.mul(grad_c, input_gate, out=pre_grad[..., 2 * hidden:3 * hidden])
+    torch.mul(grad, tanh_c, out=pre_grad[..., 3 * hidden:])
+    _sigmoid_backward(pre_grad[..., :2 * hidden], gates[..., :2 * hidden])
+    _tanh_backward(pre_grad[..., 2 * hidden:3 * hidden], cell_gate, pre_grad[..., 2 * hidden:3 * hidden])
+    _sigmoid_backward(pre_grad[..., 3 * hidden:], output_gate)
     return grad_c * forget_gate
