@@ -23,10 +23,10 @@ GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GR
 # outgrow the core's cache and a larger group gains less. Solo LSTM has oneDNN's fused cell, so LSTM groups only
 # networks up to CPU_LSTM_WIDEST units wide (docs/performance.md, group training).
 CPU_GROUP_GATE_UNITS = 768
-CPU_LSTM_WIDEST = 32
+CPU_LSTM_WIDEST = 64
 # From this hidden size on, a CPU relu, tanh or GRU network without a partner still trains in the stacked model,
 # alone: its own backward beats autograd's there. Not LSTM, whose solo cell is oneDNN's (docs/performance.md).
-CPU_ALONE_STACKED_FROM = 128
+CPU_ALONE_STACKED_FROM = 64
 MAX_EPOCHS = 200                  # training stops after this many epochs at the latest (docs/contract.md, Networks)
 # Word counts (docs/contract.md "words"), and the longest training word.
 TRAINING_WORDS = 50_000

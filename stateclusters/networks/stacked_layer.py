@@ -4,7 +4,8 @@ Autograd recording every step's elementwise ops (and replaying twice as many in 
 group of small networks on the CPU, with fresh buffers that page-fault on first touch. Here the forward loop
 runs untracked into reused buffers (a Workspace) and keeps only the gates; backward does one product per
 step for the recurrent gradient and one over all steps for each weight. Networks are sorted by their words'
-length (longest first), so step t runs on the first `active(t)` networks only: no masks, no wasted steps.
+length (longest first), so a step runs on the networks that still have a letter (`actives`): no masks, no
+wasted steps.
 The arithmetic is PyTorch's cell equations (GRU r, z, n; LSTM i, f, g, o): the backward equals finite
 differences (tests/test_stacked_layer.py), and training equals solo training to float rounding
 (tests/test_group_training.py).
@@ -223,7 +224,7 @@ def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, 
         else:
             previous_c = gates["cells"][step - 1, :m] if step else zero.expand(m, batch, hidden)
             grad_c = carried_c[:m] if run.padding is None else carried_c[:m].masked_fill(run.padding[:m], 0.0)
-            carried_c[:m] = _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden)
+            _lstm_backward(grad, grad_c, previous_c, at, pre_grad, carried_c[:m], hidden)
         if direct is None:   # grad (a view of carried) is spent: the product may overwrite it
             torch.bmm(hh_grad, weight_t[:m], out=carried[:m])
         else:
@@ -269,9 +270,9 @@ def _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden):
     return direct
 
 
-def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden):
-    """One LSTM step back: fills the pre-activation gradient (input and recurrent alike); returns the gradient
-    reaching the previous cell state."""
+def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, carried_c, hidden):
+    """One LSTM step back: fills the pre-activation gradient (input and recurrent alike) and `carried_c`, the
+    gradient reaching the previous cell state (grad_c, which may be a view of it, is read before)."""
     gates, tanh_c = at["gates"], at["tanh_cell"]
     input_gate, forget_gate, cell_gate, output_gate = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
     through_h = torch.mul(grad, output_gate)
@@ -284,4 +285,4 @@ def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, hidden):
     _sigmoid_backward(pre_grad[..., :2 * hidden], gates[..., :2 * hidden])
     _tanh_backward(pre_grad[..., 2 * hidden:3 * hidden], cell_gate, pre_grad[..., 2 * hidden:3 * hidden])
     _sigmoid_backward(pre_grad[..., 3 * hidden:], output_gate)
-    return grad_c * forget_gate
+    torch.mul(grad_c, forget_gate, out=carried_c)
