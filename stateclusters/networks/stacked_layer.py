@@ -217,7 +217,7 @@ def _backward_steps(run: LayerRun, state_grads, final_grads, weight_hh, states, 
         if run.rnn == "relu":
             torch.ops.aten.threshold_backward.grad_input(grad, states[:m, step], 0.0, grad_input=pre_grad)
         elif run.rnn == "tanh":
-            torch.ops.aten.tanh_backward.grad_input(grad, states[:m, step], grad_input=pre_grad)
+            _tanh_backward(grad, states[:m, step], pre_grad)
         elif run.rnn == "gru":
             previous = states[:m, step - 1] if step else zero.expand(m, batch, hidden)
             direct = _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden)
@@ -245,13 +245,13 @@ def _ending_grads(lengths, state_grads, final_grads) -> dict[int, dict[int, torc
     return ending
 
 
-def _sigmoid_backward(grad, output) -> None:
-    """grad·y·(1 − y) in place, for y = σ(x)."""
-    torch.ops.aten.sigmoid_backward.grad_input(grad, output, grad_input=grad)
+def _sigmoid_backward(grad, output, into) -> None:
+    """grad·y·(1 − y) into `into` (which may be grad), for y = σ(x)."""
+    torch.ops.aten.sigmoid_backward.grad_input(grad, output, grad_input=into)
 
 
 def _tanh_backward(grad, output, into) -> None:
-    """grad·(1 − y²) into `into`, for y = tanh(x)."""
+    """grad·(1 − y²) into `into` (which may be grad), for y = tanh(x)."""
     torch.ops.aten.tanh_backward.grad_input(grad, output, grad_input=into)
 
 
@@ -264,7 +264,7 @@ def _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden):
     _tanh_backward(torch.sub(grad, direct), new, grad_new)   # through n: grad·(1 − z)
     torch.mul(grad_new, recurrent[..., 2 * hidden:], out=pre_grad[..., :hidden])   # through r
     torch.sub(previous, new, out=pre_grad[..., hidden:2 * hidden]).mul_(grad)   # through z
-    _sigmoid_backward(grad_reset_update, reset_update)
+    _sigmoid_backward(grad_reset_update, reset_update, grad_reset_update)
     hh_grad[..., :2 * hidden] = grad_reset_update
     torch.mul(grad_new, reset_update[..., :hidden], out=hh_grad[..., 2 * hidden:])
     return direct
@@ -282,7 +282,9 @@ def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, carried_c, hidden):
     torch.mul(grad_c, previous_c, out=pre_grad[..., hidden:2 * hidden])
     torch.mul(grad_c, input_gate, out=pre_grad[..., 2 * hidden:3 * hidden])
     torch.mul(grad, tanh_c, out=pre_grad[..., 3 * hidden:])
-    _sigmoid_backward(pre_grad[..., :2 * hidden], gates[..., :2 * hidden])
-    _tanh_backward(pre_grad[..., 2 * hidden:3 * hidden], cell_gate, pre_grad[..., 2 * hidden:3 * hidden])
-    _sigmoid_backward(pre_grad[..., 3 * hidden:], output_gate)
+    input_forget, cell, output = (pre_grad[..., :2 * hidden], pre_grad[..., 2 * hidden:3 * hidden],
+                                  pre_grad[..., 3 * hidden:])
+    _sigmoid_backward(input_forget, gates[..., :2 * hidden], input_forget)
+    _tanh_backward(cell, cell_gate, cell)
+    _sigmoid_backward(output, output_gate, output)
     torch.mul(grad_c, forget_gate, out=carried_c)
