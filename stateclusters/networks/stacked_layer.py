@@ -112,13 +112,13 @@ def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
             _gru_forward(pre, h, at, out, hidden)
         else:
             pre.baddbmm_(h, weight_hh[:m])
-        if run.rnn == "lstm":
-            c = gates["cells"][step - 1, :m] if step else start[:m]
-            _lstm_forward(c, at, out, hidden, None if run.padding is None else run.padding[:m])
-        elif run.rnn == "relu":
-            torch.clamp_min(pre, 0.0, out=out)
-        elif run.rnn == "tanh":
-            torch.tanh(pre, out=out)
+            if run.rnn == "lstm":
+                c = gates["cells"][step - 1, :m] if step else start[:m]
+                _lstm_forward(c, at, out, hidden, None if run.padding is None else run.padding[:m])
+            elif run.rnn == "relu":
+                torch.clamp_min(pre, 0.0, out=out)
+            else:
+                torch.tanh(pre, out=out)
         if run.padding is not None:   # padded units stay exactly zero, whatever the real units overflow to
             out.masked_fill_(run.padding[:m], 0.0)
     for i, length in enumerate(run.lengths):   # an ended word keeps its state
@@ -157,8 +157,9 @@ class StackedLayer(torch.autograd.Function):
         # inside r·(hh_n + b_hn).
         bias, recurrent_bias = bias_ih + bias_hh, None
         if run.rnn == "gru":
-            recurrent_bias = bias_hh[..., 2 * weight_hh.shape[1]:]
-            bias[..., 2 * weight_hh.shape[1]:] = bias_ih[..., 2 * weight_hh.shape[1]:]
+            new_part = slice(2 * weight_hh.shape[1], None)
+            recurrent_bias = bias_hh[..., new_part]
+            bias[..., new_part] = bias_ih[..., new_part]
         projected, flat_input = _project(run, layer_input, weight_ih, bias)
         states, gates = _forward_steps(run, projected, weight_hh, recurrent_bias)
         ctx.run, ctx.gates, ctx.needs_input = run, gates, layer_input.dtype != torch.int64
