@@ -134,11 +134,16 @@ def _gru_forward(p, h, at, out, hidden):
     torch.lerp(at["new"], h, reset_update[..., hidden:], out=out)
 
 
+def _lstm_parts(gates, hidden):
+    """The i, f, g, o parts (PyTorch's gate order) of LSTM gate units [..., 4·hidden], as views."""
+    return tuple(gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+
+
 def _lstm_forward(c, at, out, hidden, padding):
     """PyTorch's LSTM cell c' = f·c + i·g, h' = o·tanh(c'), from the pre-activations in at["gates"] (activated
     in place) into at["cells"] and `out`."""
     gates, new_c = at["gates"], at["cells"]
-    input_gate, forget_gate, cell_gate, output_gate = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+    input_gate, forget_gate, cell_gate, output_gate = _lstm_parts(gates, hidden)
     gates[..., :2 * hidden].sigmoid_()
     cell_gate.tanh_()
     output_gate.sigmoid_()
@@ -275,17 +280,17 @@ def _lstm_backward(grad, grad_c, previous_c, at, pre_grad, carried_c, hidden):
     """One LSTM step back: fills the pre-activation gradient (input and recurrent alike) and `carried_c`, the
     gradient reaching the previous cell state (grad_c, which may be a view of it, is read before)."""
     gates, tanh_c = at["gates"], at["tanh_cell"]
-    input_gate, forget_gate, cell_gate, output_gate = (gates[..., k * hidden:(k + 1) * hidden] for k in range(4))
+    input_gate, forget_gate, cell_gate, output_gate = _lstm_parts(gates, hidden)
+    grad_input, grad_forget, grad_cell, grad_output = _lstm_parts(pre_grad, hidden)
     through_h = torch.mul(grad, output_gate)
     _tanh_backward(through_h, tanh_c, through_h)
     grad_c = through_h.add_(grad_c)
-    torch.mul(grad_c, cell_gate, out=pre_grad[..., :hidden])
-    torch.mul(grad_c, previous_c, out=pre_grad[..., hidden:2 * hidden])
-    torch.mul(grad_c, input_gate, out=pre_grad[..., 2 * hidden:3 * hidden])
-    torch.mul(grad, tanh_c, out=pre_grad[..., 3 * hidden:])
-    input_forget, cell, output = (pre_grad[..., :2 * hidden], pre_grad[..., 2 * hidden:3 * hidden],
-                                  pre_grad[..., 3 * hidden:])
+    torch.mul(grad_c, cell_gate, out=grad_input)
+    torch.mul(grad_c, previous_c, out=grad_forget)
+    torch.mul(grad_c, input_gate, out=grad_cell)
+    torch.mul(grad, tanh_c, out=grad_output)
+    input_forget = pre_grad[..., :2 * hidden]   # i and f side by side: one sigmoid backward for both
     _sigmoid_backward(input_forget, gates[..., :2 * hidden], input_forget)
-    _tanh_backward(cell, cell_gate, cell)
-    _sigmoid_backward(output, output_gate, output)
+    _tanh_backward(grad_cell, cell_gate, grad_cell)
+    _sigmoid_backward(grad_output, output_gate, grad_output)
     torch.mul(grad_c, forget_gate, out=carried_c)
