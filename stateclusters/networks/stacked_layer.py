@@ -108,7 +108,7 @@ def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
         at = {part: gate[step, :m] for part, gate in gates.items()}
         out, pre = states[:m, step], projected[step, :m]
         if run.rnn == "gru":
-            torch.bmm(h, weight_hh[:m], out=at["recurrent"])[..., 2 * hidden:].add_(recurrent_bias[:m])
+            _gru_parts(torch.bmm(h, weight_hh[:m], out=at["recurrent"]), hidden)[1].add_(recurrent_bias[:m])
             _gru_forward(pre, h, at, out, hidden)
         else:
             pre.baddbmm_(h, weight_hh[:m])
@@ -126,11 +126,18 @@ def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
     return states, gates
 
 
+def _gru_parts(units, hidden):
+    """The r and z parts side by side, and the n part (PyTorch's gate order), of GRU gate units [..., 3·hidden],
+    as views."""
+    return units[..., :2 * hidden], units[..., 2 * hidden:]
+
+
 def _gru_forward(p, h, at, out, hidden):
     """PyTorch's GRU cell h' = n + z·(h − n) (a lerp), n = tanh(p_n + r·hh_n), r, z = σ(p + hh), into `out`."""
-    recurrent, reset_update = at["recurrent"], at["reset_update"]
-    torch.add(p[..., :2 * hidden], recurrent[..., :2 * hidden], out=reset_update).sigmoid_()
-    torch.addcmul(p[..., 2 * hidden:], reset_update[..., :hidden], recurrent[..., 2 * hidden:], out=at["new"]).tanh_()
+    reset_update = at["reset_update"]
+    (p_reset_update, p_new), (hh_reset_update, hh_new) = _gru_parts(p, hidden), _gru_parts(at["recurrent"], hidden)
+    torch.add(p_reset_update, hh_reset_update, out=reset_update).sigmoid_()
+    torch.addcmul(p_new, reset_update[..., :hidden], hh_new, out=at["new"]).tanh_()
     torch.lerp(at["new"], h, reset_update[..., hidden:], out=out)
 
 
@@ -162,9 +169,9 @@ class StackedLayer(torch.autograd.Function):
         # inside r·(hh_n + b_hn).
         bias, recurrent_bias = bias_ih + bias_hh, None
         if run.rnn == "gru":
-            new_part = slice(2 * weight_hh.shape[1], None)
-            recurrent_bias = bias_hh[..., new_part]
-            bias[..., new_part] = bias_ih[..., new_part]
+            hidden = weight_hh.shape[1]
+            recurrent_bias = _gru_parts(bias_hh, hidden)[1]
+            _gru_parts(bias, hidden)[1].copy_(_gru_parts(bias_ih, hidden)[1])
         projected, flat_input = _project(run, layer_input, weight_ih, bias)
         states, gates = _forward_steps(run, projected, weight_hh, recurrent_bias)
         ctx.run, ctx.gates, ctx.needs_input = run, gates, layer_input.dtype != torch.int64
@@ -193,7 +200,7 @@ class StackedLayer(torch.autograd.Function):
             bias_ih_grad = weight_ih_grad.sum(dim=1, keepdim=True)
         bias_hh_grad = bias_ih_grad.clone()   # the same pre-activations, but for GRU's n part
         if run.rnn == "gru":
-            bias_hh_grad[..., 2 * hidden:] = hh_grads[..., 2 * hidden:].sum(dim=(1, 2))[:, None]
+            _gru_parts(bias_hh_grad, hidden)[1].copy_(_gru_parts(hh_grads, hidden)[1].sum(dim=(1, 2))[:, None])
         return input_grad, weight_ih_grad, bias_ih_grad, weight_hh_grad, bias_hh_grad, None
 
 
@@ -265,14 +272,15 @@ def _gru_backward(grad, previous, at, pre_grad, hh_grad, hidden):
     """One GRU step back: fills the input and recurrent pre-activation gradients; returns the gradient that
     reaches h directly (through z·h)."""
     reset_update, new, recurrent = at["reset_update"], at["new"], at["recurrent"]
-    grad_reset_update, grad_new = pre_grad[..., :2 * hidden], pre_grad[..., 2 * hidden:]
+    grad_reset_update, grad_new = _gru_parts(pre_grad, hidden)
+    hh_grad_reset_update, hh_grad_new = _gru_parts(hh_grad, hidden)
     direct = torch.mul(grad, reset_update[..., hidden:])
     _tanh_backward(torch.sub(grad, direct), new, grad_new)   # through n: grad·(1 − z)
-    torch.mul(grad_new, recurrent[..., 2 * hidden:], out=pre_grad[..., :hidden])   # through r
-    torch.sub(previous, new, out=pre_grad[..., hidden:2 * hidden]).mul_(grad)   # through z
+    torch.mul(grad_new, _gru_parts(recurrent, hidden)[1], out=grad_reset_update[..., :hidden])   # through r
+    torch.sub(previous, new, out=grad_reset_update[..., hidden:]).mul_(grad)   # through z
     _sigmoid_backward(grad_reset_update, reset_update, grad_reset_update)
-    hh_grad[..., :2 * hidden] = grad_reset_update
-    torch.mul(grad_new, reset_update[..., :hidden], out=hh_grad[..., 2 * hidden:])
+    hh_grad_reset_update.copy_(grad_reset_update)
+    torch.mul(grad_new, reset_update[..., :hidden], out=hh_grad_new)
     return direct
 
 
