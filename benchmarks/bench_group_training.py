@@ -4,8 +4,8 @@ For each architecture and hidden size it trains N networks (seeds 0..N-1, tomita
 one epoch each, once one at a time with train_network and once as one group, and prints network-epochs per
 second of both and their ratio, with the machine's load (os.getloadavg) before each measurement: the machine
 may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train.
-On the CPU it first prints the GFLOP/s of a large product and of GRU step products alone and stacked: the
-ceiling stacking has.
+On the CPU it first prints the GFLOP/s of a large product and of GRU step products alone and stacked (the
+ceiling stacking has), and PyTorch's tanh against the stacked layer's.
 
     python benchmarks/bench_group_training.py                       # gru, lstm, relu × 16, 64, 256 × N 1..64
     python benchmarks/bench_group_training.py --rnn gru --hidden 16 --groups 32
@@ -113,6 +113,34 @@ def product_rates(hidden_sizes: list[int], batch_size: int) -> str:
     return f"products, GFLOP/s: 1024 x 1024 x 1024 {product_rate(1, 1024, 1024, 1024):.0f}; GRU step at hidden {steps}"
 
 
+def microseconds(operation) -> float:
+    """Median µs of one call of operation(), over 200 calls after 20 warm-up calls."""
+    for _ in range(20):
+        operation()
+    times = []
+    for _ in range(200):
+        start = time.perf_counter()
+        operation()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1e6
+
+
+def tanh_rates(batch_size: int) -> str:
+    """PyTorch's tanh against the stacked layer's (tanh_into: NumPy's on the CPU) on one step's GRU n part of 16
+    networks of 16 units, contiguous and as the slice of the gate units that LSTM's cell gate is."""
+    import torch
+
+    from stateclusters.networks.stacked_layer import tanh_into
+    units = torch.randn(16, batch_size, 3 * 16)
+    contiguous, strided, out = units[..., 32:].contiguous(), units[..., 32:], torch.empty(16, batch_size, 16)
+    parts = []
+    for name, values in (("contiguous", contiguous), ("strided", strided)):
+        theirs = microseconds(lambda: torch.tanh(values, out=out))
+        ours = microseconds(lambda: tanh_into(values, out))
+        parts.append(f"{name} PyTorch {theirs:.0f}, tanh_into {ours:.0f} ({theirs / ours:.1f}x)")
+    return f"tanh of 16 x {batch_size} x 16 floats, µs: " + "; ".join(parts)
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     import torch  # here: --help and argument mistakes must not wait for torch
@@ -124,6 +152,7 @@ def main(argv=None) -> int:
           f"{os.cpu_count()} cores; {load()}")
     if device.type == "cpu":
         print(product_rates(args.hidden, TrainingConfig().batch_size), flush=True)
+        print(tanh_rates(TrainingConfig().batch_size), flush=True)
     solo_seconds(members("gru", 4, 1, 200), device)   # warm-up: the first training in a process pays for set-up
     group_seconds(members("gru", 4, 2, 200), device)
     print("rnn    hidden    N   solo s/net-epoch  group s/epoch  solo net-epochs/s  group net-epochs/s  ratio  load")
