@@ -96,7 +96,8 @@ def _input_weight_grad(run: LayerRun, flat_input, flat_grads, alphabet: int) -> 
 
 def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
     """The layer's states [N, T, B, H] and what backward needs by name (GATE_PARTS). The projection holds the
-    recurrent bias but GRU's n part (`recurrent_bias`), so the step's product adds straight into it."""
+    recurrent bias but GRU's n part, so the step's product adds straight into it; GRU's recurrent product
+    starts from `recurrent_bias` [N, 1, 3H] (b_hn in the n part, zero in r and z)."""
     steps, n, batch, _ = projected.shape
     hidden = weight_hh.shape[1]
     states = run.buffer("states", (n, steps, batch, hidden), projected)
@@ -110,7 +111,7 @@ def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
         at = {part: gate[step, :m] for part, gate in gates.items()}
         out, pre = states[:m, step], projected[step, :m]
         if run.rnn == "gru":
-            _gru_parts(torch.bmm(h, weight_hh[:m], out=at["recurrent"]), hidden)[1].add_(recurrent_bias[:m])
+            torch.baddbmm(recurrent_bias[:m], h, weight_hh[:m], out=at["recurrent"])
             _gru_forward(pre, h, at, out, hidden)
         else:
             pre.baddbmm_(h, weight_hh[:m])
@@ -182,7 +183,8 @@ class StackedLayer(torch.autograd.Function):
         bias, recurrent_bias = bias_ih + bias_hh, None
         if run.rnn == "gru":
             hidden = weight_hh.shape[1]
-            recurrent_bias = _gru_parts(bias_hh, hidden)[1]
+            recurrent_bias = torch.zeros_like(bias_hh)
+            _gru_parts(recurrent_bias, hidden)[1].copy_(_gru_parts(bias_hh, hidden)[1])
             _gru_parts(bias, hidden)[1].copy_(_gru_parts(bias_ih, hidden)[1])
         projected, flat_input = _project(run, layer_input, weight_ih, bias)
         states, gates = _forward_steps(run, projected, weight_hh, recurrent_bias)
