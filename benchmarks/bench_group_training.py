@@ -3,9 +3,10 @@
 For each architecture and hidden size it trains N networks (seeds 0..N-1, tomita3, the contract's word counts)
 one epoch each, once one at a time with train_network and once as one group, and prints network-epochs per
 second of both and their ratio, with the machine's load (os.getloadavg) before each measurement: the machine
-may be shared, and only a ratio measured in the same run is fair. Single-threaded, as the grid's workers train.
-On the CPU it first prints the GFLOP/s of a large product and of GRU step products alone and stacked (the
-ceiling stacking has), and PyTorch's tanh against the stacked layer's.
+may be shared, and only a ratio measured in the same run is fair. After each architecture and hidden size a
+"pooled solo" line gives the ratios against the median of all of its solo epochs. Single-threaded, as the
+grid's workers train. On the CPU it first prints the GFLOP/s of a large product and of GRU step products alone
+and stacked (the ceiling stacking has), and PyTorch's tanh against the stacked layer's.
 
     python benchmarks/bench_group_training.py                       # gru, lstm, relu × 16, 64, 256 × N 1..64
     python benchmarks/bench_group_training.py --rnn gru --hidden 16 --groups 32
@@ -71,8 +72,12 @@ def load() -> str:
     return "load " + " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def solo_seconds(group, device) -> float:
-    """Median seconds of one epoch of train_network over the given networks."""
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def solo_seconds(group, device) -> list[float]:
+    """Seconds of one epoch of train_network, for each of the given networks."""
     from stateclusters.networks.recurrent import train_network
     seconds = []
     for member in group:
@@ -80,7 +85,7 @@ def solo_seconds(group, device) -> float:
         train_network(member.config, member.training_words, member.validation_words, member.settings, device,
                       progress=False)
         seconds.append(time.perf_counter() - start)
-    return sorted(seconds)[len(seconds) // 2]
+    return seconds
 
 
 def group_seconds(group, device) -> float:
@@ -158,13 +163,25 @@ def main(argv=None) -> int:
     print("rnn    hidden    N   solo s/net-epoch  group s/epoch  solo net-epochs/s  group net-epochs/s  ratio  load")
     for rnn in args.architectures:
         for hidden in args.hidden:
+            solo_epochs, group_epochs = [], {}
             for n in args.groups:   # solo timed next to each group, so both see the same load
-                solo = solo_seconds(members(rnn, hidden, args.solo_networks, args.train_words), device)
-                group = members(rnn, hidden, n, args.train_words)
-                seconds = group_seconds(group, device)
+                own = solo_seconds(members(rnn, hidden, args.solo_networks, args.train_words), device)
+                solo, solo_epochs = median(own), solo_epochs + own
+                group_epochs[n] = group_seconds(members(rnn, hidden, n, args.train_words), device)
+                seconds = group_epochs[n]
                 print(f"{rnn:<6} {hidden:6d} {n:4d} {solo:17.2f} {seconds:14.2f} {1 / solo:18.3f} "
                       f"{n / seconds:19.3f} {n * solo / seconds:6.2f}  {load()}", flush=True)
+            print(pooled_ratios(rnn, hidden, solo_epochs, group_epochs), flush=True)
     return 0
+
+
+def pooled_ratios(rnn: str, hidden: int, solo_epochs: list[float], group_epochs: dict[int, float]) -> str:
+    """The rows' ratios against the median of all their solo epochs: on a machine whose speed wanders, one
+    solo median per row is noisier than the pooled one."""
+    solo = median(solo_epochs)
+    ratios = ", ".join(f"N={n} {n * solo / seconds:.2f}x" for n, seconds in group_epochs.items())
+    return (f"pooled solo, {rnn} {hidden}: {solo:.2f} s/net-epoch, the median of {len(solo_epochs)} solo epochs "
+            f"({min(solo_epochs):.2f}-{max(solo_epochs):.2f}); ratios against it: {ratios}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ def test_the_group_benchmark_runs_quick():
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("gru ")]
     assert [row[2] for row in rows] == ["1", "4"] and all(float(row[7]) > 0 for row in rows)
     assert "load" in rows[0]
+    pooled = next(line for line in result.stdout.splitlines() if line.startswith("pooled solo, gru 16:"))
+    assert "the median of 2 solo epochs" in pooled and re.search(r"N=1 [\d.]+x, N=4 [\d.]+x$", pooled)
     products = next(line for line in result.stdout.splitlines() if line.startswith("products, GFLOP/s"))
     numbers = [int(number) for number in re.findall(r"\d+", products)]
     # 1024 x 1024 x 1024 PEAK; GRU step at hidden 16: ALONE alone, STACKED stacked 32
