@@ -71,3 +71,8 @@ def test_tanh_into_is_pytorchs_tanh_within_one_ulp_in_place_strided_and_at_the_e
     assert torch.equal(into, tanh_into(gates[..., 32:].contiguous()))   # the layout changes no bit
     special = tanh_into(torch.tensor([torch.inf, -torch.inf, torch.nan]))
     assert special[:2].tolist() == [1.0, -1.0] and special[2].isnan()
+
+
+def test_tanh_into_leaves_what_numpy_cannot_take_to_pytorch():
+    halves = torch.linspace(-3, 3, 101, dtype=torch.bfloat16)
+    assert torch.equal(tanh_into(halves.clone()), torch.tanh(halves))

@@ -129,11 +129,14 @@ def _forward_steps(run: LayerRun, projected, weight_hh, recurrent_bias):
     return states, gates
 
 
+NUMPY_FLOATS = (torch.float32, torch.float64)   # the dtypes tanh_into hands to NumPy
+
+
 def tanh_into(values: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """tanh of `values` into `out` (default: in place). On the CPU through NumPy: its SIMD tanh is within 1 ulp
     of PyTorch's and several times faster there (docs/performance.md, group training)."""
     out = values if out is None else out
-    if values.device.type == "cpu":
+    if values.device.type == "cpu" and values.dtype in NUMPY_FLOATS and not values.requires_grad:
         np.tanh(values.numpy(), out=out.numpy())
         return out
     return torch.tanh(values, out=out)
