@@ -127,7 +127,7 @@ def microseconds(operation) -> float:
         start = time.perf_counter()
         operation()
         times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2] * 1e6
+    return median(times) * 1e6
 
 
 def tanh_rates(batch_size: int) -> str:
@@ -167,8 +167,7 @@ def main(argv=None) -> int:
             for n in args.groups:   # solo timed next to each group, so both see the same load
                 own = solo_seconds(members(rnn, hidden, args.solo_networks, args.train_words), device)
                 solo, solo_epochs = median(own), solo_epochs + own
-                group_epochs[n] = group_seconds(members(rnn, hidden, n, args.train_words), device)
-                seconds = group_epochs[n]
+                seconds = group_epochs[n] = group_seconds(members(rnn, hidden, n, args.train_words), device)
                 print(f"{rnn:<6} {hidden:6d} {n:4d} {solo:17.2f} {seconds:14.2f} {1 / solo:18.3f} "
                       f"{n / seconds:19.3f} {n * solo / seconds:6.2f}  {load()}", flush=True)
             print(pooled_ratios(rnn, hidden, solo_epochs, group_epochs), flush=True)

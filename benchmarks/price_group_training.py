@@ -99,9 +99,10 @@ def main(argv=None) -> int:
     in_groups = {spec.name for group in groups for spec in group.jobs}
     solo, grouped = Costs(), Costs()
     for spec in specs:
-        solo.add(spec, args.epochs * epoch_seconds(measured, spec))
+        seconds = args.epochs * epoch_seconds(measured, spec)
+        solo.add(spec, seconds)
         if spec.name not in in_groups:   # networks without a partner train solo, at the solo price
-            grouped.add(spec, args.epochs * epoch_seconds(measured, spec))
+            grouped.add(spec, seconds)
     for group in groups:
         widest = group.jobs[-1]   # sorted by hidden size
         speedups = {"lstm": args.lstm_speedups, "relu": args.relu_speedups, "tanh": args.relu_speedups}.get(
