@@ -29,6 +29,49 @@ def test_the_group_benchmark_runs_quick():
     assert min(numbers[3], numbers[5], numbers[6]) > 0
 
 
+def test_the_bound_benchmark_runs_quick_and_prices_its_ceilings(capsys):
+    result = subprocess.run([sys.executable, "benchmarks/bench_group_bound.py", "--quick"], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    rows = [line.split() for line in lines if line.split()[0] in ("gru", "relu", "lstm")]
+    assert [(row[0], row[1], row[2]) for row in rows] == [(rnn, hidden, "2") for rnn in ("gru", "relu", "lstm")
+                                                          for hidden in ("8", "16")]
+    for row in rows:   # solo, group and floor s/net-epoch (to 3 decimals), then the ratios solo ÷ group, ÷ floor
+        solo, group, floor = (float(value) for value in row[3:6])
+        assert min(solo, group, floor) > 0
+        for ratio, seconds in ((row[6], group), (row[7], floor)):
+            low, high = (solo - 5e-4) / (seconds + 5e-4) - 5e-3, (solo + 5e-4) / (seconds - 5e-4) + 5e-3
+            assert low <= float(ratio.rstrip("x")) <= high
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import price_group_training
+    prices = {}
+    for kind, line in zip(("group", "ceiling"), lines[-2:]):
+        heading, _, command = line.partition(": ")
+        assert heading == f"the grid at the {kind} ratios"
+        price = shlex.split(command)
+        assert price[:2] == ["python", "benchmarks/price_group_training.py"]
+        assert price_group_training.main(price[2:]) == 0
+        prices[kind] = float(capsys.readouterr().out.split("training, group:")[1].split()[0])
+    floors_below_groups = all(float(row[5]) <= float(row[4]) for row in rows)
+    assert prices["ceiling"] <= prices["group"] or not floors_below_groups
+
+
+def test_free_elementwise_skips_the_steps_work_and_restores_it():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import torch
+    from bench_group_bound import free_elementwise
+
+    from stateclusters.networks import stacked_layer
+    values = torch.full((3,), 0.5)
+    real_forward = stacked_layer._gru_forward
+    with free_elementwise():
+        assert stacked_layer._gru_forward is not real_forward
+        assert torch.equal(stacked_layer.tanh_into(values.clone()), values)   # tanh skipped: the input is kept
+    assert stacked_layer._gru_forward is real_forward
+    assert torch.allclose(stacked_layer.tanh_into(values.clone()), torch.tanh(values), rtol=1e-6, atol=0)
+
+
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("awk") is None, reason="needs bash and awk")
 def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
     results = tmp_path / "gpu.txt"
@@ -42,33 +85,48 @@ def test_the_gpu_check_runs_dry_on_the_cpu(tmp_path):
     assert "exit" not in text and "OUTSIDE" not in text and "validation accuracy same every epoch" in text
 
 
+def documented_commands(command: str) -> list[list[str]]:
+    """The arguments of each command line of docs/performance.md that starts with `command`."""
+    lines = [line.strip() for line in (REPO / "docs" / "performance.md").read_text().splitlines()
+             if line.strip().startswith(command + " ") or line.strip() == command]
+    return [shlex.split(line)[len(shlex.split(command)):] for line in lines]
+
+
 def documented_arguments(command: str) -> list[str]:
     """The arguments of the one command line of docs/performance.md that starts with `command`."""
-    lines = [line.strip() for line in (REPO / "docs" / "performance.md").read_text().splitlines()
-             if line.strip().startswith(command + " ")]
-    assert len(lines) == 1, lines
-    return shlex.split(lines[0])[len(shlex.split(command)):]
+    commands = documented_commands(command)
+    assert len(commands) == 1, commands
+    return commands[0]
 
 
-def test_the_grid_price_with_group_training(capsys):
+# docs/performance.md's grid prices: at the main run's ratios, then at the bound benchmark's ceilings (run 1).
+DOCUMENTED_PRICES = [(300.7, (264.8, 179.9, 145.9, 120.9)), (242.5, (264.8, 126.4, 145.9, 116.1))]
+
+
+@pytest.mark.parametrize("which", range(len(DOCUMENTED_PRICES)))
+def test_the_grid_price_with_group_training(which, capsys):
     sys.path.insert(0, str(REPO / "benchmarks"))
     import price_group_training
-    assert price_group_training.main(documented_arguments("python benchmarks/price_group_training.py")) == 0
+    commands = documented_commands("python benchmarks/price_group_training.py")
+    assert len(commands) == len(DOCUMENTED_PRICES)
+    assert price_group_training.main(commands[which]) == 0
     lines = capsys.readouterr().out.splitlines()
     solo, group = (float(line.split(":")[1].split()[0]) for line in lines[1:3])
+    documented_group, documented_split = DOCUMENTED_PRICES[which]
     assert solo == pytest.approx(409.6, rel=0.01)    # docs/performance.md's price of the solo grid at 200 epochs
-    assert group == pytest.approx(300.7, abs=0.05)   # and its price with group training
+    assert group == pytest.approx(documented_group, abs=0.05)   # and its price with group training
     words = [word.strip(",;()x") for word in lines[3].split()]
     numbers = [float(word) for word in words if word.replace(".", "").isdigit()]
     (narrow_solo, narrow_group, wide_solo, wide_group, gru, relu, tanh, lstm), needed = numbers[1:9], numbers[-1]
-    assert (narrow_solo, narrow_group, wide_solo, wide_group) == (264.8, 179.9, 145.9, 120.9)   # as documented
+    assert (narrow_solo, narrow_group, wide_solo, wide_group) == documented_split
     assert narrow_solo + wide_solo == pytest.approx(solo, abs=0.15)
     assert narrow_group + wide_group == pytest.approx(group, abs=0.15)
     assert gru + relu + tanh + lstm == pytest.approx(wide_group, abs=0.25)
     assert narrow_group / needed == pytest.approx(solo / 2 - wide_group, rel=0.005)   # what half of solo leaves them
 
 
-@pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/price_group_training.py",
+@pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/bench_group_bound.py",
+                                    "benchmarks/price_group_training.py",
                                     "stateclusters/studies/compare_training_modes.py", "benchmarks/gpu_equivalence.py"])
 def test_help_is_light(script):
     from test_statistics_figures import test_help_imports_no_heavy_library as help_is_light
@@ -79,6 +137,8 @@ def test_help_is_light(script):
     ("benchmarks/price_group_training.py", ["--speedups", "16x"], "'16x' is not HIDDEN:VALUE"),
     ("benchmarks/bench_group_training.py", ["--rnn", "transformer"], "group training is for"),
     ("benchmarks/bench_group_training.py", ["--groups", "0"], "--groups"),
+    ("benchmarks/bench_group_bound.py", ["--rnn", "transformer"], "group training is for"),
+    ("benchmarks/bench_group_bound.py", ["--rounds", "0"], "--rounds"),
 ])
 def test_bad_input_is_one_line_and_exit_2(script, arguments, message):
     result = subprocess.run([sys.executable, script, *arguments], cwd=REPO, capture_output=True, text=True,
@@ -135,11 +195,14 @@ def test_cpu_groups_of_the_grid_keep_to_the_gate_unit_limit():
 def test_the_documented_speed_and_slice_commands_are_valid():
     # Both run for minutes (docs/performance.md says how long): here their arguments are parsed as written.
     sys.path.insert(0, str(REPO / "benchmarks"))
+    import bench_group_bound
     import bench_group_training
 
     from stateclusters.studies import compare_training_modes
     speed = bench_group_training.parse_arguments(documented_arguments("python benchmarks/bench_group_training.py"))
     assert list(speed.architectures) == ["gru", "relu", "lstm"] and speed.groups == [1, 4, 8, 16, 32]
+    bound = bench_group_bound.parse_arguments(documented_arguments("python benchmarks/bench_group_bound.py"))
+    assert list(bound.architectures) == ["gru", "relu", "lstm"] and bound.hidden == [16, 32, 64, 128, 256]
     slice_ = compare_training_modes.parse_arguments(
         documented_arguments("python -m stateclusters.studies.compare_training_modes"))
     assert slice_.epochs == 50 and slice_.train_words == 50000

@@ -45,11 +45,11 @@ def needs_training(spec: JobSpec) -> bool:
     return spec.train and spec.rnn in RECURRENT_TYPES and not spec.checkpoint_path.exists()
 
 
-def cpu_group_limit(spec: JobSpec) -> int:
-    """How many networks as wide as this one a CPU group holds (1: it trains solo)."""
-    if spec.rnn == "lstm" and spec.hidden > CPU_LSTM_WIDEST:
+def cpu_group_limit(rnn: str, hidden: int) -> int:
+    """How many networks of this architecture, `hidden` units wide, a CPU group holds (1: it trains solo)."""
+    if rnn == "lstm" and hidden > CPU_LSTM_WIDEST:
         return 1
-    return max(1, CPU_GROUP_GATE_UNITS // (GATES[spec.rnn] * spec.hidden))
+    return max(1, CPU_GROUP_GATE_UNITS // (GATES[rnn] * hidden))
 
 
 def trains_alone_stacked(spec: JobSpec) -> bool:
@@ -69,7 +69,7 @@ def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
         members.sort(key=lambda spec: (spec.hidden, spec.name))
         current: list[JobSpec] = []
         for spec in members:
-            limit = group_size if spec.device != "cpu" else min(group_size, cpu_group_limit(spec))
+            limit = group_size if spec.device != "cpu" else min(group_size, cpu_group_limit(spec.rnn, spec.hidden))
             if current and len(current) >= limit:
                 groups.append(GroupSpec(tuple(current)))
                 current = []
