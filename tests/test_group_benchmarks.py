@@ -57,6 +57,21 @@ def test_the_bound_benchmark_runs_quick_and_prices_its_ceilings(capsys):
     assert prices["ceiling"] <= prices["group"] or not floors_below_groups
 
 
+def test_the_limit_benchmark_runs_quick():
+    result = subprocess.run([sys.executable, "benchmarks/bench_group_limit.py", "--quick"], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("gru ")]
+    # 48 and 96 gate units: 2 and 4 GRUs of 8 units, 1 and 2 of 16; the runner's own limit gives 32 of either
+    assert [re.findall(r"N=(\d+)", line) for line in rows] == [["2", "4", "32"], ["1", "2", "32"]]
+    for line in rows:
+        solo = float(re.search(r"solo ([\d.]+)", line).group(1))
+        groups = re.findall(r"N=\d+ ([\d.]+)x \(([\d.]+)-([\d.]+)\)", line)
+        assert len(groups) == 2 and solo > 0
+        for ratio, fastest, slowest in groups:   # 1 round: the range is one epoch, the ratio solo ÷ it
+            assert fastest == slowest and float(ratio) == pytest.approx(solo / float(fastest), rel=0.05)
+
+
 def test_free_elementwise_skips_the_steps_work_and_restores_it():
     sys.path.insert(0, str(REPO / "benchmarks"))
     import torch
@@ -100,7 +115,7 @@ def documented_arguments(command: str) -> list[str]:
 
 
 # docs/performance.md's grid prices: at the main run's ratios, then at the bound benchmark's ceilings (run 1).
-DOCUMENTED_PRICES = [(300.7, (264.8, 179.9, 145.9, 120.9)), (242.5, (264.8, 126.4, 145.9, 116.1))]
+DOCUMENTED_PRICES = [(279.2, (264.8, 159.7, 145.9, 119.5)), (231.6, (264.8, 112.0, 145.9, 119.6))]
 
 
 @pytest.mark.parametrize("which", range(len(DOCUMENTED_PRICES)))
@@ -126,7 +141,7 @@ def test_the_grid_price_with_group_training(which, capsys):
 
 
 @pytest.mark.parametrize("script", ["benchmarks/bench_group_training.py", "benchmarks/bench_group_bound.py",
-                                    "benchmarks/price_group_training.py",
+                                    "benchmarks/bench_group_limit.py", "benchmarks/price_group_training.py",
                                     "stateclusters/studies/compare_training_modes.py", "benchmarks/gpu_equivalence.py"])
 def test_help_is_light(script):
     from test_statistics_figures import test_help_imports_no_heavy_library as help_is_light
@@ -139,6 +154,7 @@ def test_help_is_light(script):
     ("benchmarks/bench_group_training.py", ["--groups", "0"], "--groups"),
     ("benchmarks/bench_group_bound.py", ["--rnn", "transformer"], "group training is for"),
     ("benchmarks/bench_group_bound.py", ["--rounds", "0"], "--rounds"),
+    ("benchmarks/bench_group_limit.py", ["--gate-units", "768"], "at least two limits"),
 ])
 def test_bad_input_is_one_line_and_exit_2(script, arguments, message):
     result = subprocess.run([sys.executable, script, *arguments], cwd=REPO, capture_output=True, text=True,
@@ -166,6 +182,8 @@ def test_cpu_groups_of_the_grid_keep_to_the_gate_unit_limit():
         CPU_ALONE_STACKED_FROM,
         CPU_GROUP_GATE_UNITS,
         CPU_LSTM_WIDEST,
+        CPU_NARROW_GATE_UNITS,
+        CPU_NARROW_WIDEST,
         GATES,
         GROUP_SIZE,
     )
@@ -177,7 +195,8 @@ def test_cpu_groups_of_the_grid_keep_to_the_gate_unit_limit():
         if len(group.jobs) == 1:   # alone in the stacked model: only where that beats train_network
             assert widest.rnn != "lstm" and widest.hidden >= CPU_ALONE_STACKED_FROM
             continue
-        assert len(group.jobs) * GATES[widest.rnn] * widest.hidden <= CPU_GROUP_GATE_UNITS
+        limit = CPU_NARROW_GATE_UNITS if widest.hidden <= CPU_NARROW_WIDEST else CPU_GROUP_GATE_UNITS
+        assert len(group.jobs) * GATES[widest.rnn] * widest.hidden <= limit
         assert widest.rnn != "lstm" or widest.hidden <= CPU_LSTM_WIDEST
     # Every wide non-LSTM network trains stacked, alone or not; every solo one is an LSTM or narrower.
     stacked = {spec.name for group in groups for spec in group.jobs}
@@ -189,13 +208,15 @@ def test_cpu_groups_of_the_grid_keep_to_the_gate_unit_limit():
     for group in groups:
         key = (group.jobs[-1].rnn, group.jobs[-1].hidden)
         largest[key] = max(largest.get(key, 0), len(group.jobs))
-    assert largest[("gru", 16)] == 16 and largest[("relu", 16)] == 32 and largest[("lstm", 16)] == 12
+    assert largest[("gru", 16)] == 32 and largest[("relu", 16)] == 32 and largest[("lstm", 16)] == 24
+    assert largest[("gru", 60)] == 8 and largest[("gru", 120)] == 2 and largest[("lstm", 60)] == 6
 
 
 def test_the_documented_speed_and_slice_commands_are_valid():
     # Both run for minutes (docs/performance.md says how long): here their arguments are parsed as written.
     sys.path.insert(0, str(REPO / "benchmarks"))
     import bench_group_bound
+    import bench_group_limit
     import bench_group_training
 
     from stateclusters.studies import compare_training_modes
@@ -203,6 +224,10 @@ def test_the_documented_speed_and_slice_commands_are_valid():
     assert list(speed.architectures) == ["gru", "relu", "lstm"] and speed.groups == [1, 4, 8, 16, 32]
     bound = bench_group_bound.parse_arguments(documented_arguments("python benchmarks/bench_group_bound.py"))
     assert list(bound.architectures) == ["gru", "relu", "lstm"] and bound.hidden == [16, 32, 64, 128, 256]
+    limits = [bench_group_limit.parse_arguments(arguments)
+              for arguments in documented_commands("python benchmarks/bench_group_limit.py")]
+    assert [limit.gate_units for limit in limits] == [[768, 1536]] * 2
+    assert limits[1].hidden == [128, 256, 550] and limits[1].train_words == 5000
     slice_ = compare_training_modes.parse_arguments(
         documented_arguments("python -m stateclusters.studies.compare_training_modes"))
     assert slice_.epochs == 50 and slice_.train_words == 50000

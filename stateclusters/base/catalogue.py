@@ -19,10 +19,14 @@ MAX_LAYERS = 16
 SOLO_TRAINING, GROUP_TRAINING = "solo", "group"
 GROUP_SIZE = 32                   # networks per group with --group-training (docs/performance.md, group training)
 GATES = {"relu": 1, "tanh": 1, "gru": 3, "lstm": 4}   # PyTorch's gate order: GRU (r, z, n), LSTM (i, f, g, o)
-# On the CPU, a group's networks × gates × its widest hidden size at most this: past it a step's gate tensors
-# outgrow the core's cache and a larger group gains less. Solo LSTM has oneDNN's fused cell, so LSTM groups only
-# networks up to CPU_LSTM_WIDEST units wide (docs/performance.md, group training).
+# On the CPU, a group's networks × gates × its widest hidden size at most CPU_GROUP_GATE_UNITS: past it a wide
+# network's step tensors outgrow the core's cache and a larger group gains less. Up to CPU_NARROW_WIDEST units a
+# step is bound by per-op overhead, which more networks share, so there the limit is CPU_NARROW_GATE_UNITS. Solo
+# LSTM has oneDNN's fused cell, so LSTM groups only networks up to CPU_LSTM_WIDEST units wide
+# (docs/performance.md, group training).
 CPU_GROUP_GATE_UNITS = 768
+CPU_NARROW_WIDEST = 64
+CPU_NARROW_GATE_UNITS = 1536
 CPU_LSTM_WIDEST = 64
 # From this hidden size on, a CPU relu, tanh or GRU network without a partner still trains in the stacked model,
 # alone: its own backward beats autograd's there. Not LSTM, whose solo cell is oneDNN's (docs/performance.md).

@@ -13,6 +13,8 @@ from stateclusters.base.catalogue import (
     CPU_ALONE_STACKED_FROM,
     CPU_GROUP_GATE_UNITS,
     CPU_LSTM_WIDEST,
+    CPU_NARROW_GATE_UNITS,
+    CPU_NARROW_WIDEST,
     GATES,
     GROUP_TRAINING,
     RECURRENT_TYPES,
@@ -45,11 +47,21 @@ def needs_training(spec: JobSpec) -> bool:
     return spec.train and spec.rnn in RECURRENT_TYPES and not spec.checkpoint_path.exists()
 
 
+def cpu_gate_units(hidden: int) -> int:
+    """The most gate units (networks × gates × widest hidden size) of a CPU group whose widest is `hidden`."""
+    return CPU_NARROW_GATE_UNITS if hidden <= CPU_NARROW_WIDEST else CPU_GROUP_GATE_UNITS
+
+
+def networks_within(rnn: str, hidden: int, gate_units: int) -> int:
+    """How many networks of this architecture, `hidden` units wide, fit in `gate_units` (at least one)."""
+    return max(1, gate_units // (GATES[rnn] * hidden))
+
+
 def cpu_group_limit(rnn: str, hidden: int) -> int:
     """How many networks of this architecture, `hidden` units wide, a CPU group holds (1: it trains solo)."""
     if rnn == "lstm" and hidden > CPU_LSTM_WIDEST:
         return 1
-    return max(1, CPU_GROUP_GATE_UNITS // (GATES[rnn] * hidden))
+    return networks_within(rnn, hidden, cpu_gate_units(hidden))
 
 
 def trains_alone_stacked(spec: JobSpec) -> bool:
