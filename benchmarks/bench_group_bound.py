@@ -26,12 +26,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_group_training import group_seconds, load, median, members, positive_ints, solo_seconds  # noqa: E402
+from bench_group_training import (  # noqa: E402
+    group_seconds,
+    load,
+    median,
+    members,
+    positive_ints,
+    recurrent_architectures,
+    solo_seconds,
+)
 
-from stateclusters.base.arguments import parse_architectures, parser_for, positive_int  # noqa: E402
+from stateclusters.base.arguments import parser_for, positive_int  # noqa: E402
 from stateclusters.base.catalogue import GROUP_SIZE, RECURRENT_TYPES  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
-from stateclusters.base.errors import UserError  # noqa: E402
 
 PRICED = ("gru", "relu", "lstm")   # the architectures price_group_training.py takes speed-ups for
 
@@ -46,9 +53,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--rounds", type=positive_int, default=3, help="solo, group and floor, this many times")
     parser.add_argument("--quick", action="store_true", help="hidden 8 and 16 at N 2, 500 words, 1 round: seconds")
     args = parser.parse_args(argv)
-    args.architectures = parse_architectures(args.rnn)
-    if any(rnn not in RECURRENT_TYPES for rnn in args.architectures):
-        raise UserError(f"--rnn: group training is for {', '.join(RECURRENT_TYPES)} only")
+    args.architectures = recurrent_architectures(args.rnn)
     args.group_sizes = None
     if args.quick:
         args.hidden, args.train_words, args.solo_networks, args.rounds, args.group_sizes = [8, 16], 500, 1, 1, 2

@@ -18,9 +18,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_group_training import group_seconds, load, median, members, positive_ints, solo_seconds  # noqa: E402
+from bench_group_training import (  # noqa: E402
+    group_seconds,
+    load,
+    median,
+    members,
+    positive_ints,
+    recurrent_architectures,
+    solo_seconds,
+)
 
-from stateclusters.base.arguments import parse_architectures, parser_for, positive_int  # noqa: E402
+from stateclusters.base.arguments import parser_for, positive_int  # noqa: E402
 from stateclusters.base.catalogue import (  # noqa: E402
     CPU_GROUP_GATE_UNITS,
     CPU_LSTM_WIDEST,
@@ -44,9 +52,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--rounds", type=positive_int, default=3, help="solo and every group, this many times")
     parser.add_argument("--quick", action="store_true", help="gru 8 and 16, 48 and 96 gate units, 500 words: seconds")
     args = parser.parse_args(argv)
-    args.architectures = parse_architectures(args.rnn)
-    if any(rnn not in RECURRENT_TYPES for rnn in args.architectures):
-        raise UserError(f"--rnn: group training is for {', '.join(RECURRENT_TYPES)} only")
+    args.architectures = recurrent_architectures(args.rnn)
     if args.quick:
         args.architectures, args.hidden, args.gate_units, args.train_words, args.solo_networks, args.rounds = \
             ["gru"], [8, 16], [48, 96], 500, 1, 1

@@ -28,6 +28,14 @@ from stateclusters.base.errors import UserError  # noqa: E402
 LANGUAGE = "tomita3"
 
 
+def recurrent_architectures(text: str) -> tuple[str, ...]:
+    """--rnn of a group benchmark: comma-separated architectures that group training trains."""
+    architectures = parse_architectures(text)
+    if any(rnn not in RECURRENT_TYPES for rnn in architectures):
+        raise UserError(f"--rnn: group training is for {', '.join(RECURRENT_TYPES)} only")
+    return architectures
+
+
 def positive_ints(text: str) -> list[int]:
     values = [positive_int(item) for item in comma_list(text)]
     if not values:
@@ -46,9 +54,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--quick", action="store_true", help="gru 16, N 1 and 4, 500 words: seconds")
     args = parser.parse_args(argv)
-    args.architectures = parse_architectures(args.rnn)
-    if any(rnn not in RECURRENT_TYPES for rnn in args.architectures):
-        raise UserError(f"--rnn: group training is for {', '.join(RECURRENT_TYPES)} only")
+    args.architectures = recurrent_architectures(args.rnn)
     if args.quick:
         args.architectures, args.hidden, args.groups, args.train_words, args.solo_networks = ["gru"], [16], [1, 4], \
             500, 1
