@@ -27,17 +27,17 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_group_training import (  # noqa: E402
+    add_round_arguments,
     group_seconds,
     load,
     median,
     members,
-    positive_ints,
     recurrent_architectures,
+    runner_group_size,
     solo_seconds,
 )
 
-from stateclusters.base.arguments import parser_for, positive_int  # noqa: E402
-from stateclusters.base.catalogue import GROUP_SIZE, RECURRENT_TYPES  # noqa: E402
+from stateclusters.base.arguments import parser_for  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
 
 PRICED = ("gru", "relu", "lstm")   # the architectures price_group_training.py takes speed-ups for
@@ -45,12 +45,7 @@ PRICED = ("gru", "relu", "lstm")   # the architectures price_group_training.py t
 
 def parse_arguments(argv=None):
     parser = parser_for(__doc__)
-    parser.add_argument("--rnn", default="gru,relu,lstm", help=f"comma-separated, from {', '.join(RECURRENT_TYPES)}")
-    parser.add_argument("--hidden", type=positive_ints, default=[16, 32, 64, 128, 256],
-                        help="comma-separated hidden sizes")
-    parser.add_argument("--train-words", type=positive_int, default=10_000, help="training words per network")
-    parser.add_argument("--solo-networks", type=positive_int, default=3, help="networks trained solo per round")
-    parser.add_argument("--rounds", type=positive_int, default=3, help="solo, group and floor, this many times")
+    add_round_arguments(parser, solo_networks=3)
     parser.add_argument("--quick", action="store_true", help="hidden 8 and 16 at N 2, 500 words, 1 round: seconds")
     args = parser.parse_args(argv)
     args.architectures = recurrent_architectures(args.rnn)
@@ -75,11 +70,6 @@ def free_elementwise():
             yield
     finally:
         torch.set_flush_denormal(False)
-
-
-def runner_group_size(rnn: str, hidden: int) -> int:
-    from stateclusters.grid.groups import cpu_group_limit
-    return min(GROUP_SIZE, cpu_group_limit(rnn, hidden))
 
 
 def measure(rnn: str, hidden: int, n: int, args) -> tuple[list[float], list[float], list[float]]:

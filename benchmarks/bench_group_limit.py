@@ -19,22 +19,23 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_group_training import (  # noqa: E402
+    add_round_arguments,
     group_seconds,
     load,
     median,
     members,
     positive_ints,
     recurrent_architectures,
+    runner_group_size,
     solo_seconds,
 )
 
-from stateclusters.base.arguments import parser_for, positive_int  # noqa: E402
+from stateclusters.base.arguments import parser_for  # noqa: E402
 from stateclusters.base.catalogue import (  # noqa: E402
     CPU_GROUP_GATE_UNITS,
     CPU_LSTM_WIDEST,
     CPU_NARROW_GATE_UNITS,
     GROUP_SIZE,
-    RECURRENT_TYPES,
 )
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
@@ -42,14 +43,9 @@ from stateclusters.base.errors import UserError  # noqa: E402
 
 def parse_arguments(argv=None):
     parser = parser_for(__doc__)
-    parser.add_argument("--rnn", default="gru,relu,lstm", help=f"comma-separated, from {', '.join(RECURRENT_TYPES)}")
-    parser.add_argument("--hidden", type=positive_ints, default=[16, 32, 64, 128, 256],
-                        help="comma-separated hidden sizes")
+    add_round_arguments(parser, solo_networks=2)
     parser.add_argument("--gate-units", type=positive_ints, default=[CPU_GROUP_GATE_UNITS, CPU_NARROW_GATE_UNITS],
                         help="comma-separated limits, at least two")
-    parser.add_argument("--train-words", type=positive_int, default=10_000, help="training words per network")
-    parser.add_argument("--solo-networks", type=positive_int, default=2, help="networks trained solo per round")
-    parser.add_argument("--rounds", type=positive_int, default=3, help="solo and every group, this many times")
     parser.add_argument("--quick", action="store_true", help="gru 8 and 16, 48 and 96 gate units, 500 words: seconds")
     args = parser.parse_args(argv)
     args.architectures = recurrent_architectures(args.rnn)
@@ -63,7 +59,7 @@ def parse_arguments(argv=None):
 
 def row(rnn: str, hidden: int, args) -> str:
     """One width: solo, then each limit's group, interleaved over the rounds."""
-    from stateclusters.grid.groups import cpu_group_limit, networks_within
+    from stateclusters.grid.groups import networks_within
     sizes = [min(GROUP_SIZE, networks_within(rnn, hidden, units)) for units in args.gate_units]
     groups = {n: members(rnn, hidden, n, args.train_words) for n in sizes}
     solo, grouped = [], {n: [] for n in sizes}
@@ -76,7 +72,7 @@ def row(rnn: str, hidden: int, args) -> str:
              for n, seconds in grouped.items()]
     last_against_first = median(grouped[sizes[0]]) / median(grouped[sizes[-1]])
     return (f"{rnn:<5} {hidden:4d}  solo {solo_epoch:.3f}  " + "  ".join(parts) +
-            f"  last/first {last_against_first:.2f}  runner N={min(GROUP_SIZE, cpu_group_limit(rnn, hidden))}  ")
+            f"  last/first {last_against_first:.2f}  runner N={runner_group_size(rnn, hidden)}  ")
 
 
 def main(argv=None) -> int:

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from stateclusters.base.arguments import comma_list, parse_architectures, parser_for, positive_int  # noqa: E402
-from stateclusters.base.catalogue import RECURRENT_TYPES, TRAINING_WORDS  # noqa: E402
+from stateclusters.base.catalogue import GROUP_SIZE, RECURRENT_TYPES, TRAINING_WORDS  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
 
@@ -41,6 +41,25 @@ def positive_ints(text: str) -> list[int]:
     if not values:
         raise UserError(f"'{text}' names no number")
     return values
+
+
+def add_round_arguments(parser, solo_networks: int) -> None:
+    """--rnn, --hidden, --train-words, --solo-networks and --rounds of the benchmarks that interleave solo
+    training and groups at the runner's widths (bench_group_bound.py, bench_group_limit.py)."""
+    parser.add_argument("--rnn", default="gru,relu,lstm", help=f"comma-separated, from {', '.join(RECURRENT_TYPES)}")
+    parser.add_argument("--hidden", type=positive_ints, default=[16, 32, 64, 128, 256],
+                        help="comma-separated hidden sizes")
+    parser.add_argument("--train-words", type=positive_int, default=10_000, help="training words per network")
+    parser.add_argument("--solo-networks", type=positive_int, default=solo_networks,
+                        help="networks trained solo per round")
+    parser.add_argument("--rounds", type=positive_int, default=3,
+                        help="solo and the groups, interleaved this many times")
+
+
+def runner_group_size(rnn: str, hidden: int) -> int:
+    """How many networks of this width the runner puts in one CPU group by default."""
+    from stateclusters.grid.groups import cpu_group_size
+    return cpu_group_size(rnn, hidden, GROUP_SIZE)
 
 
 def parse_arguments(argv=None):

@@ -64,6 +64,11 @@ def cpu_group_limit(rnn: str, hidden: int) -> int:
     return networks_within(rnn, hidden, cpu_gate_units(hidden))
 
 
+def cpu_group_size(rnn: str, hidden: int, group_size: int) -> int:
+    """How many networks a CPU group of the runner holds at this width, with --group-size `group_size`."""
+    return min(group_size, cpu_group_limit(rnn, hidden))
+
+
 def trains_alone_stacked(spec: JobSpec) -> bool:
     """Whether a network without a partner still trains in the stacked model (a group of one) rather than solo."""
     return spec.device == "cpu" and spec.rnn != "lstm" and spec.hidden >= CPU_ALONE_STACKED_FROM
@@ -81,7 +86,7 @@ def training_groups(specs: list[JobSpec], group_size: int) -> list[GroupSpec]:
         members.sort(key=lambda spec: (spec.hidden, spec.name))
         current: list[JobSpec] = []
         for spec in members:
-            limit = group_size if spec.device != "cpu" else min(group_size, cpu_group_limit(spec.rnn, spec.hidden))
+            limit = group_size if spec.device != "cpu" else cpu_group_size(spec.rnn, spec.hidden, group_size)
             if current and len(current) >= limit:
                 groups.append(GroupSpec(tuple(current)))
                 current = []
