@@ -10,16 +10,17 @@ import numpy as np
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
-from stateclusters.base.catalogue import TRAINING_WORDS, VALIDATION_WORDS
+from stateclusters.base.catalogue import MAX_CLUSTERS, TRAINING_WORDS, VALIDATION_WORDS
 from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction
 from stateclusters.network_analysis import analysis
 from stateclusters.network_analysis.analysis import NetworkAnalysis
 from stateclusters.network_analysis.learning import LearnedAutomaton, LearningBudget
 from stateclusters.network_analysis.learning import learn_automaton as _learn
+from stateclusters.network_analysis.oracles import OracleSettings
 
-__all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "agreement", "ambiguity_score", "analyse",
-           "draw_words", "hidden_states", "learn_automaton", "load_automaton", "load_network", "save_network",
-           "state_labels", "train_network", "wrap"]
+__all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "OracleSettings", "agreement", "ambiguity_score",
+           "analyse", "draw_words", "hidden_states", "learn_automaton", "load_automaton", "load_network",
+           "save_network", "state_labels", "train_network", "wrap"]
 
 
 def load_automaton(name: str):
@@ -80,19 +81,25 @@ def agreement(network, automaton, words) -> float | None:
 
 
 def learn_automaton(network, words=(), algorithm: str = "kv", budget: LearningBudget | None = None,
-                    seed: int = 0) -> LearnedAutomaton:
-    """An automaton learned from the network (AALpy KV or L*), tested first on `words`; `.converged` says if it
-    finished within its budget."""
+                    seed: int = 0, oracle: OracleSettings | None = None,
+                    allow_nondeterministic: bool = False) -> LearnedAutomaton:
+    """An automaton learned from the network (AALpy KV or L*), tested by the oracle (given words, random words,
+    walks from every state); `.converged` says if the last hypothesis passed it, `.stop_reason` which budget
+    stopped learning otherwise."""
     adapter = as_adapter(network)
-    return _learn(adapter, [tuple(map(str, word)) for word in words], algorithm, budget or LearningBudget(), seed)
+    return _learn(adapter, [tuple(map(str, word)) for word in words], algorithm, budget or LearningBudget(), seed,
+                  oracle=oracle or OracleSettings(), allow_nondeterministic=allow_nondeterministic)
 
 
 def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algorithm: str = "kv",
-            budget: LearningBudget | None = None, seed: int = 0) -> NetworkAnalysis:
-    """analyse_network.py as a call: agreement and every function's ambiguity (`.report`), against the given
-    automaton's states or those of one learned from the network (`.learned`)."""
-    return analysis.analyse(network, automaton, words, list(functions), algorithm, budget or LearningBudget(), seed)
-
+            budget: LearningBudget | None = None, seed: int = 0, oracle: OracleSettings | None = None,
+            max_clusters: int = MAX_CLUSTERS, allow_nondeterministic: bool = False,
+            name: str | None = None) -> NetworkAnalysis:
+    """analyse_network.py as a call: agreement and every function's ambiguity beside its chance level
+    (`.report`), against the given automaton's states or those of one learned from the network (`.learned`)."""
+    settings = analysis.AnalysisSettings(tuple(functions), algorithm, budget or LearningBudget(),
+                                         oracle or OracleSettings(), seed, max_clusters, allow_nondeterministic)
+    return analysis.analyse(as_adapter(network, name), automaton, words, settings)
 
 
 def save_network(network: NetworkAdapter, path: str) -> None:

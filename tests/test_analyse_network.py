@@ -175,10 +175,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, case):
 
 def test_a_pda_is_scored_under_each_labeling_as_the_grid_scores_it():
     from stateclusters.adapters.recurrent import checkpoint_adapter
+    from stateclusters.network_analysis.analysis import AnalysisSettings
     from stateclusters.network_analysis.analysis import analyse as analyse_in_process
     network = checkpoint_adapter(REPO / "pretrained_models" / "CFG_L_12_gru_1_32_1.pt")
     automaton = get_automaton("CFG_L_12")
-    report = analyse_in_process(network, automaton, function_names=["k_means_8"], seed=SEED).report
+    report = analyse_in_process(network, automaton, settings=AnalysisSettings(("k_means_8",), seed=SEED)).report
     grid = evaluate_network(NetworkData(network.model, automaton, seed=SEED), ["k_means_8"])
     assert report["accuracy"] == grid.accuracy and report["labeling"] == "stackless"
     assert set(report["functions_by_labeling"]) == {"stackless", "stack_size", "top_of_stack"}

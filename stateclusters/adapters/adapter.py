@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stateclusters.adapters.labels import label_texts
 from stateclusters.base.errors import UserError
 
 PROBE_WORDS = 8   # words sent to a freshly loaded adapter, so that a broken one fails before any long work
@@ -32,15 +33,11 @@ class Adapter:
         return callable(getattr(self.source, "hidden_states", None))
 
     def classify(self, words: list[tuple]) -> np.ndarray:
-        """One label per word, as str (automaton outputs are str)."""
+        """One label per word, as the str of its plain value (adapters/labels.py; automaton outputs are str)."""
         words = list(words)
         if not words:
             return np.array([], dtype=str)
-        labels = _call(self, "classify", words)
-        labels = list(labels) if not isinstance(labels, (str, bytes)) else [labels]
-        if len(labels) != len(words):
-            raise UserError(f"adapter {self.name}: classify returned {len(labels)} labels for {len(words)} words")
-        return np.array([str(label) for label in labels], dtype=object).astype(str)
+        return label_texts(_call(self, "classify", words), len(words), self.name)
 
     def hidden_states(self, words: list[tuple]) -> list[np.ndarray]:
         """One (len(word), d) float array per word, d the same for every word."""
@@ -101,8 +98,9 @@ def _checked_alphabet(alphabet, name: str) -> tuple:
     return letters
 
 
-def load_adapter(path: str | Path) -> Adapter:
-    """Import an adapter module from a .py file; a missing file or a failing import is a UserError."""
+def load_adapter(path: str | Path, name: str | None = None) -> Adapter:
+    """Import an adapter module from a .py file (named `name`, else by its path); a missing file or a failing
+    import is a UserError."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"--network {path} does not exist")
@@ -117,7 +115,7 @@ def load_adapter(path: str | Path) -> Adapter:
     except Exception as error:
         del sys.modules[module_name]
         raise UserError(f"--network {path} cannot be imported ({type(error).__name__}: {error})") from None
-    return as_adapter(module, name=str(path))
+    return as_adapter(module, name=name or str(path))
 
 
 def probe(adapter: Adapter, seed: int = 0) -> None:

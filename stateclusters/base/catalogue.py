@@ -46,6 +46,10 @@ MEMBERSHIP_QUERIES = 5_000          # membership queries that reach the network 
 # Learning an automaton from a network you bring (analyse_network.py): the algorithms and the default budgets.
 NETWORK_LEARNING_ALGORITHMS = ("kv", "lstar")
 NETWORK_LEARNING_STATES, NETWORK_LEARNING_QUERIES, NETWORK_LEARNING_SECONDS = 100, 20_000, 600
+MAX_CLUSTERS = 1_000              # a function asking for more clusters than this is skipped (--max-clusters)
+# What the words of a network brought by its user may cost: every prefix of every word is classified and has a
+# hidden state, so a word's letters bound its prefixes and the letters of all words bound the vectors.
+MAX_WORD_LETTERS, MAX_TOTAL_LETTERS = 1_000, 1_000_000
 LIVE_WORDS = 10_000
 PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract

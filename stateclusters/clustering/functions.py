@@ -76,6 +76,16 @@ def parse_function_names(text: str) -> list[str]:
     return names
 
 
+def requested_clusters(name: str, n_states: int, k_multiplier: int = 1) -> int | None:
+    """The clusters a function asks for before it sees the vectors: k for k-means, |Q| for a probe; None for the
+    density and mean-shift families, whose count the vectors decide."""
+    from stateclusters.clustering.k_means import kmeans_k
+    function = get_function(name)
+    if function.family == "k_means":
+        return kmeans_k(function, n_states, k_multiplier)
+    return n_states if function.family == "linear" else None
+
+
 def failure_reason(error: Exception) -> str:
     """How a function's failure (one of FUNCTION_FAILURES) is recorded in results: its type and message."""
     return f"{type(error).__name__}: {error}"

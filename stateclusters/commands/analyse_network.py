@@ -1,16 +1,22 @@
 """Analyse a network you bring: its agreement with an automaton and every abstraction function's ambiguity.
 
---network names an adapter file (docs/adapters.md): a Python module with ALPHABET, classify(words) and,
+--network names an adapter file (docs/api.md): a Python module with ALPHABET, classify(words) and,
 optionally, hidden_states(words). With --automaton the network is scored against that automaton's states;
-without it an automaton is learned from the network (AALpy, --learn) and the clusters are scored against the
-learned automaton's states. Writes OUT/report.json, OUT/results.csv and, when learned, OUT/automaton.dot.
+without it an automaton is learned from the network (AALpy KV or L*, tested by a state-coverage oracle) and the
+clusters are scored against the learned automaton's states, each beside its chance level. Writes
+OUT/report.json, OUT/results.csv and, when learned, OUT/automaton.dot; if the scoring fails or is interrupted
+after learning, the automaton and a report that says what failed are written all the same.
 """
 import argparse
+import hashlib
+import shlex
+import sys
 from pathlib import Path
 
-from stateclusters.base.arguments import parser_for, positive_int, seed_int
+from stateclusters.base.arguments import comma_list, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     EQ_WORDS,
+    MAX_CLUSTERS,
     NETWORK_LEARNING_ALGORITHMS,
     NETWORK_LEARNING_QUERIES,
     NETWORK_LEARNING_SECONDS,
@@ -20,11 +26,14 @@ from stateclusters.base.cli import command
 from stateclusters.base.paths import check_output_folder
 
 DEFAULT_FUNCTIONS = "all"
+ORACLE_PARTS_HELP = "given,random_words,state_walks"   # oracles.ORACLE_PARTS; not imported: --help stays light
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = parser_for(__doc__)
     parser.add_argument("--network", type=Path, required=True, help="the adapter: a .py file")
+    parser.add_argument("--name", help="the network's name in report.json and results.csv (default: the adapter's "
+                        "path)")
     parser.add_argument("--automaton", help="a registry name (e.g. tomita3) or a .dot file; without it, one is "
                         "learned from the network")
     parser.add_argument("--words", type=Path, help="one word per line, letters separated by whitespace (default: "
@@ -35,43 +44,86 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         "or all")
     parser.add_argument("--out", type=Path, default=Path("analysis"), help="folder for report.json and results.csv")
     parser.add_argument("--seed", type=seed_int, default=0, help="seed of the words, the clustering and learning")
-    parser.add_argument("--max-states", type=positive_int, default=NETWORK_LEARNING_STATES,
-                        help="learning budget: hypothesis states")
-    parser.add_argument("--max-queries", type=positive_int, default=NETWORK_LEARNING_QUERIES,
-                        help="learning budget: membership queries")
-    parser.add_argument("--max-seconds", type=positive_int, default=NETWORK_LEARNING_SECONDS,
-                        help="learning budget: seconds")
-    parser.add_argument("--eq-words", type=positive_int, default=EQ_WORDS,
-                        help="random words per equivalence query")
+    budgets = parser.add_argument_group("learning budgets")
+    budgets.add_argument("--max-states", type=positive_int, default=NETWORK_LEARNING_STATES,
+                         help="hypothesis states: never more")
+    budgets.add_argument("--max-queries", type=positive_int, default=NETWORK_LEARNING_QUERIES,
+                         help="membership queries: distinct words asked for the learner")
+    budgets.add_argument("--max-seconds", type=positive_int, default=NETWORK_LEARNING_SECONDS, help="seconds")
+    oracle = parser.add_argument_group("equivalence oracle (docs/api.md, Oracles)")
+    oracle.add_argument("--oracle", type=comma_list, default=ORACLE_PARTS_HELP,
+                        help=f"the oracle's parts, comma-separated from {ORACLE_PARTS_HELP} (default: all three)")
+    oracle.add_argument("--random-words", type=positive_int, default=EQ_WORDS,
+                        help="random_words: words per test battery")
+    oracle.add_argument("--walks-per-state", type=positive_int, default=None,
+                        help="state_walks: walks from each state per test battery (default 10)")
+    parser.add_argument("--max-clusters", type=positive_int, default=MAX_CLUSTERS,
+                        help="skip a function that asks for more clusters (k-means: k, probes: states)")
+    parser.add_argument("--allow-nondeterministic", action="store_true",
+                        help="go on when classify gives a word two labels (the report says so)")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     check_output_folder(args.out, "--out")
-    from stateclusters.adapters.adapter import load_adapter, probe
+    from stateclusters.adapters.adapter import load_adapter
     from stateclusters.automata import get_automaton
     from stateclusters.clustering.functions import parse_function_names
-    from stateclusters.network_analysis.analysis import analyse, check_same_alphabet
-    from stateclusters.network_analysis.learning import LearningBudget
+    from stateclusters.network_analysis import analysis
     from stateclusters.network_analysis.words_file import as_adapter_words, read_words_file
     from stateclusters.results.network_report import write_network_report
-    functions = parse_function_names(args.functions)
-    adapter = load_adapter(args.network)
+    settings = analysis_settings(args, parse_function_names(args.functions))
+    adapter = load_adapter(args.network, name=args.name)
     automaton = get_automaton(args.automaton) if args.automaton else None
     if automaton is not None:
-        check_same_alphabet(adapter, automaton, args.automaton)
+        analysis.check_same_alphabet(adapter, automaton, args.automaton)
     words = None
     if args.words is not None:
         words = as_adapter_words(read_words_file(args.words, adapter.letter_names), adapter.letter_names,
                                  adapter.alphabet)
-    probe(adapter, args.seed)
-    budget = LearningBudget(args.max_states, args.max_queries, args.max_seconds, args.eq_words)
-    analysis = analyse(adapter, automaton, words, functions, args.learn, budget, args.seed, args.automaton)
-    write_network_report(args.out, analysis.report, analysis.rows,
-                         analysis.learned.automaton if analysis.learned else None)
-    print(summary(analysis.report, args.out))
+    prepared = analysis.prepare(adapter, automaton, words, settings, args.automaton)
+    prepared.report["provenance"] = provenance(args, words)
+    try:
+        result = analysis.score(prepared, settings)
+    except BaseException as error:      # a failure or an interrupt: keep what was learned, say what failed
+        if prepared.learned is not None:
+            failed = {**prepared.report, "failed": f"{type(error).__name__}: {error}".rstrip(": ")}
+            write_network_report(args.out, failed, [], prepared.learned.automaton)
+            print(f"scoring failed; the learned automaton and a report saying so are in {args.out}", file=sys.stderr)
+        raise
+    write_network_report(args.out, result.report, result.rows,
+                         result.learned.automaton if result.learned else None)
+    print(summary(result.report, args.out))
     return 0
+
+
+def analysis_settings(args, function_names):
+    from stateclusters.network_analysis.analysis import AnalysisSettings
+    from stateclusters.network_analysis.learning import LearningBudget
+    from stateclusters.network_analysis.oracles import WALKS_PER_STATE, OracleSettings
+    oracle = OracleSettings(tuple(args.oracle), args.random_words, args.walks_per_state or WALKS_PER_STATE)
+    return AnalysisSettings(tuple(function_names), args.learn,
+                            LearningBudget(args.max_states, args.max_queries, args.max_seconds), oracle, args.seed,
+                            args.max_clusters, args.allow_nondeterministic, progress=True)
+
+
+def provenance(args, words) -> dict:
+    """What a reader needs to rerun this analysis: the toolkit, the command, and the files by their content."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        toolkit = version("stateclusters")
+    except PackageNotFoundError:
+        toolkit = "not installed"
+    record = {"toolkit_version": toolkit, "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+              "adapter": str(args.network), "adapter_sha256": sha256(args.network), "words_file": None}
+    if args.words is not None:
+        record.update(words_file=str(args.words), words_file_sha256=sha256(args.words), words_file_words=len(words))
+    return record
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def summary(report: dict, out: Path) -> str:
@@ -79,12 +131,17 @@ def summary(report: dict, out: Path) -> str:
     state = "" if automaton["source"] == "given" else (", converged" if automaton["converged"] else
                                                        f", NOT converged ({automaton['stop_reason']} budget)")
     lines = [f"{automaton['source']} automaton {automaton['name']}: {automaton['states']} states{state}",
-             f"agreement on {report['words']} words: {report['agreement']}"]
+             f"agreement on {report['non_empty_words']} non-empty words: {report['agreement']}"]
+    if "label_reading" in report:
+        lines.append("labels read as: " + ", ".join(f"{k} as {v}" for k, v in report["label_reading"].items()))
     if report.get("accuracy") is not None:
         lines.append(f"accuracy (conformance words, every prefix): {report['accuracy']}")
+    if "scores_note" in report:
+        lines.append(f"note: {report['scores_note']}")
     for name, entry in report.get("functions", {}).items():
-        lines.append(f"  {name}: " + (f"amb {entry['amb']:.4f}, {entry['n_clusters']} clusters" if "amb" in entry
-                                      else entry["error"]))
+        lines.append(f"  {name}: " + (f"wamb {entry['wamb']:.4f} (chance {entry['wamb_chance']:.4f}), "
+                                      f"amb {entry['amb']:.4f}, {entry['n_clusters']} clusters"
+                                      if "amb" in entry else entry["error"]))
     if "functions_skipped" in report:
         lines.append(f"functions skipped: {report['functions_skipped']}")
     return "\n".join(lines + [f"written to {out}"])

@@ -15,6 +15,7 @@ from stateclusters.clustering.functions import (
     FUNCTION_FAILURES,
     Abstraction,
     failure_reason,
+    requested_clusters,
     shared_clusterer,
 )
 from stateclusters.evaluation.network_data import NetworkData
@@ -35,6 +36,7 @@ class FunctionResult:
     n_clusters: int = 0
     error: str | None = None
     scores: dict = field(default_factory=dict, hash=False)
+    wamb_chance: float = float("nan")     # only when asked for (evaluate_functions' chance_seed)
 
     def as_list(self) -> list:
         return [self.amb, self.wamb, self.max, self.min, self.n_clusters]
@@ -58,9 +60,18 @@ def wrong_prefixes(predictions: np.ndarray, trace: PrefixTrace, output_classes) 
     return (predictions != expected) & valid
 
 
+@dataclass(frozen=True)
+class ScoringOptions:
+    """What a network brought by a user adds to the grid's scoring: a cluster budget, chance levels, progress."""
+    max_clusters: int | None = None     # a function asking for more clusters is skipped, with the reason
+    chance_seed: int | None = None      # set: each function's wamb_chance from permuted state labels
+    progress: bool = False
+
+
 def evaluate_functions(hidden_states: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,
                        k_multiplier: int = 1, seed: int = 0, fit_fraction: float = FIT_FRACTION,
-                       clusterer: HiddenStateClusterer | None = None) -> dict[str, FunctionResult]:
+                       clusterer: HiddenStateClusterer | None = None,
+                       options: ScoringOptions = ScoringOptions()) -> dict[str, FunctionResult]:
     """Each function's ambiguity and agreement scores; a failing function records its reason.
 
     Pass one shared_clusterer of these vectors for every labeling of a network, so that shared work is done once.
@@ -71,18 +82,51 @@ def evaluate_functions(hidden_states: np.ndarray, state_labels: np.ndarray, func
     except FUNCTION_FAILURES as error:   # e.g. NaN/inf vectors: every function fails
         return {name: FunctionResult(error=failure_reason(error)) for name in function_names}
     results = {}
-    for name in function_names:
+    for name in scoring_progress(function_names, options.progress):
+        asked = requested_clusters(name, n_states, k_multiplier)
+        if options.max_clusters is not None and asked is not None and asked > options.max_clusters:
+            results[name] = FunctionResult(error=f"skipped: needs {asked} clusters, over the limit of "
+                                                 f"{options.max_clusters} (--max-clusters)")
+            continue
         try:
             abstraction = Abstraction(name, n_states, k_multiplier, random_state=seed, fit_fraction=fit_fraction)
             abstraction.fit(hidden_states, state_labels, clusterer)
             scored = abstraction.scored_rows_   # every vector, or the fitted ones (protocol fit_scoring)
             states, clusters = state_labels[scored], abstraction.labels_[scored]
             amb, wamb, worst, best = ambiguity_from_labels(states, clusters)
+            chance = float("nan") if options.chance_seed is None else \
+                chance_wamb(states, clusters, options.chance_seed)
             results[name] = FunctionResult(amb, wamb, worst, best, abstraction.n_clusters_,
-                                           scores=agreement_scores(states, clusters))
+                                           scores=agreement_scores(states, clusters), wamb_chance=chance)
         except FUNCTION_FAILURES as error:
             results[name] = FunctionResult(error=failure_reason(error))
     return results
+
+
+CHANCE_PERMUTATIONS = 20
+
+
+def chance_wamb(states: np.ndarray, clusters: np.ndarray, seed: int) -> float:
+    """Mean weighted ambiguity of the same clusters when the state labels are permuted at random over the same
+    vectors: what the clustering scores against states it cannot track (0 only when it is one cluster per vector)."""
+    rng = np.random.default_rng([seed, 7])
+    codes = first_appearance_codes(states)   # the states' names do not matter, so neither may their order
+    return float(np.mean([ambiguity_from_labels(rng.permutation(codes), clusters)[1]
+                          for _ in range(CHANCE_PERMUTATIONS)]))
+
+
+def first_appearance_codes(labels: np.ndarray) -> np.ndarray:
+    """Each label as the rank of its first appearance."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first))[inverse]
+
+
+def scoring_progress(function_names, enabled: bool):
+    """The function names, behind a tqdm bar when asked for."""
+    if not enabled:
+        return function_names
+    from tqdm import tqdm
+    return tqdm(function_names, desc="scoring", unit="function", leave=False)
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,45 @@
-"""Learning an automaton from an adapter with AALpy (KV or L*), within budgets, every word classified once.
+"""Learning an automaton from an adapter with AALpy's KV or L*, within budgets, tested by a state-coverage oracle.
 
-Membership queries go through a cache of the adapter's class of every word asked so far; a query asks for the
-classes after every prefix, and the prefixes not yet known go to `classify` in one call. Each equivalence
-query first checks the given words after every prefix, then random words (uniform length 1–30, uniform
-letters) by their class, each batch in one `classify` call. Letters are the str() of the adapter's, so the
-learned automaton is written and read like any .dot file.
+"converged" means exactly: the last hypothesis passed every test of the stated oracle (oracles.py). A budget
+(states, membership queries, seconds) stops learning cleanly and returns the last complete hypothesis, never one
+with more states than the states budget, as not converged with the budget that stopped it. Letters are the str()
+of the adapter's, so the learned automaton is written and read like any .dot file.
 """
 import time
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from stateclusters.adapters.adapter import Adapter
 from stateclusters.base.catalogue import (
-    EQ_WORDS,
     NETWORK_LEARNING_ALGORITHMS,
     NETWORK_LEARNING_QUERIES,
     NETWORK_LEARNING_SECONDS,
     NETWORK_LEARNING_STATES,
 )
 from stateclusters.base.errors import UserError
+from stateclusters.network_analysis.determinism import determinism_check
+from stateclusters.network_analysis.learners import DFA_LABELS, LearningMonitor, run_kv, run_lstar
+from stateclusters.network_analysis.oracles import RANDOM_WORD_LENGTHS, OracleSettings, StateCoverageOracle
+from stateclusters.network_analysis.queries import BudgetExceeded, ClassCache
 
 ALGORITHMS = NETWORK_LEARNING_ALGORITHMS
-RANDOM_WORD_LENGTHS = (1, 30)
-EQ_BATCH = 500                 # random words per classify call in an equivalence query
+__all__ = ["ALGORITHMS", "RANDOM_WORD_LENGTHS", "LearnedAutomaton", "LearningBudget", "learn_automaton"]
 
 
 @dataclass(frozen=True)
 class LearningBudget:
     """When learning stops unconverged: a hypothesis too large, too many membership queries, or too long."""
     max_states: int = NETWORK_LEARNING_STATES
-    max_queries: int = NETWORK_LEARNING_QUERIES     # membership queries
+    max_queries: int = NETWORK_LEARNING_QUERIES     # membership queries: distinct words asked for the learner
     max_seconds: float = NETWORK_LEARNING_SECONDS
-    eq_words: int = EQ_WORDS                        # random words per equivalence query
+
+    def __post_init__(self):
+        for name in ("max_states", "max_queries", "max_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise UserError(f"learning budget {name} must be a positive number, not {value!r}")
+
+    def as_report(self) -> dict:
+        return {"max_states": self.max_states, "max_queries": self.max_queries, "max_seconds": self.max_seconds}
 
 
 @dataclass(frozen=True)
@@ -41,157 +48,88 @@ class LearnedAutomaton:
     automaton: object
     algorithm: str
     membership_queries: int
-    equivalence_queries: int
-    classified_words: int
+    equivalence_queries: int          # hypotheses tested by the oracle
+    classified_words: int             # distinct words sent to classify (membership and test words)
     converged: bool
-    stop_reason: str | None
+    stop_reason: str | None           # the budget that stopped learning: 'states', 'membership queries', 'seconds'
     seconds: float
-
-
-class BudgetExceeded(Exception):
-    """Learning went past one of its LearningBudget limits."""
-
-
-class ClassCache:
-    """The adapter's class (str) of every word asked so far, words written with str letters."""
-
-    def __init__(self, adapter: Adapter, deadline: float):
-        self.adapter, self.deadline = adapter, deadline
-        self.letter_of = dict(zip(adapter.letter_names, adapter.alphabet))
-        self.known: dict[tuple, str] = {}
-
-    def classes(self, words) -> list[str]:
-        """The class of each word; those not known yet are classified in one call."""
-        new = [word for word in dict.fromkeys(words) if word not in self.known]
-        if new:
-            if time.monotonic() > self.deadline:
-                raise BudgetExceeded("time")
-            labels = self.adapter.classify([tuple(self.letter_of[name] for name in word) for word in new])
-            self.known.update(zip(new, labels.tolist()))
-        return [self.known[word] for word in words]
-
-    def prefix_classes(self, word: tuple) -> list[str]:
-        return self.classes([word[:length] for length in range(1, len(word) + 1)])
-
-
-def _sul_class():
-    from aalpy.base import SUL
-
-    class AdapterSUL(SUL):
-        """The adapter as AALpy's system under learning: a query's outputs after every prefix, from the cache."""
-
-        def __init__(self, cache: ClassCache, translate, max_queries: int):
-            super().__init__()
-            self.cache, self.translate, self.max_queries = cache, translate, max_queries
-            self.prefix: list = []
-
-        def query(self, word: tuple) -> list:
-            self.num_queries += 1
-            if self.num_queries > self.max_queries:
-                raise BudgetExceeded("membership queries")
-            self.num_steps += len(word)
-            word = tuple(word)
-            outputs = self.cache.prefix_classes(word) if word else self.cache.classes([()])
-            return [self.translate(label) for label in outputs]
-
-        def pre(self):
-            self.prefix = []
-
-        def post(self):
-            self.prefix = []
-
-        def step(self, letter):
-            if letter is None:
-                return self.translate(self.cache.classes([()])[0])
-            self.prefix.append(letter)
-            return self.translate(self.cache.classes([tuple(self.prefix)])[0])
-
-    return AdapterSUL
-
-
-def _oracle_class():
-    from aalpy.base import Oracle
-
-    class GivenThenRandomWordsOracle(Oracle):
-        """The given words after every prefix, then random words by their class; the first difference is the cex."""
-
-        def __init__(self, alphabet, sul, given_words, budget: LearningBudget, seed: int):
-            super().__init__(alphabet, sul)
-            # AALpy swaps self.sul for its caching wrapper: keep our own SUL's cache and translation.
-            self.cache, self.translate = sul.cache, sul.translate
-            self.given_words, self.budget = given_words, budget
-            self.rng = np.random.default_rng(seed)
-            self.last_hypothesis = None
-
-        def find_cex(self, hypothesis):
-            self.last_hypothesis = hypothesis
-            self.num_queries += 1
-            if len(hypothesis.states) > self.budget.max_states:
-                raise BudgetExceeded("states")
-            self.cache.classes([word[:n] for word in self.given_words for n in range(1, len(word) + 1)])
-            for word in self.given_words:
-                if cex := self._first_difference(hypothesis, word, self.cache.prefix_classes(word)):
-                    return cex
-            for start in range(0, self.budget.eq_words, EQ_BATCH):
-                words = self._random_words(min(EQ_BATCH, self.budget.eq_words - start))
-                for word, label in zip(words, self.cache.classes(words)):
-                    if self._output_after(hypothesis, word) != self.translate(label):
-                        return word
-            return None
-
-        def _first_difference(self, hypothesis, word, labels):
-            hypothesis.reset_to_initial()
-            for position, (letter, label) in enumerate(zip(word, labels)):
-                if hypothesis.step(letter) != self.translate(label):
-                    return word[:position + 1]
-            return None
-
-        @staticmethod
-        def _output_after(hypothesis, word):
-            hypothesis.reset_to_initial()
-            output = None
-            for letter in word:
-                output = hypothesis.step(letter)
-            return output
-
-        def _random_words(self, n_words: int) -> list[tuple]:
-            low, high = RANDOM_WORD_LENGTHS
-            lengths = self.rng.integers(low, high + 1, size=n_words)
-            return [tuple(self.alphabet[i] for i in self.rng.integers(0, len(self.alphabet), size=length))
-                    for length in lengths]
-
-    return GivenThenRandomWordsOracle
+    oracle: dict = field(default_factory=dict)        # settings and per part: words tried, counterexamples
+    determinism: dict = field(default_factory=dict)   # the check before learning
 
 
 def learning_type(labels) -> str:
     """'dfa' when the network's classes are True/False, else 'moore'."""
-    return "dfa" if set(labels) <= {"True", "False"} else "moore"
+    return "dfa" if set(labels) <= set(DFA_LABELS) else "moore"
 
 
 def learn_automaton(adapter: Adapter, given_words=(), algorithm: str = "kv", budget: LearningBudget = LearningBudget(),
-                    seed: int = 0, automaton_type: str | None = None) -> LearnedAutomaton:
+                    seed: int = 0, automaton_type: str | None = None, oracle: OracleSettings = OracleSettings(),
+                    allow_nondeterministic: bool = False, progress: bool = False) -> LearnedAutomaton:
     """Learn the automaton the adapter computes; a run stopped by its budget is returned as not converged."""
-    from aalpy.learning_algs import run_KV, run_Lstar
     if algorithm not in ALGORITHMS:
         raise UserError(f"unknown learning algorithm '{algorithm}'; valid: {', '.join(ALGORITHMS)}")
     start = time.monotonic()
-    cache = ClassCache(adapter, start + budget.max_seconds)
     given = [tuple(map(str, word)) for word in given_words if len(word)]
-    automaton_type = automaton_type or learning_type(cache.classes(given or [(adapter.letter_names[0],)]))
-    translate = (lambda label: label == "True") if automaton_type == "dfa" else str
-    letters = list(adapter.letter_names)
-    sul = _sul_class()(cache, translate, budget.max_queries)
-    oracle = _oracle_class()(letters, sul, given, budget, seed)
-    run = run_KV if algorithm == "kv" else run_Lstar
-    stop_reason = None
-    try:
-        learned = run(letters, sul, oracle, automaton_type, return_data=False, print_level=0)
-    except BudgetExceeded as exceeded:
-        if oracle.last_hypothesis is None:
-            raise UserError(f"learning stopped by its {exceeded} budget before a first hypothesis") from None
-        learned, stop_reason = oracle.last_hypothesis, str(exceeded)
-    return LearnedAutomaton(merged_initial_state(learned), algorithm, sul.num_queries, oracle.num_queries,
-                            len(cache.known), stop_reason is None, stop_reason, round(time.monotonic() - start, 3))
+    cache = ClassCache(adapter, budget.max_queries, start + budget.max_seconds)
+    sample = given or determinism_sample(oracle_for(cache, (), oracle, seed))
+    determinism = determinism_check(adapter, [cache_words(cache, word) for word in sample], seed,
+                                    allow_nondeterministic)
+    automaton_type = automaton_type or learning_type(cache.classes(sample, membership=False))
+    equivalence = oracle_for(cache, given, oracle, seed)
+    with learning_progress(progress, budget, cache) as on_hypothesis:
+        monitor = LearningMonitor(equivalence, automaton_type, tuple(adapter.letter_names), budget.max_states,
+                                  on_hypothesis)
+        stop_reason = None
+        try:
+            (run_kv if algorithm == "kv" else run_lstar)(cache, monitor)
+        except BudgetExceeded as exceeded:
+            stop_reason = str(exceeded.args[0])
+            if monitor.last is None:
+                raise UserError(f"learning stopped by its {stop_reason} budget before a first hypothesis") from None
+    return LearnedAutomaton(merged_initial_state(monitor.last.to_automaton()), algorithm,
+                            cache.counts.membership_queries, monitor.hypotheses, len(cache.known),
+                            stop_reason is None and monitor.passed, stop_reason, round(time.monotonic() - start, 3),
+                            equivalence.report(), determinism)
+
+
+def oracle_for(cache: ClassCache, given, settings: OracleSettings, seed: int) -> StateCoverageOracle:
+    return StateCoverageOracle(cache, list(given), settings, seed)
+
+
+def determinism_sample(oracle: StateCoverageOracle) -> list[tuple]:
+    """Words for the checks before learning when none are given: uniform random words, as the oracle draws."""
+    from stateclusters.network_analysis.determinism import DETERMINISM_WORDS
+    low, high = RANDOM_WORD_LENGTHS
+    return oracle._random_words(oracle.rng.integers(low, high + 1, size=DETERMINISM_WORDS))
+
+
+def cache_words(cache: ClassCache, word: tuple) -> tuple:
+    """A word of letter names as the adapter's letters."""
+    return tuple(cache.letter_of[name] for name in word)
+
+
+class learning_progress:
+    """A tqdm bar over hypothesis states, with the queries so far (off unless asked for)."""
+
+    def __init__(self, enabled: bool, budget: LearningBudget, cache: ClassCache):
+        self.enabled, self.budget, self.cache, self.bar = enabled, budget, cache, None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+        self.bar = tqdm(total=self.budget.max_states, desc="learning", unit="state", leave=False)
+        return self.update
+
+    def update(self, table) -> None:
+        self.bar.n = table.n_states
+        self.bar.set_postfix(queries=self.cache.counts.membership_queries, tests=self.cache.counts.test_words,
+                             refresh=True)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+        return False
 
 
 def merged_initial_state(automaton):

@@ -1,6 +1,7 @@
 """A words file: one word per line, letters separated by whitespace, each the str() of an ALPHABET entry."""
 from pathlib import Path
 
+from stateclusters.base.catalogue import MAX_TOTAL_LETTERS, MAX_WORD_LETTERS
 from stateclusters.base.errors import UserError
 
 
@@ -31,3 +32,13 @@ def as_adapter_words(words, letter_names, alphabet) -> list[tuple]:
     """The same words with the adapter's own letter objects."""
     letter_of = dict(zip(letter_names, alphabet))
     return [tuple(letter_of[name] for name in word) for word in words]
+
+
+def check_word_sizes(words, source: str = "the words") -> None:
+    """Refuse words whose prefixes would cost too much, before any of them is classified."""
+    longest = max(map(len, words), default=0)
+    if longest > MAX_WORD_LETTERS:
+        raise UserError(f"{source} hold a word of {longest} letters; at most {MAX_WORD_LETTERS} per word")
+    total = sum(map(len, words))
+    if total > MAX_TOTAL_LETTERS:
+        raise UserError(f"{source} hold {total} letters in all; at most {MAX_TOTAL_LETTERS}")
