@@ -56,7 +56,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     oracle.add_argument("--random-words", type=positive_int, default=EQ_WORDS,
                         help="random_words: words per test battery")
     oracle.add_argument("--walks-per-state", type=positive_int, default=None,
-                        help="state_walks: walks from each state per test battery (default 10)")
+                        help="state_walks: walks from each state per test battery (default 25)")
     parser.add_argument("--max-clusters", type=positive_int, default=MAX_CLUSTERS,
                         help="skip a function that asks for more clusters (k-means: k, probes: states)")
     parser.add_argument("--allow-nondeterministic", action="store_true",

@@ -64,14 +64,14 @@ class LearningMonitor:
     hypotheses: int = 0
     passed: bool = field(default=False)
 
-    def test(self, hypothesis, suffixes) -> tuple | None:
+    def test(self, hypothesis, suffixes, state_suffixes=None) -> tuple | None:
         table = freeze(hypothesis, self.automaton_type, self.letters)
         if table.n_states > self.max_states:
             raise BudgetExceeded("states")
         self.last, self.hypotheses = table, self.hypotheses + 1
         if self.on_hypothesis:
             self.on_hypothesis(table)
-        cex = self.oracle.find_cex(table, suffixes)
+        cex = self.oracle.find_cex(table, suffixes, state_suffixes)
         self.passed = cex is None
         if cex is not None and table.n_states >= self.max_states:
             raise BudgetExceeded("states")   # every later hypothesis has more states
@@ -99,7 +99,7 @@ def run_kv(cache: ClassCache, monitor: LearningMonitor) -> None:
         sift_ahead(tree, cache, translate, letters)
         hypothesis = tree.update_hypothesis()
         if counterexample_successfully_processed(sul, cex, hypothesis):
-            cex = monitor.test(hypothesis, discriminators(tree.root))
+            cex = monitor.test(hypothesis, discriminators(tree.root), identifying_suffixes(tree))
             if cex is None:
                 return
         tree.process_counterexample(cex, hypothesis, "rs")
@@ -124,6 +124,19 @@ def discriminators(node) -> list[tuple]:
         if not node.is_leaf():
             found.append(tuple(node.distinguishing_string))
             stack.extend(node.children.values())
+    return found
+
+
+def identifying_suffixes(tree) -> dict[tuple, list[tuple]]:
+    """Per state (by access word), the discriminators on its leaf's path to the root, nearest first: the
+    suffixes that tell that state from all others."""
+    found = {}
+    for access, leaf in tree.leaf_nodes.items():
+        path, node = [], leaf.parent
+        while node is not None:
+            path.append(tuple(node.distinguishing_string))
+            node = node.parent
+        found[tuple(access)] = path
     return found
 
 

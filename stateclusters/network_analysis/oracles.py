@@ -4,13 +4,16 @@
   network does on the data it is meant for, however rare under random sampling.
 - `random_words`: uniform random words, lengths 1–30, uniform letters. Finds differences spread over the
   whole input space, none tied to the hypothesis.
-- `state_walks` (the random W-method, as AALpy's RandomWMethodEqOracle): from every state's access word, a random
-  walk (lengths drawn from the given words' lengths when there are any, else 1–30), then a distinguishing
-  suffix of the hypothesis. Reaches every state the hypothesis has, so a state that random words almost never
+- `state_walks` (the random W-method, as AALpy's RandomWMethodEqOracle): from every state's access word, a walk
+  (uniform letters, lengths drawn from the given words' lengths when there are any, else 1–30; when words are
+  given, every other walk is one of them, so that the data's own structure, a nesting say, is tried from every
+  state, where a context-free language shows that the hypothesis ran out of states), then distinguishing
+  suffixes of the hypothesis (KV's discriminators, L*'s columns): up to 8 per walk where AALpy takes one, so
+  that a walk that leaves a state the hypothesis merged is seen with the suffix that tells it apart. Reaches every state the hypothesis has, so a state that random words almost never
   reach (a combination lock) is still tested, and the suffix tells the state reached from its neighbours.
 
-A hypothesis passes when the network's class equals the hypothesis' output after every test word. Failing words
-are kept: the next hypothesis is first tested on them (no network call), and a fresh battery of all parts is
+A hypothesis passes when the network's class equals the hypothesis' output after every prefix of every test
+word (as AALpy's oracles step through a test word). Failing prefixes are kept: the next hypothesis is first tested on them (no network call), and a fresh battery of all parts is
 drawn only when none of them fails any more. So "passed" is always a full, fresh battery.
 """
 from dataclasses import dataclass, field
@@ -24,7 +27,8 @@ from stateclusters.network_analysis.queries import ClassCache
 
 ORACLE_PARTS = ("given", "random_words", "state_walks")
 RANDOM_WORD_LENGTHS = (1, 30)
-WALKS_PER_STATE = 10
+WALKS_PER_STATE = 25          # AALpy's RandomWMethodEqOracle's default
+SUFFIXES_PER_WALK = 8         # one suffix (AALpy) rarely tells a state reached by the walk from its neighbours
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class OracleSettings:
     parts: tuple[str, ...] = ORACLE_PARTS
     random_words: int = EQ_WORDS
     walks_per_state: int = WALKS_PER_STATE
+    suffixes_per_walk: int = SUFFIXES_PER_WALK
 
     def __post_init__(self):
         unknown = [part for part in self.parts if part not in ORACLE_PARTS]
@@ -42,7 +47,8 @@ class OracleSettings:
 
     def as_report(self) -> dict:
         return {"parts": list(self.parts), "random_words": self.random_words,
-                "random_word_lengths": list(RANDOM_WORD_LENGTHS), "walks_per_state": self.walks_per_state}
+                "random_word_lengths": list(RANDOM_WORD_LENGTHS), "walks_per_state": self.walks_per_state,
+                "suffixes_per_walk": self.suffixes_per_walk}
 
 
 @dataclass
@@ -65,43 +71,48 @@ class StateCoverageOracle:
     def __post_init__(self):
         self.rng = np.random.default_rng([self.seed, 38])
         self.counts = {part: PartCounts() for part in self.settings.parts}
-        self.given_prefixes = list(dict.fromkeys(word[:n] for word in self.given_words
-                                                 for n in range(1, len(word) + 1)))
         self.walk_lengths = np.array(sorted({len(word) for word in self.given_words if len(word)}) or
                                      range(RANDOM_WORD_LENGTHS[0], RANDOM_WORD_LENGTHS[1] + 1))
 
     def walk_lengths_report(self):
         return "given words" if self.given_words else list(RANDOM_WORD_LENGTHS)
 
-    def find_cex(self, table: HypothesisTable, suffixes) -> tuple | None:
-        self.pending = self._failing(table, self.pending)
+    def find_cex(self, table: HypothesisTable, suffixes, state_suffixes=None) -> tuple | None:
+        """`suffixes` tell all the hypothesis' states apart; `state_suffixes` (access word -> suffixes), where the
+        learner has them, tell one state from all others."""
+        self.pending = self._failing(table, self.pending)[0]
         if self.pending:
             return min(self.pending, key=len)
         self.batteries += 1
         failing = []
         for part in self.settings.parts:
-            words = self._battery_words(part, table, suffixes)
-            wrong = self._failing(table, words, membership=False)
+            words = self._battery_words(part, table, suffixes, state_suffixes or {})
+            wrong_prefixes, wrong_words = self._failing(table, words)
             self.counts[part].words += len(words)
-            self.counts[part].counterexamples += len(wrong)
-            failing += wrong
+            self.counts[part].counterexamples += wrong_words
+            failing += wrong_prefixes
         self.pending = list(dict.fromkeys(failing))
         return min(self.pending, key=len) if self.pending else None
 
-    def _failing(self, table: HypothesisTable, words, membership: bool = False) -> list:
-        if not words:
-            return []
-        labels = np.asarray(self.cache.classes(words, membership=membership), dtype=str)
-        wrong = np.flatnonzero(table.outputs_after(words) != labels)
-        return [words[i] for i in wrong]
+    def _failing(self, table: HypothesisTable, words) -> tuple[list, int]:
+        """(the prefixes of the words after which the hypothesis' output is not the network's class, how many of
+        the words have one): as AALpy's oracles, every prefix of a test word is tested."""
+        prefixes = list(dict.fromkeys(word[:n] for word in words for n in range(1, len(word) + 1)))
+        if not prefixes:
+            return [], 0
+        labels = np.asarray(self.cache.classes(prefixes, membership=False), dtype=str)
+        wrong = {prefixes[i] for i in np.flatnonzero(table.outputs_after(prefixes) != labels)}
+        if not wrong:
+            return [], 0
+        return list(wrong), sum(1 for word in words if any(word[:n] in wrong for n in range(1, len(word) + 1)))
 
-    def _battery_words(self, part: str, table: HypothesisTable, suffixes) -> list:
+    def _battery_words(self, part: str, table: HypothesisTable, suffixes, state_suffixes) -> list:
         if part == "given":
-            return self.given_prefixes
+            return self.given_words
         if part == "random_words":
             low, high = RANDOM_WORD_LENGTHS
             return self._random_words(self.rng.integers(low, high + 1, size=self.settings.random_words))
-        return self._state_walks(table, suffixes)
+        return self._state_walks(table, suffixes, state_suffixes)
 
     def _random_words(self, lengths) -> list[tuple]:
         letters = self.rng.integers(0, len(self.cache.adapter.letter_names), size=int(np.sum(lengths)))
@@ -109,13 +120,30 @@ class StateCoverageOracle:
         ends = np.cumsum(lengths)
         return [tuple(names[end - length:end]) for end, length in zip(ends.tolist(), np.asarray(lengths).tolist())]
 
-    def _state_walks(self, table: HypothesisTable, suffixes) -> list[tuple]:
+    def _state_walks(self, table: HypothesisTable, suffixes, state_suffixes) -> list[tuple]:
+        """From each state's access word, walks, each followed by up to `suffixes_per_walk` distinguishing
+        suffixes: half of them the start state's own, nearest its leaf (a walk that comes back to its state, as a balanced given word does
+        in a pushdown language, is judged by them), then others at random."""
         n_walks = table.n_states * self.settings.walks_per_state
         walks = self._random_words(self.rng.choice(self.walk_lengths, size=n_walks))
-        suffixes = list(suffixes) or [()]
-        picks = self.rng.integers(0, len(suffixes), size=n_walks)
-        return [table.access_words[i // self.settings.walks_per_state] + walk + tuple(suffixes[pick])
-                for i, (walk, pick) in enumerate(zip(walks, picks.tolist()))]
+        if self.given_words:   # every other walk is a given word: the data's structure, from every state
+            given = [word for word in self.given_words if word]
+            for i, pick in zip(range(1, n_walks, 2), self.rng.integers(0, len(given), size=n_walks // 2).tolist()):
+                walks[i] = given[pick]
+        suffixes = list(dict.fromkeys(map(tuple, suffixes))) or [()]
+        tests = []
+        for i, walk in enumerate(walks):
+            access = table.access_words[i // self.settings.walks_per_state]
+            tests += [access + walk + suffix for suffix in self._suffixes_for(state_suffixes.get(access, ()),
+                                                                               suffixes)]
+        return tests
+
+    def _suffixes_for(self, own, suffixes) -> list[tuple]:
+        chosen = list(dict.fromkeys(own))[:(self.settings.suffixes_per_walk + 1) // 2]
+        wanted = min(self.settings.suffixes_per_walk, len(suffixes)) - len(chosen)
+        if wanted > 0:
+            chosen += [suffixes[i] for i in self.rng.choice(len(suffixes), size=wanted, replace=False)]
+        return list(dict.fromkeys(chosen))
 
     def report(self) -> dict:
         """The oracle's settings and, per part, the test words it tried and the counterexamples among them."""

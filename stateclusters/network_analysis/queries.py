@@ -2,7 +2,8 @@
 
 Words are tuples of letter names (str). A word is sent to `classify` once: later asks read the cache, so the
 learner, the equivalence oracle and the report all see one answer per word. Words asked for the learner are
-membership queries and count against the query budget; test words of the equivalence oracle do not. Every ask
+membership queries and count against the query budget, whether or not a test already classified them; test
+words of the equivalence oracle do not. Every ask
 first checks the time budget, and a batch that would pass the query budget is refused whole, before it is sent.
 """
 import time
@@ -19,8 +20,8 @@ class BudgetExceeded(Exception):
 
 @dataclass
 class QueryCounts:
-    membership_queries: int = 0     # distinct words asked for the learner
-    test_words: int = 0             # distinct words asked for equivalence tests only
+    membership_queries: int = 0     # distinct words the learner asked (some already known from tests)
+    test_words: int = 0             # distinct words first classified for equivalence tests
     classify_calls: int = 0
 
 
@@ -31,6 +32,7 @@ class ClassCache:
         self.adapter, self.max_queries, self.deadline = adapter, max_queries, deadline
         self.letter_of = dict(zip(adapter.letter_names, adapter.alphabet))
         self.known: dict[tuple, str] = {}
+        self.membership_words: set[tuple] = set()   # every word the learner asked, cached or not
         self.counts = QueryCounts()
 
     def check_time(self) -> None:
@@ -39,12 +41,16 @@ class ClassCache:
 
     def classes(self, words, membership: bool = True) -> list[str]:
         """The class of each word; those not known yet go to classify in batches."""
-        new = [word for word in dict.fromkeys(words) if word not in self.known]
+        # By length, so that a batch pads its words to about the same length (a network pays for the padding).
+        new = sorted((word for word in dict.fromkeys(words) if word not in self.known), key=len)
+        if membership:
+            asked = {word for word in words if word not in self.membership_words}
+            if self.max_queries is not None and len(self.membership_words) + len(asked) > self.max_queries:
+                raise BudgetExceeded("membership queries")
+            self.membership_words |= asked
+            self.counts.membership_queries = len(self.membership_words)
         if new:
             self.check_time()
-            if membership and self.max_queries is not None and \
-                    self.counts.membership_queries + len(new) > self.max_queries:
-                raise BudgetExceeded("membership queries")
             for start in range(0, len(new), CLASSIFY_BATCH):
                 if start:
                     self.check_time()
@@ -52,9 +58,7 @@ class ClassCache:
                 labels = self.adapter.classify([tuple(self.letter_of[name] for name in word) for word in batch])
                 self.known.update(zip(batch, labels.tolist()))
                 self.counts.classify_calls += 1
-            if membership:
-                self.counts.membership_queries += len(new)
-            else:
+            if not membership:
                 self.counts.test_words += len(new)
         return [self.known[word] for word in words]
 
