@@ -1,4 +1,5 @@
-"""The adapter protocol: a module file or an object with ALPHABET, classify(words) and maybe hidden_states(words).
+"""The adapter protocol: a module file or an object with ALPHABET, classify(words) and maybe hidden_states(words),
+classify_from(states, words) and STATE_PARTS.
 
 Words are tuples of ALPHABET entries. Everything an adapter returns is checked here, so that a wrong count or
 shape is one UserError naming the adapter, never a confusing failure deep inside the clustering.
@@ -31,16 +32,38 @@ class Adapter:
     def has_hidden_states(self) -> bool:
         return callable(getattr(self.source, "hidden_states", None))
 
+    @property
+    def has_classify_from(self) -> bool:
+        return callable(getattr(self.source, "classify_from", None))
+
     def classify(self, words: list[tuple]) -> np.ndarray:
         """One label per word, as str (automaton outputs are str)."""
         words = list(words)
         if not words:
             return np.array([], dtype=str)
-        labels = _call(self, "classify", words)
-        labels = list(labels) if not isinstance(labels, (str, bytes)) else [labels]
-        if len(labels) != len(words):
-            raise UserError(f"adapter {self.name}: classify returned {len(labels)} labels for {len(words)} words")
-        return np.array([str(label) for label in labels], dtype=object).astype(str)
+        return _checked_labels(self, "classify", _call(self, "classify", words), len(words))
+
+    def classify_from(self, states: np.ndarray, words: list[tuple]) -> np.ndarray:
+        """The class after reading words[i] from the vector states[i] (rows as hidden_states gives them), as str."""
+        if not self.has_classify_from:
+            raise UserError(f"adapter {self.name} has no classify_from")
+        words = list(words)
+        states = np.asarray(states, dtype=np.float64)
+        if states.ndim != 2 or len(states) != len(words):
+            raise UserError(f"adapter {self.name}: classify_from needs one state row per word; got states of shape "
+                            f"{states.shape} for {len(words)} words")
+        if not words:
+            return np.array([], dtype=str)
+        return _checked_labels(self, "classify_from", _call(self, "classify_from", states, words), len(words))
+
+    def state_parts(self, width: int) -> dict[str, slice]:
+        """The optional STATE_PARTS ({name: column slice} of a hidden-state vector of this width); {} without it."""
+        parts = getattr(self.source, "STATE_PARTS", None)
+        if parts is None:
+            return {}
+        if not isinstance(parts, dict):
+            raise UserError(f"adapter {self.name}: STATE_PARTS must be a dict of names to column slices")
+        return {str(name): _checked_part(self, name, part, width) for name, part in parts.items()}
 
     def hidden_states(self, words: list[tuple]) -> list[np.ndarray]:
         """One (len(word), d) float array per word, d the same for every word."""
@@ -64,9 +87,26 @@ class Adapter:
         return np.concatenate(arrays) if arrays else np.zeros((0, 0))
 
 
-def _call(adapter: Adapter, method: str, words):
+def _checked_labels(adapter: Adapter, method: str, labels, n_words: int) -> np.ndarray:
+    labels = list(labels) if not isinstance(labels, (str, bytes)) else [labels]
+    if len(labels) != n_words:
+        raise UserError(f"adapter {adapter.name}: {method} returned {len(labels)} labels for {n_words} words")
+    return np.array([str(label) for label in labels], dtype=object).astype(str)
+
+
+def _checked_part(adapter: Adapter, name, part, width: int) -> slice:
+    """A STATE_PARTS entry: a non-empty slice of step 1 inside a vector of `width` columns."""
+    if not isinstance(part, slice) or part.step not in (None, 1) or not all(
+            isinstance(end, int) and 0 <= end <= width for end in (part.start or 0, part.stop)) \
+            or (part.start or 0) >= part.stop:
+        raise UserError(f"adapter {adapter.name}: STATE_PARTS[{name!r}] = {part!r} is not a non-empty slice "
+                        f"of step 1 inside the {width} columns of a hidden state")
+    return slice(part.start or 0, part.stop)
+
+
+def _call(adapter: Adapter, method: str, *arguments):
     try:
-        return getattr(adapter.source, method)(words)
+        return getattr(adapter.source, method)(*arguments)
     except UserError:
         raise
     except Exception as error:
