@@ -294,14 +294,32 @@ def test_networks_without_one_state_vector_get_the_reason():
         interchange_scores(Constant(automaton), automaton, words, np.zeros((1, 1)), {})
 
 
+class Unasked(Constant):
+    """A network that must not be asked: a score refused before any work never calls it."""
+    STATE_PARTS = {"all": slice(0, 2)}
+
+    def classify(self, words):
+        raise RuntimeError("asked")
+
+    def classify_from(self, states, words):
+        raise RuntimeError("asked")
+
+
 def test_sizes_past_the_word_limit_are_refused_before_any_work():
     automaton = get_automaton("tomita3")
+    words = words_of(automaton, 20)
     with pytest.raises(UserError, match="more than the limit"):
-        myhill_nerode_scores(Constant(automaton), automaton, [("0",)], suffix_limit=1000, pairs=10_000)
+        myhill_nerode_scores(Unasked(automaton), automaton, words, suffix_limit=1000, pairs=10_000)
+    hidden = np.zeros((sum(map(len, words)), 2))
+    with pytest.raises(UserError, match="more than the limit"):
+        interchange_scores(Unasked(automaton), automaton, words, hidden, {"k_means": np.arange(len(hidden))},
+                           members=1000, word_limit=10_000)
     with pytest.raises(UserError, match="suffix limit"):
-        myhill_nerode_scores(Constant(automaton), automaton, [("0",)], suffix_limit=0)
+        myhill_nerode_scores(Unasked(automaton), automaton, words, suffix_limit=0)
+    with pytest.raises(UserError, match="pairs"):
+        myhill_nerode_scores(Unasked(automaton), automaton, words, pairs=0)
     with pytest.raises(UserError, match="Mealy"):
-        myhill_nerode_scores(Constant(automaton), get_automaton("mqtt"), [("0",)])
+        myhill_nerode_scores(Unasked(automaton), get_automaton("mqtt"), [("0",)])
 
 
 class WrongCounts(Constant):

@@ -96,12 +96,12 @@ def _checked_labels(adapter: Adapter, method: str, labels, n_words: int) -> np.n
 
 def _checked_part(adapter: Adapter, name, part, width: int) -> slice:
     """A STATE_PARTS entry: a non-empty slice of step 1 inside a vector of `width` columns."""
-    if not isinstance(part, slice) or part.step not in (None, 1) or not all(
-            isinstance(end, int) and 0 <= end <= width for end in (part.start or 0, part.stop)) \
-            or (part.start or 0) >= part.stop:
+    whole = (int, np.integer)
+    if not (isinstance(part, slice) and part.step in (None, 1) and isinstance(part.start or 0, whole)
+            and isinstance(part.stop, whole) and 0 <= (part.start or 0) < part.stop <= width):
         raise UserError(f"adapter {adapter.name}: STATE_PARTS[{name!r}] = {part!r} is not a non-empty slice "
                         f"of step 1 inside the {width} columns of a hidden state")
-    return slice(part.start or 0, part.stop)
+    return slice(int(part.start or 0), int(part.stop))
 
 
 def _call(adapter: Adapter, method: str, *arguments):
