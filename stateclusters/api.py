@@ -10,8 +10,18 @@ import numpy as np
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
-from stateclusters.base.catalogue import MAX_CLUSTERS, TRAINING_WORDS, VALIDATION_WORDS
+from stateclusters.base.catalogue import (
+    FAITHFULNESS_MEMBERS,
+    FAITHFULNESS_PAIRS,
+    FAITHFULNESS_SUFFIX_LIMIT,
+    MAX_CLUSTERS,
+    TRAINING_WORDS,
+    VALIDATION_WORDS,
+)
+from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction
+from stateclusters.faithfulness.interchange import InterchangeScores
+from stateclusters.faithfulness.myhill_nerode import MyhillNerodeScores
 from stateclusters.network_analysis import analysis
 from stateclusters.network_analysis.analysis import NetworkAnalysis
 from stateclusters.network_analysis.learning import LearnedAutomaton, LearningBudget
@@ -19,8 +29,8 @@ from stateclusters.network_analysis.learning import learn_automaton as _learn
 from stateclusters.network_analysis.oracles import OracleSettings
 
 __all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "OracleSettings", "agreement", "ambiguity_score",
-           "analyse", "draw_words", "hidden_states", "learn_automaton", "load_automaton", "load_network",
-           "save_network", "state_labels", "train_network", "wrap"]
+           "analyse", "draw_words", "hidden_states", "interchange_scores", "learn_automaton", "load_automaton",
+           "load_network", "myhill_nerode_scores", "save_network", "state_labels", "train_network", "wrap"]
 
 
 def load_automaton(name: str):
@@ -106,3 +116,41 @@ def save_network(network: NetworkAdapter, path: str) -> None:
     """Write one of our networks (from train_network, load_network or wrap) as a checkpoint, atomically."""
     from stateclusters.networks.recurrent import save_checkpoint
     save_checkpoint(path, network.model)
+
+
+def myhill_nerode_scores(network, automaton, words, suffix_limit: int = FAITHFULNESS_SUFFIX_LIMIT,
+                         pairs: int = FAITHFULNESS_PAIRS, seed: int = 0) -> MyhillNerodeScores:
+    """Vafa et al.'s compression and distinction of the network's classes after the prefixes of the words, over
+    every suffix up to the longest length that keeps their number within suffix_limit (docs/faithfulness_scores.md)."""
+    from stateclusters.faithfulness.myhill_nerode import myhill_nerode_scores as scores
+    return scores(network, automaton, words, suffix_limit, pairs, seed)
+
+
+def interchange_scores(network, automaton, words, functions=FUNCTION_NAMES,
+                       suffix_limit: int = FAITHFULNESS_SUFFIX_LIMIT, pairs: int = FAITHFULNESS_PAIRS,
+                       members: int = FAITHFULNESS_MEMBERS,
+                       seed: int = 0) -> InterchangeScores:
+    """Interchange interventions on a network with hidden_states and classify_from: each function's centroid and
+    member IIA, the STATE_PARTS swaps and the controls (docs/faithfulness_scores.md)."""
+    from stateclusters.clustering.functions import FUNCTION_FAILURES, labeling_k_multiplier
+    from stateclusters.evaluation.network_data import automaton_size, protocol_clusterer
+    from stateclusters.faithfulness.interchange import interchange_scores as scores
+    from stateclusters.faithfulness.interchange import interventions_skip_reason
+    from stateclusters.faithfulness.report import function_cluster_labels
+    from stateclusters.words.runs import labelings_for
+    from stateclusters.words.sampling import SPEC_PROTOCOL
+    adapter = as_adapter(network)
+    if interventions_skip_reason(adapter):   # refused before the hidden states and clusters are computed
+        raise UserError(f"interventions cannot run on {adapter.name}: {interventions_skip_reason(adapter)}")
+    words = [tuple(word) for word in words if len(word)]
+    vectors = adapter.stacked_hidden_states(words)
+    labeling = labelings_for(automaton)[0]
+    states = state_labels(automaton, words, labeling)
+    try:
+        clusterer = protocol_clusterer(vectors, SPEC_PROTOCOL, seed, list(functions))
+    except FUNCTION_FAILURES:
+        clusterer = None   # e.g. NaN vectors: each function records its reason
+    labels = function_cluster_labels(vectors, states, list(functions), automaton_size(automaton),
+                                     labeling_k_multiplier(labeling, len(adapter.alphabet)), seed,
+                                     SPEC_PROTOCOL.fit_fraction, clusterer)
+    return scores(adapter, automaton, words, vectors, labels, suffix_limit, pairs, members, seed)

@@ -1,4 +1,5 @@
-"""The adapter protocol: a module file or an object with ALPHABET, classify(words) and maybe hidden_states(words).
+"""The adapter protocol: a module file or an object with ALPHABET, classify(words) and maybe hidden_states(words),
+classify_from(states, words) and STATE_PARTS.
 
 Words are tuples of ALPHABET entries. Everything an adapter returns is checked here, so that a wrong count or
 shape is one UserError naming the adapter, never a confusing failure deep inside the clustering.
@@ -32,12 +33,38 @@ class Adapter:
     def has_hidden_states(self) -> bool:
         return callable(getattr(self.source, "hidden_states", None))
 
+    @property
+    def has_classify_from(self) -> bool:
+        return callable(getattr(self.source, "classify_from", None))
+
     def classify(self, words: list[tuple]) -> np.ndarray:
         """One label per word, as the str of its plain value (adapters/labels.py; automaton outputs are str)."""
         words = list(words)
         if not words:
             return np.array([], dtype=str)
         return label_texts(_call(self, "classify", words), len(words), self.name)
+
+    def classify_from(self, states: np.ndarray, words: list[tuple]) -> np.ndarray:
+        """The class after reading words[i] from the vector states[i] (rows as hidden_states gives them), as str."""
+        if not self.has_classify_from:
+            raise UserError(f"adapter {self.name} has no classify_from")
+        words = list(words)
+        states = np.asarray(states, dtype=np.float64)
+        if states.ndim != 2 or len(states) != len(words):
+            raise UserError(f"adapter {self.name}: classify_from needs one state row per word; got states of shape "
+                            f"{states.shape} for {len(words)} words")
+        if not words:
+            return np.array([], dtype=str)
+        return label_texts(_call(self, "classify_from", states, words), len(words), self.name, "classify_from")
+
+    def state_parts(self, width: int) -> dict[str, slice]:
+        """The optional STATE_PARTS ({name: column slice} of a hidden-state vector of this width); {} without it."""
+        parts = getattr(self.source, "STATE_PARTS", None)
+        if parts is None:
+            return {}
+        if not isinstance(parts, dict):
+            raise UserError(f"adapter {self.name}: STATE_PARTS must be a dict of names to column slices")
+        return {str(name): _checked_part(self, name, part, width) for name, part in parts.items()}
 
     def hidden_states(self, words: list[tuple]) -> list[np.ndarray]:
         """One (len(word), d) float array per word, d the same for every word."""
@@ -61,9 +88,19 @@ class Adapter:
         return np.concatenate(arrays) if arrays else np.zeros((0, 0))
 
 
-def _call(adapter: Adapter, method: str, words):
+def _checked_part(adapter: Adapter, name, part, width: int) -> slice:
+    """A STATE_PARTS entry: a non-empty slice of step 1 inside a vector of `width` columns."""
+    whole = (int, np.integer)
+    if not (isinstance(part, slice) and part.step in (None, 1) and isinstance(part.start or 0, whole)
+            and isinstance(part.stop, whole) and 0 <= (part.start or 0) < part.stop <= width):
+        raise UserError(f"adapter {adapter.name}: STATE_PARTS[{name!r}] = {part!r} is not a non-empty slice "
+                        f"of step 1 inside the {width} columns of a hidden state")
+    return slice(int(part.start or 0), int(part.stop))
+
+
+def _call(adapter: Adapter, method: str, *arguments):
     try:
-        return getattr(adapter.source, method)(words)
+        return getattr(adapter.source, method)(*arguments)
     except UserError:
         raise
     except Exception as error:

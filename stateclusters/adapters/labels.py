@@ -46,19 +46,19 @@ def label_rows(labels) -> list:
     return list(labels)
 
 
-def label_texts(labels, n_words: int, adapter_name: str) -> np.ndarray:
-    """One str per word for what classify returned; a wrong count or label type is one UserError."""
+def label_texts(labels, n_words: int, adapter_name: str, method: str = "classify") -> np.ndarray:
+    """One str per word for what classify (or classify_from) returned; a wrong count or type is one UserError."""
     try:
         rows = label_rows(labels)
     except TypeError as error:
-        raise UserError(f"adapter {adapter_name}: classify returned {error}") from None
+        raise UserError(f"adapter {adapter_name}: {method} returned {error}") from None
     if len(rows) != n_words:
-        raise UserError(f"adapter {adapter_name}: classify returned {len(rows)} labels for {n_words} words")
+        raise UserError(f"adapter {adapter_name}: {method} returned {len(rows)} labels for {n_words} words")
     texts = []
     for row in rows:
         try:
             texts.append(str(plain_label(row)))
         except TypeError as error:
-            raise UserError(f"adapter {adapter_name}: classify returned a label that is {error}, not a bool, "
+            raise UserError(f"adapter {adapter_name}: {method} returned a label that is {error}, not a bool, "
                             f"number or string ({row!r:.60})") from None
     return np.array(texts, dtype=object).astype(str)

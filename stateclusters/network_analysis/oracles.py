@@ -1,20 +1,20 @@
 """The equivalence oracle: test words in three parts, each asked of the network in batches.
 
-- `given`: every prefix of the words the user gave (or the automaton's validation words). Finds what the
-  network does on the data it is meant for, however rare under random sampling.
-- `random_words`: uniform random words, lengths 1–30, uniform letters. Finds differences spread over the
-  whole input space, none tied to the hypothesis.
-- `state_walks` (the random W-method, as AALpy's RandomWMethodEqOracle): from every state's access word, a walk
-  (uniform letters, lengths drawn from the given words' lengths when there are any, else 1–30; when words are
-  given, every other walk is one of them, so that the data's own structure, a nesting say, is tried from every
-  state, where a context-free language shows that the hypothesis ran out of states), then distinguishing
-  suffixes of the hypothesis (KV's discriminators, L*'s columns): up to 8 per walk where AALpy takes one, so
-  that a walk that leaves a state the hypothesis merged is seen with the suffix that tells it apart. Reaches every state the hypothesis has, so a state that random words almost never
-  reach (a combination lock) is still tested, and the suffix tells the state reached from its neighbours.
+- `given`: the words the user gave (or the automaton's validation words). Finds what the network does on the
+  data it is meant for, however rare under random sampling.
+- `random_words`: uniform random words, lengths 1–30, uniform letters. Finds differences spread over the whole
+  input space, none tied to the hypothesis.
+- `state_walks` (the random W-method, as AALpy's RandomWMethodEqOracle): from every state's access word, a walk,
+  then distinguishing suffixes of the hypothesis (KV's discriminators, L*'s columns). Walks are uniform letters
+  (lengths drawn from the given words' lengths when there are any, else 1–30) and, when words are given, every
+  other walk is one of them. Reaches every state the hypothesis has, so a state that random words almost never
+  reach (behind a combination lock) is still tested; a given word tried from every state shows where the
+  hypothesis ran out of states for the data's own structure (a nesting, say).
 
-A hypothesis passes when the network's class equals the hypothesis' output after every prefix of every test
-word (as AALpy's oracles step through a test word). Failing prefixes are kept: the next hypothesis is first tested on them (no network call), and a fresh battery of all parts is
-drawn only when none of them fails any more. So "passed" is always a full, fresh battery.
+Every prefix of a test word is tested, as AALpy's oracles step through a test word: a hypothesis passes when
+the network's class equals its output after each of them. Failing prefixes are kept: the next hypothesis is
+first tested on them (no network call), and a fresh battery of all parts is drawn only when none of them fails
+any more. So "passed" is always a full, fresh battery.
 """
 from dataclasses import dataclass, field
 
@@ -122,8 +122,8 @@ class StateCoverageOracle:
 
     def _state_walks(self, table: HypothesisTable, suffixes, state_suffixes) -> list[tuple]:
         """From each state's access word, walks, each followed by up to `suffixes_per_walk` distinguishing
-        suffixes: half of them the start state's own, nearest its leaf (a walk that comes back to its state, as a balanced given word does
-        in a pushdown language, is judged by them), then others at random."""
+        suffixes: half of them the start state's own, nearest its leaf first, the rest at random. A walk that
+        comes back to its start state (a balanced given word in a pushdown language) is judged by the former."""
         n_walks = table.n_states * self.settings.walks_per_state
         walks = self._random_words(self.rng.choice(self.walk_lengths, size=n_walks))
         if self.given_words:   # every other walk is a given word: the data's structure, from every state

@@ -1,0 +1,1 @@
+"""Does the network use its states as the automaton does? Myhill–Nerode scores and interchange interventions."""
