@@ -104,11 +104,12 @@ def learn_automaton(network, words=(), algorithm: str = "kv", budget: LearningBu
 def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algorithm: str = "kv",
             budget: LearningBudget | None = None, seed: int = 0, oracle: OracleSettings | None = None,
             max_clusters: int = MAX_CLUSTERS, allow_nondeterministic: bool = False,
-            name: str | None = None) -> NetworkAnalysis:
+            name: str | None = None, faithfulness: bool = True) -> NetworkAnalysis:
     """analyse_network.py as a call: agreement and every function's ambiguity beside its chance level
     (`.report`), against the given automaton's states or those of one learned from the network (`.learned`)."""
     settings = analysis.AnalysisSettings(tuple(functions), algorithm, budget or LearningBudget(),
-                                         oracle or OracleSettings(), seed, max_clusters, allow_nondeterministic)
+                                         oracle or OracleSettings(), seed, max_clusters, allow_nondeterministic,
+                                         faithfulness=faithfulness)
     return analysis.analyse(as_adapter(network, name), automaton, words, settings)
 
 

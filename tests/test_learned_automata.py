@@ -97,9 +97,12 @@ def test_a_context_free_language_is_never_reported_converged(name):
 
 
 def random_gru_adapter(seed: int = 0) -> NetworkAdapter:
-    """An untrained GRU: deterministic, and far from any small automaton."""
+    """An untrained GRU with large weights: deterministic, and far from any small automaton."""
     torch.manual_seed(seed)
     rnn, readout = nn.GRU(4, 16, batch_first=True), nn.Linear(16, 2)
+    with torch.no_grad():
+        for parameter in (*rnn.parameters(), *readout.parameters()):
+            parameter.mul_(4.0)
     return stateclusters.wrap(rnn, readout, ["a", "b", "c", "d"], ["False", "True"])
 
 
@@ -110,8 +113,8 @@ def complete(automaton) -> bool:
 
 @pytest.mark.parametrize("algorithm", ["kv", "lstar"])
 @pytest.mark.parametrize("budget, reason", [(LearningBudget(max_states=7), "states"),
-                                            (LearningBudget(max_queries=300), "membership queries"),
-                                            (LearningBudget(max_seconds=2), "seconds")])
+                                            (LearningBudget(max_states=1000, max_queries=300), "membership queries"),
+                                            (LearningBudget(max_states=1000, max_queries=10**7, max_seconds=2), "seconds")])
 def test_each_budget_stops_each_algorithm_cleanly(algorithm, budget, reason):
     network = random_gru_adapter()
     words = [tuple(np.random.default_rng(i).choice(list("abcd"), size=6)) for i in range(50)]
@@ -254,7 +257,7 @@ def test_provenance_name_chance_and_progress_reach_the_report(tmp_path):
     assert len(provenance["adapter_sha256"]) == 64 and provenance["words_file_words"] == 3
     assert provenance["toolkit_version"] and "--name my-gru" in provenance["command"]
     assert report["settings"]["budget"]["max_states"] == 10 and report["settings"]["seed"] == 0
-    assert report["automaton"]["oracle"]["name"] == "given+random_words+state_walks"
+    assert report["automaton"]["oracle"]["name"] == "given+pumped+random_words+state_walks"
     assert report["automaton"]["states"] <= 10
     assert 0 < report["functions"]["k_means"]["wamb_chance"] <= 1
     csv_text = (tmp_path / "out" / "results.csv").read_text()

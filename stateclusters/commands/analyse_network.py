@@ -26,7 +26,7 @@ from stateclusters.base.cli import command
 from stateclusters.base.paths import check_output_folder
 
 DEFAULT_FUNCTIONS = "all"
-ORACLE_PARTS_HELP = "given,random_words,state_walks"   # oracles.ORACLE_PARTS; not imported: --help stays light
+ORACLE_PARTS_HELP = "given,pumped,random_words,state_walks"   # oracles.ORACLE_PARTS; not imported: --help stays light
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -52,7 +52,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     budgets.add_argument("--max-seconds", type=positive_int, default=NETWORK_LEARNING_SECONDS, help="seconds")
     oracle = parser.add_argument_group("equivalence oracle (docs/api.md, Oracles)")
     oracle.add_argument("--oracle", type=comma_list, default=ORACLE_PARTS_HELP,
-                        help=f"the oracle's parts, comma-separated from {ORACLE_PARTS_HELP} (default: all three)")
+                        help=f"the oracle's parts, comma-separated from {ORACLE_PARTS_HELP} (default: all four)")
     oracle.add_argument("--random-words", type=positive_int, default=EQ_WORDS,
                         help="random_words: words per test battery")
     oracle.add_argument("--walks-per-state", type=positive_int, default=None,
@@ -61,6 +61,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="skip a function that asks for more clusters (k-means: k, probes: states)")
     parser.add_argument("--allow-nondeterministic", action="store_true",
                         help="go on when classify gives a word two labels (the report says so)")
+    parser.add_argument("--no-faithfulness", action="store_true", help="skip the Myhill-Nerode and intervention "
+                        "scores (docs/faithfulness.md)")
     return parser.parse_args(argv)
 
 
@@ -89,7 +91,7 @@ def main(argv=None) -> int:
     except BaseException as error:      # a failure or an interrupt: keep what was learned, say what failed
         if prepared.learned is not None:
             failed = {**prepared.report, "failed": f"{type(error).__name__}: {error}".rstrip(": ")}
-            write_network_report(args.out, failed, [], prepared.learned.automaton)
+            write_network_report(args.out, failed, None, prepared.learned.automaton)
             print(f"scoring failed; the learned automaton and a report saying so are in {args.out}", file=sys.stderr)
         raise
     write_network_report(args.out, result.report, result.rows,
@@ -105,7 +107,8 @@ def analysis_settings(args, function_names):
     oracle = OracleSettings(tuple(args.oracle), args.random_words, args.walks_per_state or WALKS_PER_STATE)
     return AnalysisSettings(tuple(function_names), args.learn,
                             LearningBudget(args.max_states, args.max_queries, args.max_seconds), oracle, args.seed,
-                            args.max_clusters, args.allow_nondeterministic, progress=True)
+                            args.max_clusters, args.allow_nondeterministic, progress=True,
+                            faithfulness=not args.no_faithfulness)
 
 
 def provenance(args, words) -> dict:
@@ -144,7 +147,24 @@ def summary(report: dict, out: Path) -> str:
                                       if "amb" in entry else entry["error"]))
     if "functions_skipped" in report:
         lines.append(f"functions skipped: {report['functions_skipped']}")
-    return "\n".join(lines + [f"written to {out}"])
+    return "\n".join(lines + faithfulness_lines(report) + [f"written to {out}"])
+
+
+def faithfulness_lines(report: dict) -> list[str]:
+    if "faithfulness_skipped" in report:
+        return [f"faithfulness skipped: {report['faithfulness_skipped']}"]
+    if "faithfulness" not in report:
+        return []
+    entry = report["faithfulness"]
+    lines = [f"Myhill-Nerode over {entry['suffixes']} suffixes: compression {entry['compression']}, distinction "
+             f"precision {entry['distinction_precision']}, recall {entry['distinction_recall']}"]
+    if "interventions_skipped" in entry:
+        return lines + [f"interventions skipped: {entry['interventions_skipped']}"]
+    interventions = entry["interventions"]
+    lines.append(f"interventions: random vector {interventions['controls']['random']}, mean vector "
+                 f"{interventions['controls']['mean']}, parts {interventions['parts']}")
+    return lines + [f"  {name}: centroid IIA {scores.get('centroid_iia')}, member IIA {scores.get('member_iia')}"
+                    for name, scores in interventions["functions"].items() if "error" not in scores]
 
 
 run = command(main)

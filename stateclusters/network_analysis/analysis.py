@@ -46,10 +46,12 @@ class AnalysisSettings:
     max_clusters: int = MAX_CLUSTERS
     allow_nondeterministic: bool = False
     progress: bool = False
+    faithfulness: bool = True
 
     def as_report(self) -> dict:
         return {"seed": self.seed, "algorithm": self.algorithm, "budget": self.budget.as_report(),
-                "max_clusters": self.max_clusters, "allow_nondeterministic": self.allow_nondeterministic}
+                "max_clusters": self.max_clusters, "allow_nondeterministic": self.allow_nondeterministic,
+                "faithfulness": self.faithfulness}
 
 
 @dataclass(frozen=True)
@@ -123,18 +125,52 @@ def conformance_accuracy(adapter: Adapter, automaton, seed: int = 0, reading: di
 
 
 def score_functions(hidden_states: np.ndarray, automaton, words, function_names, seed: int,
-                    options: ScoringOptions = ScoringOptions()) -> dict:
+                    options: ScoringOptions = ScoringOptions(), clusterer=None) -> dict:
     """{labeling: {function: FunctionResult}} against the automaton's states after every letter."""
     prefix_trace = trace(automaton, words)
     n_letters = len(input_alphabet(automaton))
-    try:
-        clusterer = protocol_clusterer(hidden_states, SPEC_PROTOCOL, seed, function_names)
-    except FUNCTION_FAILURES:
-        clusterer = None   # evaluate_functions records each function's reason
+    clusterer = clusterer or shared_clusterer_or_none(hidden_states, function_names, seed)
     return {labeling: evaluate_functions(hidden_states, prefix_trace.state_labels(labeling), function_names,
                                          automaton_size(automaton), labeling_k_multiplier(labeling, n_letters),
                                          seed, SPEC_PROTOCOL.fit_fraction, clusterer, options)
             for labeling in labelings_for(automaton)}
+
+
+def shared_clusterer_or_none(hidden_states: np.ndarray, function_names, seed: int):
+    """The protocol's shared clusterer of the vectors; None when they cannot be clustered (evaluate_functions then
+    records each function's reason)."""
+    try:
+        return protocol_clusterer(hidden_states, SPEC_PROTOCOL, seed, function_names)
+    except FUNCTION_FAILURES:
+        return None
+
+
+def faithfulness(adapter: Adapter, automaton, words, hidden_states: np.ndarray, results: dict, seed: int,
+                 clusterer) -> dict:
+    """report.json's faithfulness entry: the Myhill–Nerode scores and, where the network allows, the
+    interventions on each scored function's clusters (docs/faithfulness.md)."""
+    from stateclusters.faithfulness.interchange import interchange_scores, interventions_skip_reason
+    from stateclusters.faithfulness.myhill_nerode import myhill_nerode_scores
+    from stateclusters.faithfulness.report import faithfulness_report, function_cluster_labels
+    try:
+        behaviour = myhill_nerode_scores(adapter, automaton, words, seed=seed)
+    except UserError as error:
+        return {"faithfulness_skipped": str(error)}
+    reason = interventions_skip_reason(adapter)
+    if reason is None:
+        labeling = labelings_for(automaton)[0]
+        scored = [name for name, result in results[labeling].items() if result.error is None]
+        labels = function_cluster_labels(hidden_states, trace(automaton, words).state_labels(labeling), scored,
+                                         automaton_size(automaton),
+                                         labeling_k_multiplier(labeling, len(input_alphabet(automaton))), seed,
+                                         SPEC_PROTOCOL.fit_fraction, clusterer)
+        labels.update({name: result.error for name, result in results[labeling].items() if result.error})
+        try:
+            return faithfulness_report(behaviour, interchange_scores(adapter, automaton, words, hidden_states,
+                                                                     labels, seed=seed))
+        except UserError as error:
+            reason = str(error)
+    return faithfulness_report(behaviour, reason)
 
 
 def result_fields(result: FunctionResult) -> dict:
@@ -200,13 +236,17 @@ def score(prepared: PreparedAnalysis, settings: AnalysisSettings = AnalysisSetti
         report["functions_skipped"] = "the adapter has no hidden_states"
         return NetworkAnalysis(report, prepared.learned, [])
     options = ScoringOptions(settings.max_clusters, settings.seed, settings.progress)
-    results = score_functions(adapter.stacked_hidden_states(non_empty), automaton, non_empty,
-                              list(settings.function_names), settings.seed, options)
+    hidden_states = adapter.stacked_hidden_states(non_empty)
+    clusterer = shared_clusterer_or_none(hidden_states, list(settings.function_names), settings.seed)
+    results = score_functions(hidden_states, automaton, non_empty, list(settings.function_names), settings.seed,
+                              options, clusterer)
     by_labeling = {labeling: {name: result_fields(result) for name, result in functions.items()}
                    for labeling, functions in results.items()}
     report["functions"] = by_labeling[labelings[0]]
     if is_context_free(automaton):
         report["functions_by_labeling"] = by_labeling
+    if settings.faithfulness:
+        report.update(faithfulness(adapter, automaton, non_empty, hidden_states, results, settings.seed, clusterer))
     return NetworkAnalysis(report, prepared.learned, csv_rows(report, by_labeling))
 
 
@@ -216,12 +256,19 @@ def analyse(network, automaton=None, words=None, settings: AnalysisSettings = An
     return score(prepare(network, automaton, words, settings, automaton_name), settings)
 
 
+FAITHFULNESS_COLUMNS = ("compression", "distinction_precision", "distinction_recall")
+
+
 def csv_rows(report: dict, by_labeling: dict) -> list[dict]:
-    """results.csv's rows: one per labeling × function; accuracy is the grid's, or the agreement when learned."""
+    """results.csv's rows: one per labeling × function; accuracy is the grid's, or the agreement when learned.
+    The network's Myhill–Nerode scores repeat on every row; each function's IIA stands on its own rows."""
     accuracy = report["agreement"] if report["accuracy"] is None else report["accuracy"]
-    automaton = report["automaton"]
+    automaton, faithful = report["automaton"], report.get("faithfulness", {})
+    iia = faithful.get("interventions", {}).get("functions", {})
     return [{"network": report["network"], "automaton": automaton["name"],
              "automaton_source": automaton["source"], "automaton_converged": automaton["converged"],
              "labeling": labeling, "function": name, **{key: entry.get(key) for key in SCORE_FIELDS},
-             "wamb_chance": entry.get("wamb_chance"), "accuracy": accuracy}
+             "wamb_chance": entry.get("wamb_chance"), "accuracy": accuracy,
+             **{key: faithful.get(key) for key in FAITHFULNESS_COLUMNS},
+             "centroid_iia": iia.get(name, {}).get("centroid_iia"), "member_iia": iia.get(name, {}).get("member_iia")}
             for labeling, functions in by_labeling.items() for name, entry in functions.items()]

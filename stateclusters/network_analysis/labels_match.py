@@ -12,7 +12,7 @@ BOOLEAN_NUMBERS = {"1": "True", "0": "False"}
 
 def label_reading(network_labels, automaton_outputs) -> dict[str, str]:
     """{network label: the automaton output it stands for} for the labels that need reading; {} for none."""
-    network_labels, automaton_outputs = set(network_labels), set(automaton_outputs)
+    network_labels, automaton_outputs = set(map(str, network_labels)), set(map(str, automaton_outputs))
     if not network_labels or network_labels & automaton_outputs:
         return {}
     if network_labels <= set(BOOLEAN_NUMBERS) and automaton_outputs <= set(BOOLEAN_NUMBERS.values()):

@@ -2,6 +2,10 @@
 
 - `given`: the words the user gave (or the automaton's validation words). Finds what the network does on the
   data it is meant for, however rare under random sampling.
+- `pumped`: given words with an infix repeated 2–8 times (u·vʳ·w for u·v·w, as in the pumping lemmas). A regular
+  network keeps doing what the hypothesis does on them once the hypothesis is right; a pushdown language's
+  nesting grows with r, and shows where the hypothesis ran out of states. A quarter as many words as `random_words`,
+  at most 120 letters each.
 - `random_words`: uniform random words, lengths 1–30, uniform letters. Finds differences spread over the whole
   input space, none tied to the hypothesis.
 - `state_walks` (the random W-method, as AALpy's RandomWMethodEqOracle): from every state's access word, a walk,
@@ -25,7 +29,9 @@ from stateclusters.base.errors import UserError
 from stateclusters.network_analysis.hypotheses import HypothesisTable
 from stateclusters.network_analysis.queries import ClassCache
 
-ORACLE_PARTS = ("given", "random_words", "state_walks")
+ORACLE_PARTS = ("given", "pumped", "random_words", "state_walks")
+PUMP_REPEATS = (2, 8)         # an infix of a given word is repeated this many times (inclusive range)
+MAX_PUMPED_LETTERS = 120
 RANDOM_WORD_LENGTHS = (1, 30)
 WALKS_PER_STATE = 25          # AALpy's RandomWMethodEqOracle's default
 SUFFIXES_PER_WALK = 8         # one suffix (AALpy) rarely tells a state reached by the walk from its neighbours
@@ -109,10 +115,27 @@ class StateCoverageOracle:
     def _battery_words(self, part: str, table: HypothesisTable, suffixes, state_suffixes) -> list:
         if part == "given":
             return self.given_words
+        if part == "pumped":
+            return self._pumped_words()
         if part == "random_words":
             low, high = RANDOM_WORD_LENGTHS
             return self._random_words(self.rng.integers(low, high + 1, size=self.settings.random_words))
         return self._state_walks(table, suffixes, state_suffixes)
+
+    def _pumped_words(self) -> list[tuple]:
+        given = [word for word in self.given_words if len(word) > 1]
+        if not given:
+            return []
+        words = []
+        for pick in self.rng.integers(0, len(given), size=max(1, self.settings.random_words // 4)).tolist():
+            word = given[pick]
+            start, stop = sorted(self.rng.choice(len(word) + 1, size=2, replace=False).tolist())
+            repeats = int(self.rng.integers(PUMP_REPEATS[0], PUMP_REPEATS[1] + 1))
+            # Every prefix is tested: bound the length, fewer repeats where the infix is long.
+            repeats = min(repeats, 1 + (MAX_PUMPED_LETTERS - len(word)) // (stop - start))
+            if repeats >= PUMP_REPEATS[0]:
+                words.append(word[:start] + word[start:stop] * repeats + word[stop:])
+        return words
 
     def _random_words(self, lengths) -> list[tuple]:
         letters = self.rng.integers(0, len(self.cache.adapter.letter_names), size=int(np.sum(lengths)))

@@ -23,15 +23,18 @@ def automaton_dot(automaton) -> bytes:
         return (Path(folder) / "automaton.dot").read_bytes()
 
 
-def write_network_report(out_dir: str | Path, report: dict, rows: list[dict], learned_automaton=None) -> None:
-    """Every file of one analysed network, as one set (a full disk leaves the old set)."""
+def write_network_report(out_dir: str | Path, report: dict, rows: list[dict] | None, learned_automaton=None) -> None:
+    """Every file of one analysed network, as one set (a full disk leaves the old set); rows None: the scoring
+    failed, and no results.csv is left."""
     out_dir = Path(out_dir)
     text = json.dumps(report, indent=2, allow_nan=False) + "\n"
-    writes = {out_dir / RESULTS_CSV: csv_writer(rows, NETWORK_IDENTITY),
-              out_dir / REPORT_FILE: lambda file: file.write(text.encode("utf-8"))}
+    writes = {out_dir / REPORT_FILE: lambda file: file.write(text.encode("utf-8"))}
+    if rows is not None:
+        writes[out_dir / RESULTS_CSV] = csv_writer(rows, NETWORK_IDENTITY)
     if learned_automaton is not None:
         dot = automaton_dot(learned_automaton)
         writes[out_dir / AUTOMATON_FILE] = lambda file: file.write(dot)
     atomic_write_all(writes)
-    if learned_automaton is None:
-        (out_dir / AUTOMATON_FILE).unlink(missing_ok=True)   # a stale one would contradict the report
+    for name, written in ((AUTOMATON_FILE, learned_automaton is not None), (RESULTS_CSV, rows is not None)):
+        if not written:
+            (out_dir / name).unlink(missing_ok=True)   # a stale one would contradict the report
