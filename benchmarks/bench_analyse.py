@@ -4,8 +4,8 @@ Each network is a plain torch.nn.GRU with a linear read-out (random weights, see
 adapter, on one core (torch.set_num_threads(1), BLAS limited to one thread). It times classify (words of
 length 30), learning an automaton from the network (KV, the default budgets unless set), and scoring
 the functions against the learned states, and prints one line per network. A last line does the same for a
-network that computes a regular language: the exact relu network of tests/handbuilt_networks.py (|Q|·|Σ| = 128
-units) for a random minimal 8-state DFA on the same 16 letters (AALpy's generator, seeded).
+network that computes a regular language: the exact relu network of stateclusters/networks/constructed.py
+(|Q|·|Σ| = 128 units) for a random minimal 8-state DFA on the same 16 letters (AALpy's generator, seeded).
 
     python benchmarks/bench_analyse.py --max-seconds 300                 # about 9 minutes on 1 core (shared)
     python benchmarks/bench_analyse.py --widths 32 --max-seconds 60
@@ -74,11 +74,10 @@ def bench_regular(args, n_states: int = 8) -> str:
     from aalpy.utils import generate_random_dfa
 
     from stateclusters.adapters.recurrent import NetworkAdapter
-    sys.path.insert(0, str(REPO / "tests"))
-    from handbuilt_networks import handbuilt_network
+    from stateclusters.evaluation.construction import construct_network
     random.seed(args.seed)
     dfa = generate_random_dfa(n_states, LETTERS, num_accepting_states=3, ensure_minimality=True)
-    network = NetworkAdapter(handbuilt_network(dfa))
+    network = NetworkAdapter(construct_network(dfa)[0])
     result, total = timed_analysis(network, args)
     automaton = result.report["automaton"]
     return (f"exact relu network of a random {n_states}-state DFA: learned {automaton['states']} states, converged "

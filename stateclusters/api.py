@@ -11,6 +11,7 @@ from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.base.catalogue import (
+    DEFAULT_SATURATION,
     FAITHFULNESS_MEMBERS,
     FAITHFULNESS_PAIRS,
     FAITHFULNESS_SUFFIX_LIMIT,
@@ -29,8 +30,9 @@ from stateclusters.network_analysis.learning import learn_automaton as _learn
 from stateclusters.network_analysis.oracles import OracleSettings
 
 __all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "OracleSettings", "agreement", "ambiguity_score",
-           "analyse", "draw_words", "hidden_states", "interchange_scores", "learn_automaton", "load_automaton",
-           "load_network", "myhill_nerode_scores", "save_network", "state_labels", "train_network", "wrap"]
+           "analyse", "construct_network", "draw_words", "hidden_states", "interchange_scores", "learn_automaton",
+           "load_automaton", "load_network", "myhill_nerode_scores", "save_network", "state_labels", "train_network",
+           "wrap"]
 
 
 def load_automaton(name: str):
@@ -47,15 +49,36 @@ def draw_words(automaton, n_words: int = VALIDATION_WORDS, seed: int = 0) -> lis
 
 
 def train_network(automaton, rnn: str = "gru", hidden_size: int = 16, epochs: int = 20, seed: int = 0,
-                  n_words: int = TRAINING_WORDS, progress: bool = False) -> NetworkAdapter:
-    """Train one of our networks on the automaton's words (docs/contract.md, Networks), on the CPU."""
-    from stateclusters.evaluation.training import network_config
+                  n_words: int = TRAINING_WORDS, progress: bool = False,
+                  start: NetworkAdapter | None = None) -> NetworkAdapter:
+    """Train one of our networks on the automaton's words (docs/contract.md, Networks), on the CPU; with `start`
+    (e.g. a noisy construct_network), train that network further instead of a fresh one of rnn and hidden_size."""
     from stateclusters.networks.recurrent import TrainingConfig
     from stateclusters.networks.recurrent import train_network as train
     from stateclusters.words.sampling import training_words, validation_words
-    model, _ = train(network_config(automaton, rnn, hidden_size), training_words(automaton, seed, n_words),
-                     validation_words(automaton, seed), TrainingConfig(epochs=epochs, seed=seed), progress=progress)
-    return NetworkAdapter(model)
+    if start is None:
+        from stateclusters.evaluation.training import network_config
+        config, weights, metadata = network_config(automaton, rnn, hidden_size), None, {}
+    else:
+        config, weights = start.model.config, start.model.state_dict()
+        metadata = dict(start.metadata, retrained=True)
+        if "seed" in start.metadata:   # the start's own seed (a construction's noise) is kept beside the new one
+            metadata["start_seed"] = start.metadata["seed"]
+    model, metrics = train(config, training_words(automaton, seed, n_words), validation_words(automaton, seed),
+                           TrainingConfig(epochs=epochs, seed=seed), progress=progress, initial_weights=weights)
+    return NetworkAdapter(model, metadata=dict(metadata, seed=seed, epochs_run=metrics.epochs_run))
+
+
+def construct_network(automaton, rnn: str = "relu", layers: int = 1, saturation: float = DEFAULT_SATURATION,
+                      noise: float = 0.0, seed: int = 0) -> NetworkAdapter:
+    """A relu or tanh network of 1 or 2 layers that computes the regular automaton (an AALpy object, a registry
+    name or a .dot file) exactly (docs/faithfulness.md); `noise` is the σ of Gaussian noise on every weight,
+    drawn from `seed`. Its `metadata` records the construction; save_network keeps it in the checkpoint."""
+    from stateclusters.evaluation.construction import construct_network as construct
+    if isinstance(automaton, str):
+        automaton = load_automaton(automaton)
+    model, metadata = construct(automaton, rnn, layers, saturation, noise, seed)
+    return NetworkAdapter(model, metadata=metadata)
 
 
 def load_network(path: str) -> NetworkAdapter:
@@ -114,9 +137,10 @@ def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algor
 
 
 def save_network(network: NetworkAdapter, path: str) -> None:
-    """Write one of our networks (from train_network, load_network or wrap) as a checkpoint, atomically."""
+    """Write one of our networks (from train_network, construct_network, load_network or wrap) as a checkpoint,
+    atomically, with its metadata."""
     from stateclusters.networks.recurrent import save_checkpoint
-    save_checkpoint(path, network.model)
+    save_checkpoint(path, network.model, **network.metadata)
 
 
 def myhill_nerode_scores(network, automaton, words, suffix_limit: int = FAITHFULNESS_SUFFIX_LIMIT,

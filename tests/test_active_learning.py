@@ -4,11 +4,11 @@ import random
 
 import numpy as np
 import pytest
-from handbuilt_networks import handbuilt_network
 
 from stateclusters.analyses.active_learning import NetworkSUL, learning_report, seeded_python_random
 from stateclusters.analyses.extraction import extraction_inputs
 from stateclusters.automata import get_automaton
+from stateclusters.evaluation.construction import construct_network
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.evaluation.training import network_config
 from stateclusters.networks.recurrent import RecurrentClassifier, prefix_predictions, set_seed
@@ -22,7 +22,7 @@ def inputs_for(model, automaton):
 @pytest.mark.parametrize("algorithm", ["lstar", "kv"])
 def test_an_exact_network_is_learned_exactly(language, algorithm):
     automaton = get_automaton(language)
-    model = handbuilt_network(automaton)
+    model = construct_network(automaton)[0]
     report = learning_report(model, automaton, inputs_for(model, automaton), algorithm, seed=3, eq_words=300)
     assert report.equivalent is True and report.converged
     assert report.moore_states == report.ground_truth_states

@@ -36,14 +36,10 @@ _adapter = wrap_torch_module(rnn, readout, ["0", "1"], ["False", "True"])
 ALPHABET, classify, hidden_states = _adapter.ALPHABET, _adapter.classify, _adapter.hidden_states
 '''
 
-HANDBUILT_ADAPTER = '''
-import sys
-sys.path.insert(0, {tests!r})
-from handbuilt_networks import handbuilt_network
-from stateclusters.adapters.recurrent import NetworkAdapter
-from stateclusters.automata import get_automaton
+CONSTRUCTED_ADAPTER = '''
+import stateclusters
 
-_adapter = NetworkAdapter(handbuilt_network(get_automaton("tomita3")))
+_adapter = stateclusters.construct_network("tomita3")
 ALPHABET, classify, hidden_states = _adapter.ALPHABET, _adapter.classify, _adapter.hidden_states
 '''
 
@@ -102,7 +98,7 @@ def test_a_plain_gru_gets_the_grids_accuracy_and_ambiguities(tmp_path):
 
 
 def test_the_automaton_learned_from_an_exact_network_is_tomita3_and_scores_the_same(tmp_path):
-    (tmp_path / "adapter.py").write_text(HANDBUILT_ADAPTER.format(tests=str(REPO / "tests")))
+    (tmp_path / "adapter.py").write_text(CONSTRUCTED_ADAPTER)
     rng = np.random.default_rng(3)
     lines = [" ".join(rng.choice(["0", "1"], size=rng.integers(1, 15))) for _ in range(600)]
     (tmp_path / "words.txt").write_text("\n".join(lines) + "\n")
@@ -120,11 +116,13 @@ def test_the_automaton_learned_from_an_exact_network_is_tomita3_and_scores_the_s
     assert len(load_automaton_from_file(str(dot), "dfa").states) == 5   # AALpy reads it (its letters as ints)
     assert bisimilar(get_automaton(str(dot)), get_automaton("tomita3"))
     assert reports["learned"]["functions"]["k_means_8"] == reports["given"]["functions"]["k_means_8"]
-    assert reports["learned"]["functions"] == reports["given"]["functions"]
+    assert reports["learned"]["functions"].keys() == reports["given"]["functions"].keys()
+    for function, scores in reports["learned"]["functions"].items():   # LDA's sums may round in another order
+        assert scores == pytest.approx(reports["given"]["functions"][function], rel=1e-12, abs=1e-12), function
 
 
 def test_a_learning_budget_that_is_hit_is_reported_as_not_converged(tmp_path):
-    (tmp_path / "adapter.py").write_text(HANDBUILT_ADAPTER.format(tests=str(REPO / "tests")))
+    (tmp_path / "adapter.py").write_text(CONSTRUCTED_ADAPTER)
     done = analyse("--network", tmp_path / "adapter.py", "--functions", "k_means", "--max-states", "2",
                    "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr

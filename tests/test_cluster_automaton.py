@@ -5,7 +5,6 @@ import random
 import numpy as np
 import pytest
 from aalpy.utils import bisimilar, generate_random_moore_machine
-from handbuilt_networks import handbuilt_network
 
 from stateclusters.ambiguity.scores import ambiguity_from_labels
 from stateclusters.analyses.cluster_automaton import (
@@ -20,6 +19,7 @@ from stateclusters.analyses.cluster_automaton import (
 )
 from stateclusters.analyses.extraction import extract_automaton, extract_network, extraction_inputs
 from stateclusters.automata import get_automaton
+from stateclusters.evaluation.construction import construct_network
 from stateclusters.evaluation.network import conformance_accuracy
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.evaluation.training import network_config
@@ -118,13 +118,13 @@ def test_the_automaton_of_the_true_states_is_the_ground_truth(name):
     assert bisimilar(minimise(to_moore_machine(abstract)), ground_truth_machine(automaton))
 
 
-def test_handbuilt_network_is_exact_and_its_cluster_automaton_is_tomita5():
+def test_constructed_network_is_exact_and_its_cluster_automaton_is_tomita5():
     automaton = get_automaton("tomita5")
-    data = NetworkData(handbuilt_network(automaton), automaton, n_validation_words=300, n_conformance_words=2000)
+    data = NetworkData(construct_network(automaton)[0], automaton, n_validation_words=300, n_conformance_words=2000)
     assert conformance_accuracy(data) == 1.0
     vectors = data.hidden_states
-    # The hidden state is the one-hot code of (state, last letter): 4 states × 2 letters.
-    assert set(vectors.sum(axis=1)) == {1.0} and len(np.unique(vectors, axis=0)) == 8
+    # The hidden state is the one-hot code (s/2 = 5 on one unit) of (state left, last letter): 4 states × 2 letters.
+    assert set(vectors.sum(axis=1)) == {5.0} and len(np.unique(vectors, axis=0)) == 8
     inputs = extraction_inputs(data)
     for function in ("k_means_8", "DBSCAN"):
         cluster_labels = data.abstraction(function, "regular").fit_predict(vectors, data.state_labels("regular"))
@@ -137,7 +137,7 @@ def test_handbuilt_network_is_exact_and_its_cluster_automaton_is_tomita5():
 
 def test_one_cluster_is_not_equivalent_and_agreement_is_measured():
     automaton = get_automaton("tomita5")
-    inputs = extraction_inputs(NetworkData(handbuilt_network(automaton), automaton, n_validation_words=100,
+    inputs = extraction_inputs(NetworkData(construct_network(automaton)[0], automaton, n_validation_words=100,
                                            n_conformance_words=500))
     report = extract_automaton(inputs, np.zeros(len(inputs.predecessors), dtype=int))
     assert report.states_before == 2 and report.equivalent is False

@@ -5,12 +5,12 @@ import functools
 import numpy as np
 import pytest
 import torch
-from handbuilt_networks import handbuilt_network
 
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter
 from stateclusters.automata import get_automaton
 from stateclusters.base.errors import UserError
+from stateclusters.evaluation.construction import construct_network
 from stateclusters.evaluation.training import network_config
 from stateclusters.faithfulness.interchange import interchange_scores, interventions_skip_reason
 from stateclusters.faithfulness.myhill_nerode import myhill_nerode_scores
@@ -71,7 +71,7 @@ def random_network(automaton, rnn="gru", hidden=6, layers=2, seed=0, scale=2.0) 
 
 def noisy_exact_network(automaton, sigma, seed=0) -> RunFromState:
     """The hand-built exact network with Gaussian noise on its weights: right on most words, not all."""
-    model = handbuilt_network(automaton)
+    model = construct_network(automaton)[0]
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for parameter in model.parameters():
@@ -166,7 +166,7 @@ def test_myhill_nerode_scores_equal_the_brute_force_reference(language, network,
 def test_the_exact_network_scores_one_and_a_constant_network_recalls_little():
     automaton = get_automaton("tomita5")
     words = words_of(automaton, 60)
-    exact = myhill_nerode_scores(NetworkAdapter(handbuilt_network(automaton)), automaton, words, pairs=50)
+    exact = myhill_nerode_scores(NetworkAdapter(construct_network(automaton)[0]), automaton, words, pairs=50)
     assert (exact.compression, exact.distinction_precision, exact.distinction_recall) == (1.0, 1.0, 1.0)
     constant = myhill_nerode_scores(Constant(automaton), automaton, words, pairs=50)
     assert constant.compression == 1.0 and constant.distinction_precision == 1.0   # no boundary of its own
@@ -265,7 +265,7 @@ def test_running_from_a_prefixs_vector_is_reading_the_prefix():
 @pytest.mark.parametrize("language", ["tomita3", "tomita5", "tomita7"])
 def test_the_exact_network_acts_as_its_clusters_and_a_random_vector_does_not(language):
     automaton = get_automaton(language)
-    adapter = as_adapter(RunFromState(handbuilt_network(automaton)))
+    adapter = as_adapter(RunFromState(construct_network(automaton)[0]))
     words = words_of(automaton, 100)
     hidden = adapter.stacked_hidden_states(words)
     reached = prefix_states(automaton, words)

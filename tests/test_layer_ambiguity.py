@@ -1,10 +1,10 @@
 """Per-layer ambiguity: the layers' columns in the concatenated state, and a two-layer network whose first
 layer is an exact hand-built one and whose second layer is silent: the first layer carries the state."""
 import torch
-from handbuilt_networks import handbuilt_network
 
 from stateclusters.analyses.layer_ambiguity import layer_ambiguity, layer_columns, layer_table
 from stateclusters.automata import get_automaton
+from stateclusters.evaluation.construction import construct_network
 from stateclusters.evaluation.network_data import NetworkData
 from stateclusters.evaluation.training import network_config
 from stateclusters.networks.recurrent import RecurrentClassifier, hidden_states
@@ -21,7 +21,7 @@ def test_layer_columns_cover_the_concatenated_state():
 
 def test_the_exact_first_layer_carries_the_state_and_the_silent_second_does_not():
     automaton = get_automaton("tomita5")
-    exact = handbuilt_network(automaton)
+    exact = construct_network(automaton)[0]
     model = RecurrentClassifier(network_config(automaton, "relu", exact.config.hidden_size, 2)).eval()
     with torch.no_grad():
         model.layers[0].load_state_dict(exact.layers[0].state_dict())
@@ -37,5 +37,5 @@ def test_the_exact_first_layer_carries_the_state_and_the_silent_second_does_not(
 
 def test_one_layer_networks_have_no_layer_scores():
     automaton = get_automaton("tomita5")
-    assert layer_ambiguity(NetworkData(handbuilt_network(automaton), automaton, n_validation_words=50),
+    assert layer_ambiguity(NetworkData(construct_network(automaton)[0], automaton, n_validation_words=50),
                            ["k_means_8"]) == {}

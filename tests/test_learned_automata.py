@@ -11,7 +11,6 @@ import pytest
 import torch
 from aalpy.automata import Dfa, DfaState
 from aalpy.utils import bisimilar
-from handbuilt_networks import handbuilt_network
 from torch import nn
 
 import stateclusters
@@ -57,7 +56,7 @@ def lock_words(n_words: int = 40) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def lock_network():
-    return NetworkAdapter(handbuilt_network(lock_dfa()))
+    return stateclusters.construct_network(lock_dfa())
 
 
 def test_walks_from_every_state_find_what_given_and_random_words_miss(lock_network):
@@ -112,9 +111,10 @@ def complete(automaton) -> bool:
 
 
 @pytest.mark.parametrize("algorithm", ["kv", "lstar"])
-@pytest.mark.parametrize("budget, reason", [(LearningBudget(max_states=7), "states"),
-                                            (LearningBudget(max_states=1000, max_queries=300), "membership queries"),
-                                            (LearningBudget(max_states=1000, max_queries=10**7, max_seconds=2), "seconds")])
+@pytest.mark.parametrize("budget, reason", [
+    (LearningBudget(max_states=7), "states"),
+    (LearningBudget(max_states=1000, max_queries=300), "membership queries"),
+    (LearningBudget(max_states=1000, max_queries=10**7, max_seconds=2), "seconds")])
 def test_each_budget_stops_each_algorithm_cleanly(algorithm, budget, reason):
     network = random_gru_adapter()
     words = [tuple(np.random.default_rng(i).choice(list("abcd"), size=6)) for i in range(50)]
@@ -131,7 +131,7 @@ class Relabelled:
     """The exact tomita3 network, its labels given back in another type."""
 
     def __init__(self, relabel):
-        self.network = NetworkAdapter(handbuilt_network(get_automaton("tomita3")))
+        self.network = stateclusters.construct_network(get_automaton("tomita3"))
         self.ALPHABET, self.hidden_states, self.relabel = self.network.ALPHABET, self.network.hidden_states, relabel
 
     def classify(self, words):
@@ -195,7 +195,7 @@ def test_a_random_classify_is_refused_before_learning_unless_allowed():
 
 
 def test_max_clusters_skips_a_function_that_asks_for_more_and_says_why():
-    network = NetworkAdapter(handbuilt_network(get_automaton("tomita3")))
+    network = stateclusters.construct_network(get_automaton("tomita3"))
     report = stateclusters.analyse(network, get_automaton("tomita3"), functions=["k_means", "k_means_8", "DBSCAN"],
                                    max_clusters=10).report
     assert "amb" in report["functions"]["k_means"] and "amb" in report["functions"]["DBSCAN"]
@@ -212,13 +212,9 @@ def test_the_chance_level_is_the_permuted_labels_ambiguity():
 
 
 ADAPTER_FAILING_AFTER_LEARNING = '''
-import sys
-sys.path.insert(0, {tests!r})
-from handbuilt_networks import handbuilt_network
-from stateclusters.adapters.recurrent import NetworkAdapter
-from stateclusters.automata import get_automaton
+import stateclusters
 
-_network = NetworkAdapter(handbuilt_network(get_automaton("tomita3")))
+_network = stateclusters.construct_network("tomita3")
 ALPHABET, classify = _network.ALPHABET, _network.classify
 calls = []
 
@@ -236,7 +232,7 @@ def run_analyse(*arguments) -> subprocess.CompletedProcess:
 
 
 def test_the_learned_automaton_is_kept_when_scoring_fails(tmp_path):
-    (tmp_path / "adapter.py").write_text(ADAPTER_FAILING_AFTER_LEARNING.format(tests=str(REPO / "tests")))
+    (tmp_path / "adapter.py").write_text(ADAPTER_FAILING_AFTER_LEARNING)
     done = run_analyse("--network", tmp_path / "adapter.py", "--functions", "k_means", "--out", tmp_path / "out")
     assert done.returncode == 2 and "out of GPU memory" in done.stderr.splitlines()[-1]
     report = json.loads((tmp_path / "out" / "report.json").read_text())

@@ -14,6 +14,7 @@ from stateclusters.networks.recurrent import (
     hidden_states,
     load_checkpoint,
     padded_letters,
+    predictions_from,
     prefix_predictions,
 )
 
@@ -21,12 +22,18 @@ GATE_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 class NetworkAdapter:
-    """One of our networks as an adapter; `letters` and `classes` are the objects its indices stand for."""
+    """One of our networks as an adapter; `letters` and `classes` are the objects its indices stand for.
 
-    def __init__(self, model: Network, letters=None, classes=None):
+    `metadata` is what its checkpoint records (how it was trained or constructed), {} for a wrapped module.
+    A recurrent network (not a transformer, whose state is not one vector) also offers `classify_from` and
+    `STATE_PARTS` (docs/api.md, Run from a hidden state).
+    """
+
+    def __init__(self, model: Network, letters=None, classes=None, metadata: dict | None = None):
         self.model = model   # predictions and hidden states run it in eval mode (networks.recurrent)
         self.ALPHABET = list(letters if letters is not None else model.config.input_alphabet)
         self.classes = list(classes if classes is not None else model.config.output_classes)
+        self.metadata = dict(metadata or {})
         self._index = {letter: i for i, letter in enumerate(self.ALPHABET)}
 
     def __repr__(self) -> str:
@@ -74,11 +81,40 @@ class NetworkAdapter:
         return [piece[:length] if length else np.zeros((0, width)) for piece, length in zip(pieces, lengths)]
 
 
+    def _recurrent(self, what: str) -> RecurrentClassifier:
+        if not isinstance(self.model, RecurrentClassifier):
+            raise AttributeError(f"a {self.model.config.rnn} network has no {what}: its state is not one vector")
+        return self.model
+
+    @property
+    def STATE_PARTS(self) -> dict[str, slice]:
+        """The columns of each part of a hidden_states vector: `layer1`, `layer2`, …; for an LSTM `layer1_h`,
+        `layer1_c`, `layer2_h`, … (the order in which the vector holds them)."""
+        return self._recurrent("STATE_PARTS").state_parts()
+
+    @property
+    def classify_from(self):
+        """classify_from(states, words): the class after reading each word from its row of `states` (n, d),
+        rows as hidden_states gives them; the empty word gets the read-out of the row itself."""
+        self._recurrent("classify_from")
+        return self._classify_from
+
+    def _classify_from(self, states, words) -> list:
+        words = list(words)
+        vectors = np.asarray(states, dtype=np.float64)
+        width = self.model.config.hidden_state_size()
+        if vectors.ndim != 2 or vectors.shape != (len(words), width):
+            raise UserError(f"classify_from needs one vector of {width} values per word: got shape "
+                            f"{vectors.shape} for {len(words)} words")
+        letters, lengths = self.letter_arrays(words)
+        return [self.classes[index] for index in predictions_from(self.model, vectors, letters, lengths).tolist()]
+
+
 def checkpoint_adapter(path, device: str = "cpu") -> NetworkAdapter:
-    """A checkpoint of this project (networks.recurrent.save_checkpoint) as an adapter."""
+    """A checkpoint of this project (networks.recurrent.save_checkpoint) as an adapter, with its metadata."""
     import torch
-    model, _ = load_checkpoint(path, device=torch.device(device))
-    return NetworkAdapter(model)
+    model, metadata = load_checkpoint(path, device=torch.device(device))
+    return NetworkAdapter(model, metadata=metadata)
 
 
 def classifier_from_state(state: dict, rnn: str, layers: int, hidden: int, letters, classes) -> RecurrentClassifier:

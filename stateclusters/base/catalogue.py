@@ -66,3 +66,22 @@ def check_rnn_type(rnn: str) -> str:
     if rnn not in RNN_TYPES:
         raise UserError(f"unknown architecture '{rnn}'; valid: {', '.join(RNN_TYPES)}")
     return rnn
+
+
+# Correct-by-construction networks (networks/constructed.py, docs/faithfulness.md): the architectures and depths
+# built, and the default weight scale, large enough for a tanh network to be exact on words of any length.
+CONSTRUCTED_TYPES = ("relu", "tanh")
+CONSTRUCTED_LAYERS = (1, 2)
+DEFAULT_SATURATION = 10.0
+
+
+def check_construction(rnn: str, layers: int, saturation: float, noise: float) -> None:
+    """Refuse, before any work, a network that networks/constructed.py does not build."""
+    if rnn not in CONSTRUCTED_TYPES:
+        raise UserError(f"a constructed network is {' or '.join(CONSTRUCTED_TYPES)}, not '{rnn}'")
+    if layers not in CONSTRUCTED_LAYERS:
+        raise UserError(f"a constructed network has {' or '.join(map(str, CONSTRUCTED_LAYERS))} layers, not {layers}")
+    if not saturation > 0 or saturation == float("inf"):
+        raise UserError(f"the saturation of a constructed network must be a positive number, got {saturation}")
+    if not noise >= 0 or noise == float("inf"):
+        raise UserError(f"the noise of a constructed network must be a number at least 0, got {noise}")

@@ -5,6 +5,7 @@ from pathlib import Path
 from stateclusters.base.arguments import add_device_option, at_most, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     CONFORMANCE_WORDS,
+    DEFAULT_SATURATION,
     EQ_WORDS,
     MAX_HIDDEN,
     MAX_LAYERS,
@@ -12,9 +13,11 @@ from stateclusters.base.catalogue import (
     PDA_LABELINGS,
     PROJECTIONS,
     RNN_TYPES,
+    SOLO_TRAINING,
     TRAINING_WORDS,
     VALIDATION_WORDS,
     WORDS_PER_LENGTH,
+    check_construction,
     check_rnn_type,
 )
 from stateclusters.base.cli import command
@@ -49,7 +52,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="folder a matching network is loaded from, and a newly trained one saved to (made if "
                         "missing; default: pretrained_models/ for registry names, experiment_results/user/networks/ "
                         "for .dot files)")
-    parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists")
+    parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists (with "
+                        "--construct: train the constructed network further)")
     parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
     parser.add_argument("--validation-words", type=positive_int, default=None,
                         help=f"validation words whose hidden states are clustered (default: the protocol's, "
@@ -57,6 +61,17 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     add_protocol_arguments(parser)
     parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
+    constructed = parser.add_argument_group("correct-by-construction networks (docs/faithfulness.md)")
+    constructed.add_argument("--construct", action="store_true",
+                             help="use a network built from the automaton (regular; --rnn relu or tanh, --layers 1 "
+                             "or 2; |Q|·|Σ| units, --hidden is not used) instead of a trained one; it is saved to "
+                             "--checkpoint-dir (default experiment_results/user/networks/); with --retrain it is "
+                             "then trained further by the ordinary training (--epochs, --train-words, --seed)")
+    constructed.add_argument("--saturation", type=float, default=None,
+                             help=f"with --construct: the weight scale (default {DEFAULT_SATURATION})")
+    constructed.add_argument("--noise", type=float, default=None,
+                             help="with --construct: σ of the Gaussian noise added to every weight, drawn from --seed "
+                             "(default 0)")
     beyond = parser.add_argument_group("beyond the paper")
     beyond.add_argument("--export-hidden", type=Path, default=None, metavar="FILE.npz",
                         help="write the hidden states, their prefixes, automaton states, outputs and cluster "
@@ -136,17 +151,35 @@ def check_request(args) -> Path:
     if args.validation_words is not None:
         args.protocol_settings = args.protocol_settings.with_validation_words(args.validation_words)
     check_rnn_type(args.rnn)
+    check_construction_options(args)
     get_function(args.function)
     exported_functions(args)
     check_plot_options(args)
     return checkpoint_path(args)
 
 
+def check_construction_options(args) -> None:
+    """--saturation and --noise belong to --construct, which builds relu or tanh networks of 1 or 2 layers."""
+    if not args.construct:
+        for option, value in (("--saturation", args.saturation), ("--noise", args.noise)):
+            if value is not None:
+                raise UserError(f"{option} needs --construct")
+        return
+    args.saturation = DEFAULT_SATURATION if args.saturation is None else args.saturation
+    args.noise = 0.0 if args.noise is None else args.noise
+    check_construction(args.rnn, args.layers, args.saturation, args.noise)
+    if args.plot_epochs is not None:
+        raise UserError("--plot-epochs draws a network trained afresh; it does not apply with --construct")
+
+
 def main(argv=None) -> int:
     args = parse_arguments(argv)
     checkpoint = check_request(args)
-    from stateclusters.automata import get_automaton
+    from stateclusters.automata import get_automaton, is_context_free
     automaton = get_automaton(args.automaton)
+    if args.construct and is_context_free(automaton):
+        raise UserError(f"--construct needs a regular automaton (DFA, Moore or Mealy machine); {args.automaton} is "
+                        "a PDA")
     labeling = choose_labeling(automaton, args.labeling)
     # Imported only now: --help and argument mistakes must not wait for torch and scikit-learn.
     from stateclusters.ambiguity.agreement import agreement_scores
@@ -161,7 +194,10 @@ def main(argv=None) -> int:
     config = network_config(automaton, args.rnn, args.hidden, args.layers)
     print(f"automaton {args.automaton}: {automaton_size(automaton)} states, alphabet {list(config.input_alphabet)}")
     snapshots = snapshot_folder(args.plot) if args.plot_epochs else None
-    model = obtain_network(args, checkpoint, automaton, config, device, snapshots)
+    if args.construct:
+        model = construct_network(args, checkpoint, automaton, device)
+    else:
+        model = obtain_network(args, checkpoint, automaton, config, device, snapshots)
     protocol = args.protocol_settings
     data = NetworkData(model, automaton, args.seed, None, args.conformance_words, protocol)
     print(f"conformance accuracy: {conformance_accuracy(data):.4f}")
@@ -219,7 +255,10 @@ def checkpoint_path(args) -> Path:
     if args.checkpoint_dir is not None:
         folder = check_output_folder(args.checkpoint_dir, "--checkpoint-dir")   # made when a network is saved
     else:
-        folder = USER_NETWORKS if is_dot_file(args.automaton) else SHIPPED_NETWORKS
+        folder = USER_NETWORKS if is_dot_file(args.automaton) or args.construct else SHIPPED_NETWORKS
+    if args.construct:   # always written; its name, with its size, is known once the automaton is (constructed_path)
+        return check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else
+                                   "checkpoint folder")
     path = folder / f"{name}.pt"
     if args.plot_epochs is None and (args.retrain or not path.exists()):
         check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else "checkpoint folder")
@@ -259,6 +298,43 @@ def obtain_network(args, checkpoint: Path, automaton, config, device, snapshots:
     print(f"{'loaded: ' if loading else ''}trained for {info.get('epochs_run')} epochs with seed "
           f"{info.get('seed', '(not recorded)')}, validation accuracy {info.get('validation_accuracy')}")
     return model
+
+
+def constructed_path(args, folder: Path, hidden: int) -> Path:
+    """Where a constructed network is saved: its grid name, then how it was built (and '_retrained' and the
+    training settings that differ from spec's, once trained further)."""
+    name = NetworkId(language_name(args.automaton), args.rnn, args.layers, hidden, args.repetition).name
+    built = f"_constructed_s{args.saturation:g}_noise{args.noise:g}_seed{args.seed}"
+    trained = "_retrained" + checkpoint_suffix(protocol_from_arguments(args)) if args.retrain else ""
+    return folder / f"{name}{built}{trained}.pt"
+
+
+def construct_network(args, folder: Path, automaton, device):
+    """Build the network (networks/constructed.py), with --retrain train it further from its weights, save it."""
+    from stateclusters.automata import is_context_free
+    from stateclusters.evaluation.construction import construct_network as construct
+    from stateclusters.evaluation.plan import TrainingPlan
+    from stateclusters.evaluation.training import training_info
+    from stateclusters.networks.recurrent import save_checkpoint, train_network
+
+    args.seed = args.seed or 0
+    model, info = construct(automaton, args.rnn, args.layers, args.saturation, args.noise, args.seed)
+    args.hidden = model.config.hidden_size
+    path = constructed_path(args, folder, args.hidden)
+    print(f"network: {args.rnn}, {args.layers} layer(s) of {args.hidden} units (constructed: saturation "
+          f"{info['saturation']:g}, noise {args.noise:g}, seed {args.seed})")
+    info.update(language=args.automaton, repetition=args.repetition)
+    if args.retrain:
+        plan = TrainingPlan(args.automaton, args.repetition, args.seed, args.epochs, args.train_words,
+                            args.protocol_settings.for_family(is_context_free(automaton)))
+        model, metrics = train_network(model.config, *plan.words(automaton), plan.settings, device,
+                                       description="retraining", initial_weights=model.state_dict())
+        info = training_info(dict(plan.metadata(), **info, retrained=True), plan.settings, metrics, SOLO_TRAINING)
+        print(f"retrained for {info['epochs_run']} epochs with seed {args.seed}, validation accuracy "
+              f"{info['validation_accuracy']}")
+    save_checkpoint(path, model, **info)
+    print(f"saved {path.name} in {path.parent}")
+    return model.to(device)
 
 
 def checkpoint_suffix(protocol: Protocol) -> str:

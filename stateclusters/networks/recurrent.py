@@ -123,17 +123,49 @@ class RecurrentClassifier(nn.Module):
         """One-hot letters in the parameters' precision (float32, or float64 for a `precise_copy`)."""
         return nn.functional.one_hot(letters, len(self.config.input_alphabet)).to(self.readout.weight.dtype)
 
-    def layer_outputs(self, letters: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """(input, h sequence) of every layer for a (batch, time) letter-index tensor."""
+    def layer_outputs(self, letters: torch.Tensor,
+                      start: list | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(input, h sequence) of every layer for a (batch, time) letter-index tensor; `start`, if given, holds
+        each layer's state before the first letter (split_state), else every layer starts from zero."""
         layer_input = self.one_hot(letters)
         outputs = []
         for depth, layer in enumerate(self.layers):
             if depth > 0:
                 layer_input = self.dropout(layer_input)
-            hidden_sequence, _ = layer(layer_input)
+            hidden_sequence, _ = layer(layer_input) if start is None else layer(layer_input, start[depth])
             outputs.append((layer_input, hidden_sequence))
             layer_input = hidden_sequence
         return outputs
+
+    def state_parts(self) -> dict[str, slice]:
+        """The columns of each part of a state_sequence vector: `layer1`, `layer2`, … (an LSTM: `layer1_h`,
+        `layer1_c`, `layer2_h`, …), in the order state_sequence concatenates them."""
+        width, lstm = self.config.hidden_size, self.config.rnn == "lstm"
+        names = [f"layer{depth}{suffix}" for depth in range(1, self.config.num_layers + 1)
+                 for suffix in (("_h", "_c") if lstm else ("",))]
+        return {name: slice(i * width, (i + 1) * width) for i, name in enumerate(names)}
+
+    def split_state(self, vectors: torch.Tensor) -> list:
+        """state_sequence vectors (batch, d) as each layer's start state for torch's modules: h of shape
+        (1, batch, hidden), and for an LSTM the pair (h, c)."""
+        width, lstm = self.config.hidden_size, self.config.rnn == "lstm"
+        pieces = [vectors[:, i * width:(i + 1) * width].unsqueeze(0).contiguous()
+                  for i in range(self.config.num_layers * (2 if lstm else 1))]
+        return [tuple(pieces[2 * depth:2 * depth + 2]) for depth in range(self.config.num_layers)] if lstm \
+            else pieces
+
+    def classes_from(self, vectors: torch.Tensor, letters: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The class index after each word started from its vector (batch, d); an empty word: the read-out of
+        its vector's last layer."""
+        last_layer = vectors[:, self.state_parts()[f"layer{self.config.num_layers}"
+                                                    + ("_h" if self.config.rnn == "lstm" else "")]]
+        logits = self.readout(last_layer)
+        if letters.shape[1]:
+            sequence = self.layer_outputs(letters, self.split_state(vectors))[-1][1]
+            rows = torch.arange(len(lengths), device=lengths.device)
+            after = self.readout(sequence[rows, (lengths - 1).clamp(min=0)])
+            logits = torch.where((lengths > 0)[:, None], after, logits)
+        return logits.argmax(dim=-1)
 
     def state_sequence(self, letters: torch.Tensor) -> torch.Tensor:
         """Hidden state after every prefix: all layers' h (and the LSTM's c), concatenated."""
@@ -227,6 +259,20 @@ def final_predictions(model: Network, letters: np.ndarray, lengths: np.ndarray) 
     return prefix_predictions(model, letters)[np.arange(len(lengths)), lengths - 1]
 
 
+@torch.inference_mode()
+def predictions_from(model: RecurrentClassifier, vectors: np.ndarray, letters: np.ndarray,
+                     lengths: np.ndarray) -> np.ndarray:
+    """The class index after each word (padded letters, lengths) read from its start vector (n, d), vectors as
+    hidden_states gives them; batched like prefix_predictions, in the network's precision."""
+    model.eval()
+    parameter = next(model.parameters())
+    predictions = [model.classes_from(torch.as_tensor(vectors[part], dtype=parameter.dtype, device=parameter.device),
+                                      torch.as_tensor(letters[part], device=parameter.device),
+                                      torch.as_tensor(lengths[part], device=parameter.device)).cpu().numpy()
+                   for part in _chunks(len(letters))]
+    return np.concatenate(predictions) if predictions else np.zeros(0, dtype=np.int64)
+
+
 def class_indices(labels: np.ndarray, output_classes) -> np.ndarray:
     """Map str labels to class indices, refusing labels the network has no class for."""
     labels = np.asarray(labels)
@@ -255,15 +301,20 @@ def validation_accuracy(model: Network, validation, targets: np.ndarray) -> floa
 def train_network(config: NetworkConfig, training_words, validation_words, settings: TrainingConfig,
                   device: torch.device = torch.device("cpu"), progress: bool = True,
                   description: str = "training",
-                  epoch_callback=None) -> tuple[Network, TrainingMetrics]:
+                  epoch_callback=None, initial_weights: dict | None = None) -> tuple[Network, TrainingMetrics]:
     """Adam with early stopping once validation accuracy has been 100% for a few epochs in a row.
 
     epoch_callback(epoch, model, metrics), if given, sees the untrained network (epoch 0) and the network
     after every epoch; it must not change the model or draw random numbers, so the weights stay the same.
+    initial_weights: a state dict of a network of this config to start from (e.g. a constructed one) in place
+    of the seeded initialisation; the seed still orders the batches.
     """
     set_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    model = build_network(config).to(device)
+    model = build_network(config)
+    if initial_weights is not None:
+        model.load_state_dict(initial_weights, strict=True)
+    model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     loss_function = nn.CrossEntropyLoss()
     targets = torch.as_tensor(class_indices(training_words.labels, config.output_classes), device=device)
