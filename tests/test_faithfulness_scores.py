@@ -20,33 +20,6 @@ from stateclusters.networks.recurrent import NetworkConfig, RecurrentClassifier,
 from stateclusters.words.sampling import validation_words
 
 
-class RunFromState(NetworkAdapter):
-    """One of our relu/tanh/GRU networks, plus classify_from: its layers run from the given vector's parts."""
-
-    def __init__(self, model):
-        super().__init__(model)
-        width = model.config.hidden_size
-        self.STATE_PARTS = {f"layer{depth + 1}": slice(depth * width, (depth + 1) * width)
-                            for depth in range(model.config.num_layers)}
-
-    @torch.inference_mode()
-    def classify_from(self, states, words):
-        states = torch.as_tensor(np.asarray(states), dtype=torch.float32)
-        labels = [None] * len(words)
-        for length in sorted({len(word) for word in words}):
-            rows = [row for row, word in enumerate(words) if len(word) == length]
-            last = [states[rows][:, part] for part in self.STATE_PARTS.values()][-1]
-            if length:
-                layer_input = self.model.one_hot(torch.as_tensor([[self._index[letter] for letter in words[row]]
-                                                                  for row in rows]))
-                for layer, part in zip(self.model.layers, self.STATE_PARTS.values()):
-                    layer_input, _ = layer(layer_input, states[rows][:, part][None].contiguous())
-                last = layer_input[:, -1]
-            for row, index in zip(rows, self.model.readout(last).argmax(dim=-1).tolist()):
-                labels[row] = self.classes[index]
-        return labels
-
-
 class Constant:
     """A network that ignores its input: always the first class."""
 
@@ -57,7 +30,7 @@ class Constant:
         return ["False"] * len(words)
 
 
-def random_network(automaton, rnn="gru", hidden=6, layers=2, seed=0, scale=2.0) -> RunFromState:
+def random_network(automaton, rnn="gru", hidden=6, layers=2, seed=0, scale=2.0) -> NetworkAdapter:
     """A random network; its weights scaled up so that its class depends on the word (as a trained one's does)."""
     torch.manual_seed(seed)
     config = network_config(automaton, rnn, hidden)
@@ -66,17 +39,17 @@ def random_network(automaton, rnn="gru", hidden=6, layers=2, seed=0, scale=2.0) 
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.mul_(scale)
-    return RunFromState(model)
+    return NetworkAdapter(model)
 
 
-def noisy_exact_network(automaton, sigma, seed=0) -> RunFromState:
+def noisy_exact_network(automaton, sigma, seed=0) -> NetworkAdapter:
     """The hand-built exact network with Gaussian noise on its weights: right on most words, not all."""
     model = construct_network(automaton)[0]
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.add_(sigma * torch.randn(parameter.shape, generator=generator))
-    return RunFromState(model)
+    return NetworkAdapter(model)
 
 
 def words_of(automaton, n_words, seed=0):
@@ -173,7 +146,7 @@ def test_the_exact_network_scores_one_and_a_constant_network_recalls_little():
     assert constant.distinction_recall < 0.5
 
 
-def two_layer_exact_network(automaton, sigma, seed=0) -> RunFromState:
+def two_layer_exact_network(automaton, sigma, seed=0) -> NetworkAdapter:
     """The noisy exact network's layer, then a relu layer that copies it: the state lives in layer 1, and layer 2
     holds only what the read-out reads now."""
     first = noisy_exact_network(automaton, sigma, seed).model
@@ -185,7 +158,7 @@ def two_layer_exact_network(automaton, sigma, seed=0) -> RunFromState:
     model.load_state_dict({**{f"layers.0.{name}": value for name, value in first.layers[0].state_dict().items()},
                            **{f"layers.1.{name}": value for name, value in copy.items()},
                            **{f"readout.{name}": value for name, value in first.readout.state_dict().items()}})
-    return RunFromState(model)
+    return NetworkAdapter(model)
 
 
 def brute_force_share(adapter, automaton, vector, prefix, suffixes) -> float:
@@ -265,7 +238,7 @@ def test_running_from_a_prefixs_vector_is_reading_the_prefix():
 @pytest.mark.parametrize("language", ["tomita3", "tomita5", "tomita7"])
 def test_the_exact_network_acts_as_its_clusters_and_a_random_vector_does_not(language):
     automaton = get_automaton(language)
-    adapter = as_adapter(RunFromState(construct_network(automaton)[0]))
+    adapter = as_adapter(NetworkAdapter(construct_network(automaton)[0]))
     words = words_of(automaton, 100)
     hidden = adapter.stacked_hidden_states(words)
     reached = prefix_states(automaton, words)

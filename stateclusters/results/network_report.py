@@ -11,7 +11,10 @@ from stateclusters.results.tidy import RESULTS_CSV, csv_writer
 
 REPORT_FILE = "report.json"
 AUTOMATON_FILE = "automaton.dot"
-NETWORK_IDENTITY = ("network", "automaton", "automaton_source")
+NETWORK_IDENTITY = ("network", "automaton", "automaton_source", "automaton_converged")
+# Beside the grid's columns: the chance level, the network's Myhill–Nerode scores and each function's IIA.
+NETWORK_COLUMNS = ("wamb_chance", "compression", "distinction_precision", "distinction_recall", "centroid_iia",
+                   "member_iia")
 
 
 def automaton_dot(automaton) -> bytes:
@@ -30,7 +33,7 @@ def write_network_report(out_dir: str | Path, report: dict, rows: list[dict] | N
     text = json.dumps(report, indent=2, allow_nan=False) + "\n"
     writes = {out_dir / REPORT_FILE: lambda file: file.write(text.encode("utf-8"))}
     if rows is not None:
-        writes[out_dir / RESULTS_CSV] = csv_writer(rows, NETWORK_IDENTITY)
+        writes[out_dir / RESULTS_CSV] = csv_writer(rows, NETWORK_IDENTITY, NETWORK_COLUMNS)
     if learned_automaton is not None:
         dot = automaton_dot(learned_automaton)
         writes[out_dir / AUTOMATON_FILE] = lambda file: file.write(dot)

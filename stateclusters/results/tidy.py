@@ -37,10 +37,10 @@ def _cell(value):
     return value
 
 
-def csv_writer(rows: list[dict], identity=GRID_IDENTITY):
-    """A writer (for atomic_write) of the rows as CSV with the identity columns first."""
+def csv_writer(rows: list[dict], identity=GRID_IDENTITY, extra=()):
+    """A writer (for atomic_write) of the rows as CSV with the identity columns first, the extra ones last."""
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(identity) + list(RESULT_COLUMNS), extrasaction="ignore",
+    writer = csv.DictWriter(text, fieldnames=list(identity) + list(RESULT_COLUMNS) + list(extra), extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
     writer.writerows({name: _cell(row.get(name)) for name in writer.fieldnames} for row in rows)
