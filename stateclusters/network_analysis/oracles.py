@@ -86,7 +86,9 @@ class StateCoverageOracle:
     def find_cex(self, table: HypothesisTable, suffixes, state_suffixes=None) -> tuple | None:
         """`suffixes` tell all the hypothesis' states apart; `state_suffixes` (access word -> suffixes), where the
         learner has them, tell one state from all others."""
-        self.pending = self._failing(table, self.pending)[0]
+        if self.pending:   # failing prefixes of earlier batteries: their own output is all there is to test
+            labels = np.asarray(self.cache.classes(self.pending, membership=False), dtype=str)
+            self.pending = [self.pending[i] for i in np.flatnonzero(table.outputs_after(self.pending) != labels)]
         if self.pending:
             return min(self.pending, key=len)
         self.batteries += 1
