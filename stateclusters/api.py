@@ -10,6 +10,7 @@ import numpy as np
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.base.arguments import check_seed
 from stateclusters.base.catalogue import TRAINING_WORDS, VALIDATION_WORDS
 from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction
 from stateclusters.network_analysis import analysis
@@ -31,7 +32,7 @@ def load_automaton(name: str):
 def draw_words(automaton, n_words: int = VALIDATION_WORDS, seed: int = 0) -> list[tuple[str, ...]]:
     """Words drawn as the validation words are (docs/contract.md, Words): lengths 1–14, reproducible from seed."""
     from stateclusters.words.sampling import sample_words
-    words = sample_words(automaton, n_words, seed=seed)
+    words = sample_words(automaton, n_words, seed=check_seed(seed))
     return [words.word(i) for i in range(len(words))]
 
 
@@ -42,6 +43,7 @@ def train_network(automaton, rnn: str = "gru", hidden_size: int = 16, epochs: in
     from stateclusters.networks.recurrent import TrainingConfig
     from stateclusters.networks.recurrent import train_network as train
     from stateclusters.words.sampling import training_words, validation_words
+    seed = check_seed(seed)
     model, _ = train(network_config(automaton, rnn, hidden_size), training_words(automaton, seed, n_words),
                      validation_words(automaton, seed), TrainingConfig(epochs=epochs, seed=seed), progress=progress)
     return NetworkAdapter(model)
@@ -83,6 +85,7 @@ def learn_automaton(network, words=(), algorithm: str = "kv", budget: LearningBu
                     seed: int = 0) -> LearnedAutomaton:
     """An automaton learned from the network (AALpy KV or L*), tested first on `words`; `.converged` says if it
     finished within its budget."""
+    seed = check_seed(seed)
     adapter = as_adapter(network)
     return _learn(adapter, [tuple(map(str, word)) for word in words], algorithm, budget or LearningBudget(), seed)
 
@@ -91,8 +94,8 @@ def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algor
             budget: LearningBudget | None = None, seed: int = 0) -> NetworkAnalysis:
     """analyse_network.py as a call: agreement and every function's ambiguity (`.report`), against the given
     automaton's states or those of one learned from the network (`.learned`)."""
-    return analysis.analyse(network, automaton, words, list(functions), algorithm, budget or LearningBudget(), seed)
-
+    return analysis.analyse(network, automaton, words, list(functions), algorithm, budget or LearningBudget(),
+                            check_seed(seed))
 
 
 def save_network(network: NetworkAdapter, path: str) -> None:

@@ -104,7 +104,7 @@ def exported_functions(args) -> list[str]:
             raise UserError("--export-functions needs --export-hidden FILE.npz")
         return []
     check_output_file(args.export_hidden, "--export-hidden")
-    extra = parse_function_names(args.export_functions) if args.export_functions else []
+    extra = parse_function_names(args.export_functions, "--export-functions") if args.export_functions else []
     return list(dict.fromkeys([args.function, *extra]))
 
 

@@ -87,8 +87,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     add_device_option(run)
     run.add_argument("--group-training", action="store_true", help="train the networks still to train in stacked "
                      "groups of one architecture and depth first, each group a job (docs/grid.md)")
-    run.add_argument("--group-size", type=positive_int, default=GROUP_SIZE,
-                     help="with --group-training: networks per group")
+    run.add_argument("--group-size", type=positive_int, default=None,
+                     help=f"with --group-training: networks per group (default {GROUP_SIZE})")
     add_analysis_arguments(parser.add_argument_group("optional analyses, beyond the paper (docs/learning.md)"))
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
@@ -102,16 +102,38 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                        help="share of the vectors OPTICS and mean shift are fitted on; default the protocol's, "
                        f"{Protocol.spec().fit_fraction}")
     add_protocol_arguments(parser.add_argument_group("protocol"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for option, needed in unused_options(args):
+        parser.error(f"{option} needs {needed}")
+    return with_option_defaults(args)
 
 
 def add_analysis_arguments(group) -> None:
     """A flag per analysis of the registry, and its options."""
     for analysis in registry.ANALYSES:
         group.add_argument(analysis.flag, action="store_true", help=f"{analysis.help}, into OUT/{analysis.result_file}")
+        for option in analysis.options:   # default None: an option given without its analysis is refused
+            group.add_argument(option.flag, type=positive_int, default=None,
+                               help=f"with {analysis.flag}: {option.help} (default {option.default})")
+
+
+def unused_options(args) -> list[tuple[str, str]]:
+    """(option, the flag it needs) for each option given without the flag that would use it."""
+    pairs = [("--group-size", "--group-training", args.group_size, args.group_training)]
+    pairs += [(option.flag, analysis.flag, getattr(args, option.name), getattr(args, analysis.name))
+              for analysis in registry.ANALYSES for option in analysis.options]
+    return [(option, needed) for option, needed, value, flag in pairs if value is not None and not flag]
+
+
+def with_option_defaults(args) -> argparse.Namespace:
+    """The options left out get their defaults (after unused_options has seen which were given)."""
+    if args.group_size is None:
+        args.group_size = GROUP_SIZE
+    for analysis in registry.ANALYSES:
         for option in analysis.options:
-            group.add_argument(option.flag, type=positive_int, default=option.default,
-                               help=f"with {analysis.flag}: {option.help}")
+            if getattr(args, option.name) is None:
+                setattr(args, option.name, option.default)
+    return args
 
 
 def requested_analyses(args) -> tuple[tuple[str, ...], tuple]:
@@ -187,8 +209,6 @@ def build_grid(args) -> list[JobSpec]:
     (languages, files), architectures = parse_languages(args.languages), parse_architectures(args.rnn)
     requested_sizes = parse_sizes(args.sizes) if args.sizes is not None else None
     functions = tuple(parse_function_names(args.functions))
-    if not functions:
-        raise UserError("--functions names no function")
     checkpoint_dir = str((args.out / "checkpoints").resolve())
     protocol = protocol_from_arguments(args)
     if args.fit_fraction is not None:
@@ -256,7 +276,7 @@ def main(argv=None) -> int:
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log:
+    with exclusive_lock(out_dir, "grid"), closing(RunLog(out_dir)) as log:
         log.write(f"arguments: {' '.join(sys.argv[1:] if argv is None else argv)}", echo=False)
         log.write(f"settings: {vars(args)}", echo=False)
         stale = remove_stale_temp_files(out_dir)
