@@ -27,6 +27,7 @@ from stateclusters.paper.names import (
     check_paper_repo,
     language_source,
     parse_checkpoint_name,
+    result_key_identity,
 )
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import write_results
@@ -94,7 +95,7 @@ def write_merged(out_dir: Path, log) -> None:
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_paper_results(records)
     orders = {record["name"]: record["orders"] for record in records if record["status"] == DONE}
-    write_results(out_dir, accuracy, ambiguity, json_files={ORDERS_FILE: orders})
+    write_results(out_dir, accuracy, ambiguity, json_files={ORDERS_FILE: orders}, identity=result_key_identity)
     log.write(f"merged {len(accuracy)} result keys into {out_dir}/accuracy.pickle and ambiguity.pickle")
 
 

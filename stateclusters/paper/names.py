@@ -6,6 +6,7 @@ from pathlib import Path
 from stateclusters.base.catalogue import RECURRENT_TYPES
 from stateclusters.base.errors import UserError
 from stateclusters.base.keys import NetworkId, parse_network_name
+from stateclusters.results.tidy import grid_identity
 
 MODELS_FOLDER = Path("rnn_data") / "models" / "exp_models"
 AUTOMATA_FOLDER = Path("automata_models")
@@ -55,6 +56,12 @@ def our_result_key(key: str) -> str | None:
         return None
     stem, labeling = split_result_key(key)
     return f"{stem[:-len('_gpu')]}_{ours[labeling]}" if labeling in ours else None
+
+
+def result_key_identity(key: str) -> dict:
+    """results.csv's identity columns of a result key of evaluate_paper_networks.py: the network's fields and
+    our labeling name, as for the same network of ours (`…_gpu_stackful` → …, labeling stack_size)."""
+    return grid_identity(our_result_key(key) or key)
 
 
 def parse_checkpoint_name(path: Path) -> PaperNetwork | None:

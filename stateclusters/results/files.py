@@ -9,7 +9,7 @@ from stateclusters.base.atomic_io import atomic_pickle, atomic_write_all, pickle
 from stateclusters.base.errors import ResultFileError
 from stateclusters.base.safe_pickle import load_plain
 from stateclusters.results import shapes
-from stateclusters.results.tidy import RESULTS_CSV, csv_writer, grid_rows
+from stateclusters.results.tidy import RESULTS_CSV, csv_writer, grid_identity, grid_rows
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
@@ -29,9 +29,9 @@ def extra_result_files() -> dict[str, str]:
 
 
 def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None,
-                  json_files: dict | None = None) -> None:
-    """Write accuracy.pickle, ambiguity.pickle and their tidy results.csv, and each extra {record field: merged
-    dict} (extra_result_files).
+                  json_files: dict | None = None, identity=grid_identity) -> None:
+    """Write accuracy.pickle, ambiguity.pickle and their tidy results.csv (identity: a key's identity columns,
+    tidy.grid_identity for our keys), and each extra {record field: merged dict} (extra_result_files).
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
     json_files ({file name: value}) go with them. The files are replaced all together or not at all (a full disk
@@ -42,7 +42,7 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras
     values = {directory / ACCURACY_FILE: accuracy, directory / AMBIGUITY_FILE: ambiguity}
     values.update({directory / files[field]: merged for field, merged in (extras or {}).items() if merged})
     writes = {path: pickle_writer(value) for path, value in values.items()}
-    writes[directory / RESULTS_CSV] = csv_writer(grid_rows(accuracy, ambiguity))
+    writes[directory / RESULTS_CSV] = csv_writer(grid_rows(accuracy, ambiguity, identity))
     writes.update({directory / name: _json_writer(value) for name, value in (json_files or {}).items()})
     atomic_write_all(writes)
     for field, merged in (extras or {}).items():
