@@ -7,6 +7,7 @@ copy of the networks with `--epochs 1` until its first network is trained, saved
 with SIGTERM. The set-up commands (venv, pip) and the test command are what `.ci/run` runs.
 """
 import importlib
+import importlib.util
 import json
 import re
 import shlex
@@ -28,7 +29,7 @@ RUN_BY_CI = ("python3 -m venv", ". .venv/bin/activate", "pip install", "python -
 RUN_ELSEWHERE = {   # command: the test that runs it (with --out in a temp folder)
     "python run_small_experiment.py": "tests/test_small_experiment.py::test_small_experiment_on_the_shipped_networks",
 }
-PLACEHOLDER = re.compile(r"\.\.\.|\[|\$|FILE|DIR\b|PATTERNS|path/to/|LANGUAGES|…")
+PLACEHOLDER = re.compile(r"\.\.\.|\[|FILE|DIR\b|PATTERNS|LANGUAGES|ADAPTER|…")
 
 
 def shown_commands(text: str) -> list[str]:
@@ -100,23 +101,90 @@ def test_a_readme_command_runs_as_shown(command, tmp_path):
         assert report["functions"]["k_means_8"]["n_clusters"] > 0
 
 
+ASSIGNMENT = re.compile(r"^([A-Z_]+)=(.*)$")
+ENVIRONMENT_PREFIX = re.compile(r"^(\w+=\S*\s+)+(?=python )")
+# Commands of docs/*.md that finish in under a minute on the 2-core machine (measured): run in full here. Every
+# other one is parsed by its script or module (a grid takes hours; the benchmarks minutes to hours).
+DOC_COMMANDS_RUN = (
+)
+
+
+def doc_variables(text: str) -> dict[str, str]:
+    """The shell variables a doc sets in its indented code (`A=…`, `EXTRAS="…"`, continued with `\\`)."""
+    lines = re.sub(r"\\\n\s*", " ", text).splitlines()
+    matches = (ASSIGNMENT.match(line[4:]) for line in lines if line.startswith("    "))
+    return {match[1]: " ".join(shlex.split(match[2])) for match in matches if match}
+
+
+def with_variables(command: str, variables: dict[str, str]) -> str:
+    """`"$NAME"` as one quoted word, `$NAME` as its words, for the variables the doc sets; env prefixes dropped."""
+    for name, value in variables.items():
+        command = re.sub(rf'"\${name}"(?!\w)', lambda _: shlex.quote(value), command)
+        command = re.sub(rf"\${name}(?!\w)", lambda _: value, command)
+    return ENVIRONMENT_PREFIX.sub("", command)
+
+
+def is_ours(words: list[str]) -> bool:
+    """One of our scripts, a module of the package (`python -m stateclusters.…`) or a benchmark."""
+    if len(words) < 2 or words[0] != "python":
+        return False
+    return words[1] in SCRIPTS or words[1].startswith("benchmarks/") or (
+        words[1] == "-m" and len(words) > 2 and words[2].startswith("stateclusters."))
+
+
 def doc_commands() -> list[tuple[str, str]]:
-    """(doc file, command) for every command of our scripts in docs/*.md without a placeholder."""
+    """(doc file, command) for every command of our scripts, modules and benchmarks in docs/*.md, the doc's shell
+    variables filled in; synopses (`[--option]`, FILE, DIR, …) left out."""
     found = []
     for doc in sorted((REPO / "docs").glob("*.md")):
+        variables = doc_variables(doc.read_text())
         for command in shown_commands(doc.read_text()):
-            words = command.split()
-            if len(words) > 1 and words[0] == "python" and words[1] in SCRIPTS and not PLACEHOLDER.search(command):
+            command = with_variables(command, variables)
+            if is_ours(command.split()) and not PLACEHOLDER.search(command):
                 found.append((doc.name, command))
     return found
 
 
+def parser_module(words: list[str]):
+    """The module whose parse_arguments reads the command's arguments, and the arguments."""
+    if words[1] == "-m":
+        return importlib.import_module(words[2]), words[3:]
+    if words[1].startswith("benchmarks/"):
+        spec = importlib.util.spec_from_file_location(Path(words[1]).stem, REPO / words[1])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module, words[2:]
+    return importlib.import_module(f"stateclusters.commands.{words[1][:-len('.py')]}"), words[2:]
+
+
+def test_the_docs_commands_are_found():
+    commands = [command for _, command in doc_commands()]
+    assert len(commands) >= 40, commands
+    assert all(command in commands for command in DOC_COMMANDS_RUN)
+    assert not [command for command in commands if "$" in command]   # every variable filled in
+
+
 @pytest.mark.parametrize("doc, command", doc_commands())
 def test_a_doc_command_parses(doc, command):
-    # Run in full, most take minutes to days (the grid); parsing catches a flag or value the script refuses.
-    words = shlex.split(command.split(" | ")[0])
-    module = importlib.import_module(f"stateclusters.commands.{words[1][:-len('.py')]}")
+    # Parsing catches a flag or value the script refuses; the quick ones are also run in full below.
+    module, arguments = parser_module(shlex.split(command.split(" | ")[0]))
     try:
-        module.parse_arguments(words[2:])
+        module.parse_arguments(arguments)
     except SystemExit as stop:
         pytest.fail(f"{doc}: `{command}` is refused (exit {stop.code})")
+
+
+@pytest.mark.parametrize("command", DOC_COMMANDS_RUN)
+def test_a_quick_doc_command_runs_as_shown(command, tmp_path):
+    if "../shared/paper" in command and not PAPER.is_dir():
+        pytest.skip(f"the paper's networks are not at {PAPER}")
+    words = shlex.split(command)
+    if words[1] == "-m":
+        script, arguments = words[1:3], words[3:]
+    else:
+        script, arguments = runnable(command, tmp_path)
+        script = [str(REPO / script)]
+    completed = subprocess.run([sys.executable, *script, *arguments], capture_output=True, text=True, cwd=REPO,
+                               timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr
