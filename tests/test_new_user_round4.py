@@ -128,6 +128,12 @@ def cases(folder: Path) -> dict[str, tuple]:
                                                                             "--figures", deep], "paths are at most"),
         "analyse out a 300-byte name": ("analyse_network.py", ["--network", ADAPTER, "--out", folder / long_name],
                                         "is 300 bytes long"),
+        # a folder where a file is expected, and the other way round
+        "driver automaton a folder": ("driver.py", ["--automaton", folder / "repo"],
+                                      "repo: is a folder, not a .dot file"),
+        "paper repo a file": ("evaluate_paper_networks.py", ["--paper-repo", folder / "usable_repo" / "automata_models"
+                                                             / "tomita_3.dot", "--out", folder / "p3"],
+                              "tomita_3.dot is a file, not a folder"),
         # one kind of run per results folder
         "grid into a paper folder": ("experiment_runner.py", [*TINY_GRID, "--out", folder / "paper_kind"],
                                      "holds the results of evaluate_paper_networks.py"),

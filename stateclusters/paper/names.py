@@ -93,8 +93,10 @@ def language_source(language: str) -> tuple[str, str] | None:
 
 def check_paper_repo(folder: Path) -> None:
     """Refuse a folder that is missing or lacks the paper repository's layout."""
-    if not folder.is_dir():
+    if not folder.exists():
         raise UserError(f"--paper-repo {folder}: no such folder")
+    if not folder.is_dir():
+        raise UserError(f"--paper-repo {folder} is a file, not a folder")
     for needed in (AUTOMATA_FOLDER, MODELS_FOLDER):
         if not (folder / needed).is_dir():
             raise UserError(f"--paper-repo {folder} has no {needed}/ folder; give a checkout of the paper's "
