@@ -33,6 +33,7 @@ TINY_GRID = ["--languages", "tomita1", "--rnn", "gru", "--sizes", "1x1", "--repe
              "--train-words", "200", "--validation-words", "100", "--conformance-words", "100", "--functions", "lda"]
 ADAPTER = REPO / "examples" / "tomita3_adapter.py"
 KEY = "tomita3_gru_1_20_1_regular"
+LONG_LANGUAGE = "L" * 240
 needs_paper = pytest.mark.skipif(not (PAPER / "rnn_data").is_dir(), reason=f"the paper's networks are not at {PAPER}")
 
 
@@ -58,6 +59,8 @@ def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("round4")
     (folder / "dangling").symlink_to(folder / "nowhere" / "deeper")
     (folder / "dangling.png").symlink_to(folder / "nowhere" / "picture.png")
+    tomita3 = (REPO / "stateclusters" / "automata" / "dot" / "tomita3.dot").read_text()
+    (folder / f"{LONG_LANGUAGE}.dot").write_text(tomita3)   # a file name that fits; its networks' names do not
     (folder / "paper_kind").mkdir()
     (folder / "paper_kind" / KIND_FILE).write_text("paper_networks\n")
     (folder / "grid_kind").mkdir()
@@ -128,6 +131,11 @@ def cases(folder: Path) -> dict[str, tuple]:
                                                                             "--figures", deep], "paths are at most"),
         "analyse out a 300-byte name": ("analyse_network.py", ["--network", ADAPTER, "--out", folder / long_name],
                                         "is 300 bytes long"),
+        "grid a language whose job files cannot be named": ("experiment_runner.py", [
+            "--languages", folder / f"{LONG_LANGUAGE}.dot", "--rnn", "gru", "--sizes", "1x1", "--functions", "lda",
+            "--out", folder / "g2"], "the file system allows 223 here"),
+        "driver a language whose checkpoint cannot be named": ("driver.py", [
+            "--automaton", folder / f"{LONG_LANGUAGE}.dot", "--checkpoint-dir", folder / "c1"], "(its checkpoint)"),
         # a folder where a file is expected, and the other way round
         "driver automaton a folder": ("driver.py", ["--automaton", folder / "repo"],
                                       "repo: is a folder, not a .dot file"),
@@ -164,6 +172,7 @@ def test_bad_input_is_one_line_and_exit_code_2(outcomes, folder, name):
 
 def test_the_refusals_wrote_nothing(outcomes, folder):
     assert not (folder / "nowhere").exists()   # a dangling --out's target is not made
+    assert not (folder / "g2" / "jobs").exists() and not (folder / "c1").exists()
     assert not (folder / "unmarked" / KIND_FILE).exists() and not (folder / "unmarked" / "accuracy.pickle").exists()
     assert sorted(path.name for path in (folder / "paper_kind").iterdir()) == [".lock", KIND_FILE]
 

@@ -83,6 +83,13 @@ def check_output_file(path: str | Path, option: str) -> Path:
     return path
 
 
+def check_output_name(path: str | Path, option: str) -> Path:
+    """`path`'s names fit the file system, with room beside it for its temp file (a file the script names itself,
+    from a language or network name: a too long one is refused before the work, not when it is written)."""
+    _check_length(Path(os.path.abspath(path)), option, TEMP_NAME_ROOM, TEMP_NAME_ROOM)
+    return Path(path)
+
+
 def check_input_folder(path: str | Path, option: str) -> Path:
     """`path` is an existing folder."""
     path = Path(path)

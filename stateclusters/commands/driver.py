@@ -20,7 +20,7 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.cli import command
 from stateclusters.base.errors import CheckpointError, UserError
 from stateclusters.base.keys import NetworkId
-from stateclusters.base.paths import check_output_file, check_output_folder, project_folder
+from stateclusters.base.paths import check_output_file, check_output_folder, check_output_name, project_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 
@@ -220,7 +220,7 @@ def checkpoint_path(args) -> Path:
         folder = check_output_folder(args.checkpoint_dir, "--checkpoint-dir")   # made when a network is saved
     else:
         folder = USER_NETWORKS if is_dot_file(args.automaton) else SHIPPED_NETWORKS
-    path = folder / f"{name}.pt"
+    path = check_output_name(folder / f"{name}.pt", f"--automaton {args.automaton} (its checkpoint)")
     if args.plot_epochs is None and (args.retrain or not path.exists()):
         check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else "checkpoint folder")
     return path

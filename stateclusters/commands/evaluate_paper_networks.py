@@ -20,7 +20,14 @@ from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
 from stateclusters.clustering.functions import parse_function_names
 from stateclusters.grid.jobs import DONE, is_finished
-from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, report_run, run_jobs
+from stateclusters.grid.run_loop import (
+    RunLog,
+    check_job_file_names,
+    exclusive_lock,
+    read_job_files,
+    report_run,
+    run_jobs,
+)
 from stateclusters.paper.names import (
     AUTOMATA_FOLDER,
     MODELS_FOLDER,
@@ -112,6 +119,7 @@ def main(argv=None) -> int:
     args = parse_arguments(argv)
     check_output_folder(args.out, "--out")
     specs, skipped = build_specs(args)
+    check_job_file_names(args.out, specs)
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

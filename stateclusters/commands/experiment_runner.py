@@ -40,6 +40,7 @@ from stateclusters.grid.jobs import (
 )
 from stateclusters.grid.run_loop import (
     RunLog,
+    check_job_file_names,
     exclusive_lock,
     job_line,
     read_job_files,
@@ -249,6 +250,7 @@ def choose_backend(args):
 
 # ---- the results folder ----------------------------------------------------------------------------------
 
+
 def rebuild_merged_results(out_dir: Path, log) -> None:
     """The merged pickles, from the intact job records; an extra pickle no record feeds is removed (it is derived)."""
     records = list(read_job_files(out_dir, log).values())
@@ -268,6 +270,7 @@ def main(argv=None) -> int:
     check_output_folder(args.out, "--out")
     check_output_folder(args.out / "checkpoints", "--out (its checkpoints folder)")
     specs = build_grid(args)
+    check_job_file_names(args.out, specs)
     backend = choose_backend(args)
     from stateclusters.networks.recurrent import (
         resolve_device,  # here: --help and argument mistakes must not wait for torch

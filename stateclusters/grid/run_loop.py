@@ -1,5 +1,6 @@
 """The resumable run loop the scripts share: one run per results folder, its log, one line per finished job."""
 import fcntl
+import os
 import sys
 import time
 from contextlib import closing, contextmanager
@@ -10,8 +11,9 @@ from tqdm import tqdm
 from stateclusters.analyses import registry
 from stateclusters.base.atomic_io import atomic_write
 from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.base.paths import check_output_name
 from stateclusters.grid.jobs import DONE, FAILED, SKIPPED
-from stateclusters.results.files import job_files, read_job_record, write_job_record
+from stateclusters.results.files import job_files, job_path, read_job_record, write_job_record
 
 HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished job
 # The kinds of run a results folder can hold, one per folder (their job records and merges differ), and the
@@ -56,6 +58,13 @@ def _record_kind(path: Path) -> str | None:
     except ResultFileError:
         return None   # read_job_files reports it; it is never merged
     return "paper_networks" if isinstance(record["spec"], dict) and "paper_repo" in record["spec"] else "grid"
+
+
+def check_job_file_names(out: Path, specs) -> None:
+    """The longest network name still makes a job file name (with its temp file) the file system takes."""
+    if specs:
+        longest = max(specs, key=lambda spec: len(os.fsencode(spec.name)))
+        check_output_name(job_path(out, longest.name), f"the job file of {longest.name[:40]}…")
 
 
 def read_job_files(out_dir: Path, log) -> dict[str, dict]:
