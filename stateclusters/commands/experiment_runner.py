@@ -2,7 +2,8 @@
 trained, tested, clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
 
 Layout of --out: checkpoints/{network}.pt (an unusable one is moved to checkpoints/quarantine/ and retrained),
-jobs/{network}.pickle (one record per job, written when it finishes), logs/run-*.log, and the accuracy.pickle /
+jobs/{network}.pickle (one record per job, written when it finishes), logs/run-*.log, kind.txt (a grid's folder:
+evaluate_paper_networks.py's are refused), and the accuracy.pickle /
 ambiguity.pickle (plus scores.pickle and the extras), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
