@@ -291,8 +291,9 @@ def test_well_formed_result_files_of_the_wrong_types_are_corrupt(tmp_path, accur
     with pytest.raises(ResultFileError, match="is corrupt") as refused:
         read_results(tmp_path)
     assert expected in str(refused.value)
-    line = one_error_line(run("statistics_computation.py", "--results", tmp_path, "--figures", tmp_path / "f"))
-    assert expected in line and not (tmp_path / "f").exists()
+    if accuracy == {KEY: "0.9"}:   # one through the script: the same check, one line, nothing written
+        line = one_error_line(run("statistics_computation.py", "--results", tmp_path, "--figures", tmp_path / "f"))
+        assert expected in line and not (tmp_path / "f").exists()
 
 
 def test_a_job_record_with_a_string_accuracy_is_corrupt(tmp_path):
