@@ -109,6 +109,10 @@ def cases(folder: Path) -> dict[str, tuple]:
                                            "--learn-words needs --learn"),
         "grid learn queries without learn": ("experiment_runner.py", ["--learn-queries", "5000"],
                                              "--learn-queries needs --learn"),
+        "driver learn words without learn": ("driver.py", ["--learn-words", "5"], "--learn-words needs --learn"),
+        "driver length words without length generalisation": ("driver.py", ["--length-words", "5"],
+                                                              "--length-words needs --length-generalisation"),
+        "driver projection without plot": ("driver.py", ["--projection", "tsne"], "--projection needs --plot"),
         # the paper script with nothing left to evaluate
         "paper every match skipped": ("evaluate_paper_networks.py", ["--paper-repo", folder / "repo", "--out",
                                                                      folder / "p2"],
