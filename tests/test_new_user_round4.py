@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import stateclusters
+from stateclusters.analyses.registry import analysis_named
 from stateclusters.base.errors import ResultFileError, UserError
 from stateclusters.base.keys import name_seed
 from stateclusters.base.safe_pickle import UnsafePickleError, loads_plain
@@ -25,7 +26,13 @@ from stateclusters.network_analysis.words_file import read_words_file
 from stateclusters.paper.jobs import PaperJobSpec
 from stateclusters.paper.names import PaperNetwork
 from stateclusters.protocol import Protocol
-from stateclusters.results.files import read_job_record, read_results, write_job_record, write_results
+from stateclusters.results.files import (
+    read_analysis,
+    read_job_record,
+    read_results,
+    write_job_record,
+    write_results,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER = REPO.parent / "shared" / "paper"
@@ -318,6 +325,19 @@ def test_statistics_check_the_extraction_file_before_writing_anything(tmp_path):
     completed = run("statistics_computation.py", "--results", results, "--figures", tmp_path / "figures")
     assert "extraction.pickle is corrupt" in one_error_line(completed)
     assert completed.stdout == "" and not (tmp_path / "figures").exists()
+
+
+@pytest.mark.parametrize("name, merged", [
+    ("layer_ambiguity", {KEY: {"lda": {"layer_1": [0.1, None, 0.2, 0.0, 3]}}}),
+    ("length_generalisation", {KEY: {"lda": {16: [0.1, "0.2", 12, 3]}}}),
+    ("accuracy_live", {KEY: "0.9"}),
+    ("learn", {KEY: {"kv": {"states": 3}}}),
+])
+def test_an_analysis_file_of_the_wrong_types_is_corrupt(tmp_path, name, merged):
+    analysis = analysis_named(name)
+    (tmp_path / analysis.result_file).write_bytes(pickle.dumps(merged))
+    with pytest.raises(ResultFileError, match=f"{analysis.result_file} is corrupt"):
+        read_analysis(tmp_path, analysis)
 
 
 # ---- seeds in the API ------------------------------------------------------------------------------------------
