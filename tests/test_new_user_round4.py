@@ -235,13 +235,19 @@ def is_running(pid: int) -> bool:
         return False
 
 
+SLOW_GRID = ["experiment_runner.py", "--languages", "tomita3", "--rnn", "gru,lstm", "--sizes", "1x1", "--repeats", "2",
+             "--epochs", "200", "--train-words", "20000", "--validation-words", "100", "--conformance-words", "100",
+             "--functions", "lda"]
+EVERY_PAPER_NETWORK = ["evaluate_paper_networks.py", "--paper-repo", str(PAPER), "--functions", "lda"]
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
-def test_kill_9_of_the_runner_leaves_no_worker_computing(tmp_path):
-    # Four jobs of minutes each: when the driver is killed, both workers are in the middle of one.
-    command = [sys.executable, str(REPO / "experiment_runner.py"), "--languages", "tomita3", "--rnn", "gru,lstm",
-               "--sizes", "1x1", "--repeats", "2", "--epochs", "200", "--train-words", "20000",
-               "--validation-words", "100", "--conformance-words", "100", "--functions", "lda", "--workers", "2",
-               "--out", str(tmp_path / "out")]
+@pytest.mark.parametrize("script", [SLOW_GRID, pytest.param(EVERY_PAPER_NETWORK, marks=needs_paper)],
+                         ids=["experiment_runner", "evaluate_paper_networks"])
+def test_kill_9_of_a_driver_with_two_workers_leaves_no_process(tmp_path, script):
+    # The grid's four jobs take minutes, the paper's 270 networks seconds each: when the driver is killed,
+    # both workers are in the middle of a job.
+    command = [sys.executable, str(REPO / script[0]), *script[1:], "--workers", "2", "--out", str(tmp_path / "out")]
     driver = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
     try:   # the resource tracker, the forkserver and its two workers
