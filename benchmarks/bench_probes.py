@@ -220,7 +220,7 @@ def projection(paper_repo: Path, measured: dict, checks: dict) -> None:
               f"priced {by_width:.0f} s by width, {by_width_and_k:.0f} s by width and k")
 
 
-def main(argv=None) -> int:
+def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paper-repo", type=Path, default=REPO.parent / "shared" / "paper",
                         help="a checkout of the paper's repository (default: ../shared/paper)")
@@ -229,7 +229,11 @@ def main(argv=None) -> int:
     parser.add_argument("--time-trained", action="store_true",
                         help=f"also time the {BIG_LANGUAGE} network(s) of section 1 in section 2, as a check of the "
                              "pricing on the widest PDAs")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
     if not (args.paper_repo / "automata_models").is_dir():
         raise UserError(f"--paper-repo {args.paper_repo} has no automata_models/ "
                         "(a checkout of the paper's repository)")

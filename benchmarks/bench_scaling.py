@@ -200,12 +200,16 @@ def grid_estimate(measured: dict) -> None:
               f"{hours / 128:14.2f}h")
 
 
-def main(argv=None) -> int:
+def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer word counts and hidden sizes")
     parser.add_argument("--train-epochs", type=int, default=10, help="training epochs of the hidden-size networks")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
     if args.child:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         run_child(args.child)

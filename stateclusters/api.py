@@ -10,6 +10,7 @@ import numpy as np
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
+from stateclusters.base.arguments import check_seed
 from stateclusters.base.catalogue import (
     DEFAULT_SATURATION,
     FAITHFULNESS_MEMBERS,
@@ -44,7 +45,7 @@ def load_automaton(name: str):
 def draw_words(automaton, n_words: int = VALIDATION_WORDS, seed: int = 0) -> list[tuple[str, ...]]:
     """Words drawn as the validation words are (docs/contract.md, Words): lengths 1–14, reproducible from seed."""
     from stateclusters.words.sampling import sample_words
-    words = sample_words(automaton, n_words, seed=seed)
+    words = sample_words(automaton, n_words, seed=check_seed(seed))
     return [words.word(i) for i in range(len(words))]
 
 
@@ -56,6 +57,7 @@ def train_network(automaton, rnn: str = "gru", hidden_size: int = 16, epochs: in
     from stateclusters.networks.recurrent import TrainingConfig
     from stateclusters.networks.recurrent import train_network as train
     from stateclusters.words.sampling import training_words, validation_words
+    seed = check_seed(seed)
     if start is None:
         from stateclusters.evaluation.training import network_config
         config, weights, metadata = network_config(automaton, rnn, hidden_size), None, {}
@@ -119,6 +121,7 @@ def learn_automaton(network, words=(), algorithm: str = "kv", budget: LearningBu
     """An automaton learned from the network (AALpy KV or L*), tested by the oracle (given words, random words,
     walks from every state); `.converged` says if the last hypothesis passed it, `.stop_reason` which budget
     stopped learning otherwise."""
+    seed = check_seed(seed)
     adapter = as_adapter(network)
     return _learn(adapter, [tuple(map(str, word)) for word in words], algorithm, budget or LearningBudget(), seed,
                   oracle=oracle or OracleSettings(), allow_nondeterministic=allow_nondeterministic)
@@ -131,8 +134,8 @@ def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algor
     """analyse_network.py as a call: agreement and every function's ambiguity beside its chance level
     (`.report`), against the given automaton's states or those of one learned from the network (`.learned`)."""
     settings = analysis.AnalysisSettings(tuple(functions), algorithm, budget or LearningBudget(),
-                                         oracle or OracleSettings(), seed, max_clusters, allow_nondeterministic,
-                                         faithfulness=faithfulness)
+                                         oracle or OracleSettings(), check_seed(seed), max_clusters,
+                                         allow_nondeterministic, faithfulness=faithfulness)
     return analysis.analyse(as_adapter(network, name), automaton, words, settings)
 
 

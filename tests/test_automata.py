@@ -220,7 +220,7 @@ def test_valid_dot_that_aalpy_reads_differently_is_refused(text, tmp_path, capsy
 def test_missing_and_directory_paths_raise(tmp_path):
     with pytest.raises(AutomatonError, match='nope.dot: no such file'):
         load_dot_automaton(tmp_path / 'nope.dot')
-    with pytest.raises(AutomatonError, match='is a directory'):
+    with pytest.raises(AutomatonError, match='is a folder'):
         load_dot_automaton(tmp_path)
 
 

@@ -76,7 +76,7 @@ TOMITA5 = (REPO / "stateclusters" / "automata" / "dot" / "tomita5.dot").read_tex
     (TOMITA5.replace('__start0 -> s0 [label=""];\n', ""), "has no initial state"),
     (TOMITA5.replace('s3 -> s1 [label="1"];\n', ""), "state 's3' has no transition for letter '1' (incomplete)"),
     (TOMITA5.replace('s3 -> s1 [label="1"]', 's3 -> s1 [label="0"]'), "two transitions for letter '0'"),
-    (None, "is a directory"),
+    (None, "is a folder, not a .dot file"),
 ])
 def test_unusable_dot_file_exits_2_naming_file_and_problem(broken, problem, tmp_path, capsys):
     path = tmp_path / "mine.dot"

@@ -19,14 +19,15 @@ from stateclusters.results.files import ACCURACY_LIVE_FILE, LEARNING_FILE, read_
 
 TINY_GRID = ["--languages", "tomita1,CFG_L_1", "--rnn", "gru", "--sizes", "1x1", "--repeats", "1", "--epochs", "2",
              "--train-words", "300", "--validation-words", "60", "--conformance-words", "100",
-             "--functions", "k_means_8", "--learn-words", "100", "--learn-queries", "300"]
+             "--functions", "k_means_8"]
+LEARN_OPTIONS = ["--learn-words", "100", "--learn-queries", "300"]   # refused without --learn
 
 
 def test_runner_learn_and_accuracy_live_add_records_and_pickles(tmp_path):
     out = tmp_path / "out"
     assert experiment_runner.main(TINY_GRID + ["--out", str(out)]) == 0
     plain = read_results(out)
-    assert experiment_runner.main(TINY_GRID + ["--out", str(out), "--learn", "--accuracy-live"]) == 0
+    assert experiment_runner.main(TINY_GRID + LEARN_OPTIONS + ["--out", str(out), "--learn", "--accuracy-live"]) == 0
     assert read_results(out) == plain   # the contract's files unchanged
     learning = read_learning(out)
     assert set(learning) == {"tomita1_gru_1_4_1_regular", "CFG_L_1_gru_1_8_1_stackless"}

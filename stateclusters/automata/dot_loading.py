@@ -35,7 +35,7 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         raise AutomatonError(f'{path}: no such file') from None
     except IsADirectoryError:
-        raise AutomatonError(f'{path}: is a directory, not a .dot file') from None
+        raise AutomatonError(f'{path}: is a folder, not a .dot file') from None
     except UnicodeDecodeError:
         raise AutomatonError(f'{path}: is not UTF-8 text') from None
     except OSError as error:

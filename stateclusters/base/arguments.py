@@ -1,7 +1,8 @@
 """Argument pieces every script shares: number types, comma lists, --rnn and --device. Light: no torch."""
 import argparse
+import numbers
 
-from stateclusters.base.catalogue import RNN_TYPES, check_rnn_type
+from stateclusters.base.catalogue import RNN_TYPES, SEED_LIMIT, check_rnn_type
 from stateclusters.base.errors import UserError
 
 DEVICE_HELP = "cpu, cuda, cuda:N, or auto for cuda where available"
@@ -54,12 +55,30 @@ def at_most(limit: int):
     return bounded
 
 
+def seed_problem(value) -> str | None:
+    """Why `value` is not a seed (an integer, 0 ≤ seed < 2**32), or None if it is one."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):   # numpy's integers too
+        return f"a seed must be an integer, got {value!r}"
+    if not 0 <= value < SEED_LIMIT:
+        return f"a seed must be from 0 to 2**32 - 1 = {SEED_LIMIT - 1}, got {value}"
+    return None
+
+
 def seed_int(text: str) -> int:
-    """argparse type: a seed, an integer ≥ 0 (numpy refuses negative seeds)."""
+    """argparse type: a seed, an integer 0 ≤ seed < 2**32 (what numpy and scikit-learn accept)."""
     value = _number(text, int)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed must be at least 0, got {value}")
+    problem = seed_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return value
+
+
+def check_seed(value, name: str = "seed") -> int:
+    """`value` if it is a seed; else a UserError naming the argument (the API's check of seed_int)."""
+    problem = seed_problem(value)
+    if problem:
+        raise UserError(f"{name}: {problem}")
+    return int(value)
 
 
 def fraction_of_one(text: str) -> float:

@@ -15,6 +15,8 @@ SCORE_FIELDS = ("amb", "wamb", "max", "min", "n_clusters")
 # below what fails to allocate (a GRU of 10^6 units would need 12 TB).
 MAX_HIDDEN = 4096
 MAX_LAYERS = 16
+# Seeds are 0 ≤ seed < SEED_LIMIT: numpy's RandomState and scikit-learn's random_state take no others.
+SEED_LIMIT = 2 ** 32
 # How a checkpoint's network was trained: networks.recurrent.train_network, or networks.group_training.
 SOLO_TRAINING, GROUP_TRAINING = "solo", "group"
 GROUP_SIZE = 32                   # networks per group with --group-training (docs/performance.md, group training)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stateclusters.base.arguments import check_seed
 from stateclusters.base.errors import UserError
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.families import family_names
@@ -66,11 +67,13 @@ def get_function(name: str) -> AbstractionFunction:
     raise UserError(f"unknown abstraction function '{name}'; valid: {', '.join(FUNCTION_NAMES)}")
 
 
-def parse_function_names(text: str) -> list[str]:
-    """Comma-separated function names (or 'all') checked against the table."""
+def parse_function_names(text: str, option: str = "--functions") -> list[str]:
+    """Comma-separated function names (or 'all') checked against the table; naming none is a UserError."""
     if text.strip() == "all":
         return list(FUNCTION_NAMES)
     names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise UserError(f"{option} names no function; name some of {', '.join(FUNCTION_NAMES)}, or 'all'")
     for name in names:
         get_function(name)
     return names
@@ -128,6 +131,7 @@ class Abstraction:
     def fit(self, hidden_states: np.ndarray, state_labels=None, clusterer: HiddenStateClusterer | None = None):
         """Fit on the vectors (and state labels, for lda and lr); pass a shared_clusterer of them to reuse work."""
         self.function_ = get_function(self.name)
+        check_seed(self.random_state, "random_state")
         if clusterer is None:
             clusterer = shared_clusterer(hidden_states, (self.name,), random_state=self.random_state,
                                          fit_fraction=self.fit_fraction)

@@ -34,7 +34,7 @@ class MeanShiftClusters:
         bandwidth = shared.family_work if shared.family_work is not None else estimate_bandwidth_all(shared.distinct)
         bandwidth /= self.bandwidth_divisor
         if bandwidth <= 0:
-            raise ValueError("mean shift bandwidth is 0 (all vectors are identical)")
+            raise ValueError(f"mean shift bandwidth is 0 ({zero_bandwidth_cause(shared.distinct)})")
         n_fit = fitted_row_count(len(hidden_states), self.fit_fraction)
         self.cluster_centers_ = mean_shift_centers(shared.distinct.head(n_fit), bandwidth)
         self.labels_ = shared.distinct.expand(pairwise_distances_argmin(shared.distinct.vectors,
@@ -54,6 +54,14 @@ def clusters_for(function, settings: FitSettings) -> MeanShiftClusters:
 def shared_bandwidth(distinct: DistinctVectors, functions) -> float:
     """The family's shared work: the bandwidth of all vectors, which every divisor divides."""
     return estimate_bandwidth_all(distinct)
+
+
+def zero_bandwidth_cause(distinct: DistinctVectors) -> str:
+    """Why the estimated bandwidth is 0, in the words that are true of these vectors."""
+    if len(distinct) == 1:
+        return "all vectors are identical"
+    return (f"only {len(distinct)} distinct vectors, each one at least 30 % of all: every vector's nearest 30 % "
+            "are copies of it, at distance 0")
 
 
 def estimate_bandwidth_all(distinct: DistinctVectors, quantile: float = 0.3) -> float:

@@ -23,13 +23,19 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.cli import command
 from stateclusters.base.errors import CheckpointError, UserError
 from stateclusters.base.keys import NetworkId
-from stateclusters.base.paths import check_output_file, check_output_folder, project_folder
+from stateclusters.base.paths import check_output_file, check_output_folder, check_output_name, project_folder
 from stateclusters.clustering.functions import FUNCTION_NAMES, get_function, parse_function_names
 from stateclusters.protocol import Protocol, add_protocol_arguments, protocol_from_arguments
 
 REPO = project_folder()
 SHIPPED_NETWORKS = REPO / "pretrained_models"
 USER_NETWORKS = REPO / "experiment_results" / "user" / "networks"   # networks of automata from .dot files
+
+
+# (option, the flag that uses it, its default): given without the flag, the option is refused.
+DEPENDENT_OPTIONS = (("learn_words", "learn", EQ_WORDS), ("learn_queries", "learn", MEMBERSHIP_QUERIES),
+                     ("length_words", "length_generalisation", WORDS_PER_LENGTH),
+                     ("projection", "plot", PROJECTIONS[0]))
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -83,23 +89,25 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     beyond.add_argument("--learn", action="store_true", help="also learn automata from the network with AALpy's L* "
                         "and KV (a VPA with KV for PDAs) and print them beside the automaton of the --function "
                         "clusters (learning_results.py)")
-    beyond.add_argument("--learn-words", type=positive_int, default=EQ_WORDS,
-                        help="with --learn: random words of length 1-30 per equivalence query")
-    beyond.add_argument("--learn-queries", type=positive_int, default=MEMBERSHIP_QUERIES,
-                        help="with --learn: membership-query budget of one learning run")
+    beyond.add_argument("--learn-words", type=positive_int, default=None,
+                        help=f"with --learn: random words of length 1-30 per equivalence query (default {EQ_WORDS})")
+    beyond.add_argument("--learn-queries", type=positive_int, default=None,
+                        help="with --learn: membership-query budget of one learning run "
+                        f"(default {MEMBERSHIP_QUERIES})")
     beyond.add_argument("--length-generalisation", action="store_true",
                         help="also print the function's ambiguity on the state after words of length 1-50")
-    beyond.add_argument("--length-words", type=positive_int, default=WORDS_PER_LENGTH,
-                        help="words of each length for --length-generalisation")
+    beyond.add_argument("--length-words", type=positive_int, default=None,
+                        help=f"with --length-generalisation: words of each length (default {WORDS_PER_LENGTH})")
     beyond.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                         help="write a 2-D projection of the validation hidden states, coloured by automaton state "
                         "and by cluster")
-    beyond.add_argument("--projection", default="pca", choices=PROJECTIONS, help="projection for --plot")
+    beyond.add_argument("--projection", default=None, choices=PROJECTIONS,
+                        help=f"with --plot: the projection (default {PROJECTIONS[0]})")
     beyond.add_argument("--plot-epochs", type=positive_int, default=None, metavar="N",
                         help="with --plot: train the network afresh (the checkpoint is neither read nor replaced), "
                         "save a snapshot every N epochs into FILE_epochs/, and draw them as FILE_epochs.png (grid) "
                         "and FILE_epochs.gif")
-    return parser.parse_args(argv)
+    return fill_dependent_options(parser, parser.parse_args(argv))
 
 
 def choose_labeling(automaton, requested: str | None) -> str:
@@ -112,6 +120,18 @@ def choose_labeling(automaton, requested: str | None) -> str:
     return requested
 
 
+def fill_dependent_options(parser, args) -> argparse.Namespace:
+    """An option given without the flag that uses it is refused (it would change nothing); the others get
+    their defaults."""
+    for option, flag, default in DEPENDENT_OPTIONS:
+        value = getattr(args, option)
+        if value is not None and not getattr(args, flag):
+            parser.error(f"--{option.replace('_', '-')} needs --{flag.replace('_', '-')}")
+        if value is None:
+            setattr(args, option, default)
+    return args
+
+
 def exported_functions(args) -> list[str]:
     """--function, then the --export-functions it does not already name; none without --export-hidden."""
     if args.export_hidden is None:
@@ -119,7 +139,7 @@ def exported_functions(args) -> list[str]:
             raise UserError("--export-functions needs --export-hidden FILE.npz")
         return []
     check_output_file(args.export_hidden, "--export-hidden")
-    extra = parse_function_names(args.export_functions) if args.export_functions else []
+    extra = parse_function_names(args.export_functions, "--export-functions") if args.export_functions else []
     return list(dict.fromkeys([args.function, *extra]))
 
 
@@ -259,7 +279,7 @@ def checkpoint_path(args) -> Path:
     if args.construct:   # always written; its name, with its size, is known once the automaton is (constructed_path)
         return check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else
                                    "checkpoint folder")
-    path = folder / f"{name}.pt"
+    path = check_output_name(folder / f"{name}.pt", f"--automaton {args.automaton} (its checkpoint)")
     if args.plot_epochs is None and (args.retrain or not path.exists()):
         check_output_folder(folder, "--checkpoint-dir" if args.checkpoint_dir is not None else "checkpoint folder")
     return path

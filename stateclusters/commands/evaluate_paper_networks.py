@@ -13,20 +13,28 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from stateclusters.base.arguments import parser_for, positive_int
+from stateclusters.base.arguments import parser_for, positive_int, seed_int
 from stateclusters.base.atomic_io import remove_stale_temp_files
 from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
 from stateclusters.clustering.functions import parse_function_names
 from stateclusters.grid.jobs import DONE, is_finished
-from stateclusters.grid.run_loop import RunLog, exclusive_lock, read_job_files, report_run, run_jobs
+from stateclusters.grid.run_loop import (
+    RunLog,
+    check_job_file_names,
+    exclusive_lock,
+    read_job_files,
+    report_run,
+    run_jobs,
+)
 from stateclusters.paper.names import (
     AUTOMATA_FOLDER,
     MODELS_FOLDER,
     check_paper_repo,
     language_source,
     parse_checkpoint_name,
+    result_key_identity,
 )
 from stateclusters.protocol import add_protocol_arguments, protocol_from_arguments
 from stateclusters.results.files import write_results
@@ -44,7 +52,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         "e.g. 'tomita3_*,CFG_L_13_gru_*'")
     parser.add_argument("--workers", type=positive_int, default=1, help="networks evaluated at the same time")
     parser.add_argument("--functions", default="all", help="comma-separated abstraction functions, or 'all'")
-    parser.add_argument("--seed", type=int, default=0, help="added to each network's seed (validation words)")
+    parser.add_argument("--seed", type=seed_int, default=0,
+                        help="added to each network's seed (validation words, clustering), modulo 2**32")
     add_protocol_arguments(parser, default="paper")
     return parser.parse_args(argv)
 
@@ -73,13 +82,15 @@ def build_specs(args) -> tuple[list, list]:
     paper_repo = args.paper_repo.resolve()
     check_paper_repo(paper_repo)
     functions = tuple(parse_function_names(args.functions))
-    if not functions:
-        raise UserError("--functions names no function")
     protocol = protocol_from_arguments(args)
     patterns = [pattern.strip() for pattern in args.networks.split(",") if pattern.strip()]
     chosen, skipped = find_networks(paper_repo, patterns)
     if not chosen and not skipped:
         raise UserError(f"--networks {args.networks!r} matches no checkpoint in {paper_repo / MODELS_FOLDER}")
+    if not chosen:
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in skipped[:3]) + "; …" * (len(skipped) > 3)
+        raise UserError(f"--networks {args.networks!r}: every matching checkpoint ({len(skipped)}) is skipped, "
+                        f"so nothing would be evaluated ({reasons})")
     from stateclusters.paper.jobs import PaperJobSpec  # here: --help must not wait for torch
     specs = [PaperJobSpec.under(network, path, paper_repo, functions, protocol, args.seed)
              for network, path in chosen]
@@ -91,7 +102,7 @@ def write_merged(out_dir: Path, log) -> None:
     records = list(read_job_files(out_dir, log).values())
     accuracy, ambiguity = merged_paper_results(records)
     orders = {record["name"]: record["orders"] for record in records if record["status"] == DONE}
-    write_results(out_dir, accuracy, ambiguity, json_files={ORDERS_FILE: orders})
+    write_results(out_dir, accuracy, ambiguity, json_files={ORDERS_FILE: orders}, identity=result_key_identity)
     log.write(f"merged {len(accuracy)} result keys into {out_dir}/accuracy.pickle and ambiguity.pickle")
 
 
@@ -108,10 +119,11 @@ def main(argv=None) -> int:
     args = parse_arguments(argv)
     check_output_folder(args.out, "--out")
     specs, skipped = build_specs(args)
+    check_job_file_names(args.out, specs)
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log:
+    with exclusive_lock(out_dir, "paper_networks"), closing(RunLog(out_dir)) as log:
         log.write(f"arguments: {' '.join(sys.argv[1:] if argv is None else argv)}", echo=False)
         remove_stale_temp_files(out_dir)
         previous = read_job_files(out_dir, log)

@@ -2,7 +2,8 @@
 trained, tested, clustered with the abstraction functions and scored; resumable, and parallel on one machine or on Dask.
 
 Layout of --out: checkpoints/{network}.pt (an unusable one is moved to checkpoints/quarantine/ and retrained),
-jobs/{network}.pickle (one record per job, written when it finishes), logs/run-*.log, and the accuracy.pickle /
+jobs/{network}.pickle (one record per job, written when it finishes), logs/run-*.log, kind.txt (a grid's folder:
+evaluate_paper_networks.py's are refused), and the accuracy.pickle /
 ambiguity.pickle (plus scores.pickle and the extras), rebuilt
 from the job records at the end of every run (also after Ctrl-C). Rerunning the same command continues where it stopped.
 """
@@ -40,6 +41,7 @@ from stateclusters.grid.jobs import (
 )
 from stateclusters.grid.run_loop import (
     RunLog,
+    check_job_file_names,
     exclusive_lock,
     job_line,
     read_job_files,
@@ -87,8 +89,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     add_device_option(run)
     run.add_argument("--group-training", action="store_true", help="train the networks still to train in stacked "
                      "groups of one architecture and depth first, each group a job (docs/grid.md)")
-    run.add_argument("--group-size", type=positive_int, default=GROUP_SIZE,
-                     help="with --group-training: networks per group")
+    run.add_argument("--group-size", type=positive_int, default=None,
+                     help=f"with --group-training: networks per group (default {GROUP_SIZE})")
     add_analysis_arguments(parser.add_argument_group("optional analyses, beyond the paper (docs/learning.md)"))
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
     scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
@@ -102,16 +104,38 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                        help="share of the vectors OPTICS and mean shift are fitted on; default the protocol's, "
                        f"{Protocol.spec().fit_fraction}")
     add_protocol_arguments(parser.add_argument_group("protocol"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for option, needed in unused_options(args):
+        parser.error(f"{option} needs {needed}")
+    return with_option_defaults(args)
 
 
 def add_analysis_arguments(group) -> None:
     """A flag per analysis of the registry, and its options."""
     for analysis in registry.ANALYSES:
         group.add_argument(analysis.flag, action="store_true", help=f"{analysis.help}, into OUT/{analysis.result_file}")
+        for option in analysis.options:   # default None: an option given without its analysis is refused
+            group.add_argument(option.flag, type=positive_int, default=None,
+                               help=f"with {analysis.flag}: {option.help} (default {option.default})")
+
+
+def unused_options(args) -> list[tuple[str, str]]:
+    """(option, the flag it needs) for each option given without the flag that would use it."""
+    pairs = [("--group-size", "--group-training", args.group_size, args.group_training)]
+    pairs += [(option.flag, analysis.flag, getattr(args, option.name), getattr(args, analysis.name))
+              for analysis in registry.ANALYSES for option in analysis.options]
+    return [(option, needed) for option, needed, value, flag in pairs if value is not None and not flag]
+
+
+def with_option_defaults(args) -> argparse.Namespace:
+    """The options left out get their defaults (after unused_options has seen which were given)."""
+    if args.group_size is None:
+        args.group_size = GROUP_SIZE
+    for analysis in registry.ANALYSES:
         for option in analysis.options:
-            group.add_argument(option.flag, type=positive_int, default=option.default,
-                               help=f"with {analysis.flag}: {option.help}")
+            if getattr(args, option.name) is None:
+                setattr(args, option.name, option.default)
+    return args
 
 
 def requested_analyses(args) -> tuple[tuple[str, ...], tuple]:
@@ -187,8 +211,6 @@ def build_grid(args) -> list[JobSpec]:
     (languages, files), architectures = parse_languages(args.languages), parse_architectures(args.rnn)
     requested_sizes = parse_sizes(args.sizes) if args.sizes is not None else None
     functions = tuple(parse_function_names(args.functions))
-    if not functions:
-        raise UserError("--functions names no function")
     checkpoint_dir = str((args.out / "checkpoints").resolve())
     protocol = protocol_from_arguments(args)
     if args.fit_fraction is not None:
@@ -229,6 +251,7 @@ def choose_backend(args):
 
 # ---- the results folder ----------------------------------------------------------------------------------
 
+
 def rebuild_merged_results(out_dir: Path, log) -> None:
     """The merged pickles, from the intact job records; an extra pickle no record feeds is removed (it is derived)."""
     records = list(read_job_files(out_dir, log).values())
@@ -248,6 +271,7 @@ def main(argv=None) -> int:
     check_output_folder(args.out, "--out")
     check_output_folder(args.out / "checkpoints", "--out (its checkpoints folder)")
     specs = build_grid(args)
+    check_job_file_names(args.out, specs)
     backend = choose_backend(args)
     from stateclusters.networks.recurrent import (
         resolve_device,  # here: --help and argument mistakes must not wait for torch
@@ -256,7 +280,7 @@ def main(argv=None) -> int:
     out_dir = args.out.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with exclusive_lock(out_dir), closing(RunLog(out_dir)) as log:
+    with exclusive_lock(out_dir, "grid"), closing(RunLog(out_dir)) as log:
         log.write(f"arguments: {' '.join(sys.argv[1:] if argv is None else argv)}", echo=False)
         log.write(f"settings: {vars(args)}", echo=False)
         stale = remove_stale_temp_files(out_dir)

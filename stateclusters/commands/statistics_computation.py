@@ -26,7 +26,6 @@ from stateclusters.results.files import (
     ACCURACY_LIVE_FILE,
     AMBIGUITY_FILE,
     SCORES_FILE,
-    read_accuracy_live,
     read_analysis,
     read_results,
     read_scores,
@@ -317,10 +316,12 @@ def main(argv=None) -> int:
     args.figures = check_output_folder(args.figures or args.results / "figures", "--figures")
     pda_set = args.pda_set or (args.set if args.set in PDA_LABELINGS else "stackless")
     choose_backend(args.show)
+    # Every input file is read and checked before anything is printed or written.
     accuracy, ambiguity = load_results(args.results)
     scores = load_scores(args.results, args.metric)
+    merged = {analysis.name: read_analysis(args.results, analysis) for analysis in registry.ANALYSES}
     filters = describe_filters(rnn_types, args.min_accuracy, args.perfect_separability)
-    live = read_accuracy_live(args.results)
+    live = merged["accuracy_live"]
     if args.min_accuracy_live > 0:
         if live is None:
             raise UserError(f"--min-accuracy-live needs {args.results / ACCURACY_LIVE_FILE} "
@@ -354,15 +355,15 @@ def main(argv=None) -> int:
             comparison_counts={name: len(chosen) for name, chosen in selections.items()},
             scatter=scatter, fits=fits, scatter_function=SCATTER_FUNCTION),
         args.figures, filter_tag(rnn_types, args.min_accuracy, args.perfect_separability), args.pgf, args.show)
-    written += report_extras(args, (accuracy, ambiguity), select, filters,
+    written += report_extras(args, (accuracy, ambiguity), merged, select, filters,
                              filter_tag(rnn_types, args.min_accuracy, args.perfect_separability))
     print("figures: " + ", ".join(str(path) for path in written))
     return 0
 
 
-def report_extras(args, results: tuple[dict, dict], select, filters: str, tag: str) -> list[Path]:
-    """What the results folder holds beyond the contract's files: each analysis's summary, the length curves."""
-    merged = {analysis.name: read_analysis(args.results, analysis) for analysis in registry.ANALYSES}
+def report_extras(args, results: tuple[dict, dict], merged: dict, select, filters: str, tag: str) -> list[Path]:
+    """What the results folder holds beyond the contract's files (`merged`: {analysis: its merged file or None}):
+    each analysis's summary, the length curves."""
     accuracy, ambiguity = results
     view = StatisticsView(accuracy, ambiguity, {"regular": select("regular"), "stackless": select("stackless")},
                           merged)

@@ -5,6 +5,7 @@ on Ctrl-C or SIGTERM) stops submitting and ends the jobs in flight. Scheduling i
 concurrent.futures and Dask; this module only submits, collects, and turns a lost worker into a failed record.
 """
 import logging
+import os
 import signal
 import uuid
 from collections import deque
@@ -16,6 +17,7 @@ from multiprocessing import get_context
 
 from stateclusters.base.errors import UserError
 from stateclusters.grid.jobs import JobSpec, failed_record, one_line, run_job
+from stateclusters.grid.parent_watch import end_with
 
 WORKER_DIED = "the worker process died (a crash or out of memory)"
 
@@ -31,9 +33,11 @@ def run_in_process(specs: Sequence[JobSpec], job=None) -> Iterator[tuple[JobSpec
         yield spec, job(spec)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; the driver alone decides what happens to the workers.
+def _start_worker(driver_pid: int) -> None:
+    """A worker ignores Ctrl-C (it reaches the whole process group; the driver alone decides what happens to the
+    workers) and ends when the driver does, even killed with SIGKILL (no orphan computing on)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with(driver_pid)
 
 
 def _worker_context():
@@ -51,7 +55,8 @@ def _worker_context():
 @contextmanager
 def _process_pool(workers: int):
     """A pool of worker processes that are killed, not awaited, when the driver stops early."""
-    pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=_start_worker,
+                               initargs=(os.getpid(),))
     try:
         yield pool
     except BaseException:

@@ -24,8 +24,8 @@ from stateclusters.evaluation.plan import TrainingPlan
 from stateclusters.grid.checkpoints import quarantine
 from stateclusters.protocol import Protocol
 from stateclusters.results.files import RECORD_FORMAT, job_files, read_job_record
+from stateclusters.results.shapes import DONE, FAILED, SKIPPED
 
-DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 # Settings whose change makes an old job record stale (the device is left out: it should not change numbers).
 RESULT_SETTINGS = ("epochs", "functions", "training_words", "validation_words", "conformance_words",
                    "fit_fraction")

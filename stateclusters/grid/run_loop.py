@@ -1,5 +1,6 @@
 """The resumable run loop the scripts share: one run per results folder, its log, one line per finished job."""
 import fcntl
+import os
 import sys
 import time
 from contextlib import closing, contextmanager
@@ -8,22 +9,62 @@ from pathlib import Path
 from tqdm import tqdm
 
 from stateclusters.analyses import registry
+from stateclusters.base.atomic_io import atomic_write
 from stateclusters.base.errors import ResultFileError, UserError
+from stateclusters.base.paths import check_output_name
 from stateclusters.grid.jobs import DONE, FAILED, SKIPPED
-from stateclusters.results.files import job_files, read_job_record, write_job_record
+from stateclusters.results.files import job_files, job_path, read_job_record, write_job_record
 
 HEADLINE_FUNCTION = "k_means_8"   # its weighted ambiguity is shown per finished job
+# The kinds of run a results folder can hold, one per folder (their job records and merges differ), and the
+# file in the folder that names its kind.
+RUN_KINDS = {"grid": "experiment_runner.py", "paper_networks": "evaluate_paper_networks.py"}
+KIND_FILE = "kind.txt"
 
 
 @contextmanager
-def exclusive_lock(out_dir: Path):
-    """One run per results folder: a second one would delete the first one's temp files. Freed on any exit."""
+def exclusive_lock(out_dir: Path, kind: str):
+    """One run per results folder (a second one would delete the first one's temp files), and one kind of run
+    (claim_folder). Freed on any exit."""
     with open(out_dir / ".lock", "w") as lock_file:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UserError(f"another run is using {out_dir}; wait for it or choose another --out") from None
+        claim_folder(out_dir, kind)
         yield
+
+
+def claim_folder(out_dir: Path, kind: str) -> None:
+    """A results folder holds one kind of run (RUN_KINDS): refuse one marked for the other kind, or, unmarked,
+    one holding the other kind's job records; then mark it (KIND_FILE). Call it holding exclusive_lock."""
+    marked_path = out_dir / KIND_FILE
+    marked = marked_path.read_text(encoding="utf-8", errors="replace").strip() if marked_path.is_file() else None
+    if marked is not None and marked != kind:
+        raise UserError(f"{out_dir} holds the results of {RUN_KINDS.get(marked, repr(marked))} (says "
+                        f"{marked_path}), not of {RUN_KINDS[kind]}; choose another --out")
+    if marked is None:
+        foreign = [path.name for path in job_files(out_dir) if _record_kind(path) not in (None, kind)]
+        if foreign:
+            raise UserError(f"{out_dir / 'jobs'} holds {len(foreign)} job record(s) of another script than "
+                            f"{RUN_KINDS[kind]} (e.g. {foreign[0]}); choose another --out, or move them away")
+        atomic_write(marked_path, lambda file: file.write(f"{kind}\n".encode()))
+
+
+def _record_kind(path: Path) -> str | None:
+    """The kind of run that wrote a job file (the paper's records name the paper's checkout); None if unreadable."""
+    try:
+        record = read_job_record(path)
+    except ResultFileError:
+        return None   # read_job_files reports it; it is never merged
+    return "paper_networks" if isinstance(record["spec"], dict) and "paper_repo" in record["spec"] else "grid"
+
+
+def check_job_file_names(out: Path, specs) -> None:
+    """The longest network name still makes a job file name (with its temp file) the file system takes."""
+    if specs:
+        longest = max(specs, key=lambda spec: len(os.fsencode(spec.name)))
+        check_output_name(job_path(out, longest.name), f"the job file of {longest.name[:40]}…")
 
 
 def read_job_files(out_dir: Path, log) -> dict[str, dict]:

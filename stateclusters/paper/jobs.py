@@ -9,7 +9,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from stateclusters.base.catalogue import CONFORMANCE_WORDS
+from stateclusters.base.catalogue import CONFORMANCE_WORDS, SEED_LIMIT
 from stateclusters.base.keys import name_seed
 from stateclusters.evaluation.network import evaluate_network
 from stateclusters.evaluation.network_data import NetworkData
@@ -45,7 +45,8 @@ class PaperJobSpec:
 
     @property
     def network_seed(self) -> int:
-        return name_seed(self.network.stem) + self.seed
+        # Modulo: the sum of two seeds is a seed again (k-means and numpy's RandomState take none ≥ 2**32).
+        return (name_seed(self.network.stem) + self.seed) % SEED_LIMIT
 
     def settings(self) -> dict:
         """What the record's numbers depend on; a record with other settings is stale."""

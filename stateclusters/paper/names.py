@@ -6,6 +6,7 @@ from pathlib import Path
 from stateclusters.base.catalogue import RECURRENT_TYPES
 from stateclusters.base.errors import UserError
 from stateclusters.base.keys import NetworkId, parse_network_name
+from stateclusters.results.tidy import grid_identity
 
 MODELS_FOLDER = Path("rnn_data") / "models" / "exp_models"
 AUTOMATA_FOLDER = Path("automata_models")
@@ -57,6 +58,12 @@ def our_result_key(key: str) -> str | None:
     return f"{stem[:-len('_gpu')]}_{ours[labeling]}" if labeling in ours else None
 
 
+def result_key_identity(key: str) -> dict:
+    """results.csv's identity columns of a result key of evaluate_paper_networks.py: the network's fields and
+    our labeling name, as for the same network of ours (`…_gpu_stackful` → …, labeling stack_size)."""
+    return grid_identity(our_result_key(key) or key)
+
+
 def parse_checkpoint_name(path: Path) -> PaperNetwork | None:
     """The network a checkpoint file holds, or None when its name does not have the paper's form."""
     name = Path(path).name
@@ -86,8 +93,10 @@ def language_source(language: str) -> tuple[str, str] | None:
 
 def check_paper_repo(folder: Path) -> None:
     """Refuse a folder that is missing or lacks the paper repository's layout."""
-    if not folder.is_dir():
+    if not folder.exists():
         raise UserError(f"--paper-repo {folder}: no such folder")
+    if not folder.is_dir():
+        raise UserError(f"--paper-repo {folder} is a file, not a folder")
     for needed in (AUTOMATA_FOLDER, MODELS_FOLDER):
         if not (folder / needed).is_dir():
             raise UserError(f"--paper-repo {folder} has no {needed}/ folder; give a checkout of the paper's "

@@ -8,7 +8,8 @@ from stateclusters.analyses.registry import Analysis, analysis_named
 from stateclusters.base.atomic_io import atomic_pickle, atomic_write_all, pickle_writer
 from stateclusters.base.errors import ResultFileError
 from stateclusters.base.safe_pickle import load_plain
-from stateclusters.results.tidy import RESULTS_CSV, csv_writer, grid_rows
+from stateclusters.results import shapes
+from stateclusters.results.tidy import RESULTS_CSV, csv_writer, grid_identity, grid_rows
 
 ACCURACY_FILE = "accuracy.pickle"
 AMBIGUITY_FILE = "ambiguity.pickle"
@@ -28,9 +29,9 @@ def extra_result_files() -> dict[str, str]:
 
 
 def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras: dict | None = None,
-                  json_files: dict | None = None) -> None:
-    """Write accuracy.pickle, ambiguity.pickle and their tidy results.csv, and each extra {record field: merged
-    dict} (extra_result_files).
+                  json_files: dict | None = None, identity=grid_identity) -> None:
+    """Write accuracy.pickle, ambiguity.pickle and their tidy results.csv (identity: a key's identity columns,
+    tidy.grid_identity for our keys), and each extra {record field: merged dict} (extra_result_files).
 
     An extra that is empty is not written, and a stale file of it is removed: merged pickles are derived.
     json_files ({file name: value}) go with them. The files are replaced all together or not at all (a full disk
@@ -41,7 +42,7 @@ def write_results(directory: str | Path, accuracy: dict, ambiguity: dict, extras
     values = {directory / ACCURACY_FILE: accuracy, directory / AMBIGUITY_FILE: ambiguity}
     values.update({directory / files[field]: merged for field, merged in (extras or {}).items() if merged})
     writes = {path: pickle_writer(value) for path, value in values.items()}
-    writes[directory / RESULTS_CSV] = csv_writer(grid_rows(accuracy, ambiguity))
+    writes[directory / RESULTS_CSV] = csv_writer(grid_rows(accuracy, ambiguity, identity))
     writes.update({directory / name: _json_writer(value) for name, value in (json_files or {}).items()})
     atomic_write_all(writes)
     for field, merged in (extras or {}).items():
@@ -80,24 +81,25 @@ def read_pickle(path: str | Path):
         raise ResultFileError(f"result file {path} is corrupt or truncated ({type(error).__name__})") from None
 
 
+def read_checked(path: str | Path, problem):
+    """read_pickle, then `problem(value)` ('' when the value has the file's shape, else what is wrong)."""
+    value = read_pickle(path)
+    found = problem(value)
+    if found:
+        raise ResultFileError(f"result file {path} is corrupt: {found}")
+    return value
+
+
 def read_results(directory: str | Path) -> tuple[dict, dict]:
-    """(accuracy, ambiguity) dictionaries from a results folder."""
+    """(accuracy, ambiguity) dictionaries from a results folder, every value checked."""
     directory = Path(directory)
-    accuracy, ambiguity = read_pickle(directory / ACCURACY_FILE), read_pickle(directory / AMBIGUITY_FILE)
-    if not isinstance(accuracy, dict) or not isinstance(ambiguity, dict):
-        raise ResultFileError(f"result files in {directory} do not hold dictionaries")
-    return accuracy, ambiguity
+    return (read_checked(directory / ACCURACY_FILE, shapes.accuracy_problem),
+            read_checked(directory / AMBIGUITY_FILE, shapes.ambiguity_problem))
 
 
 def read_scores(directory: str | Path) -> dict:
     """{key: {function: {score name: value}}} from a results folder's scores.pickle."""
-    path = Path(directory) / SCORES_FILE
-    scores = read_pickle(path)
-    if not isinstance(scores, dict) or not all(isinstance(functions, dict) and
-                                               all(isinstance(values, dict) for values in functions.values())
-                                               for functions in scores.values()):
-        raise ResultFileError(f"result file {path} does not hold {{key: {{function: {{score: value}}}}}}")
-    return scores
+    return read_checked(Path(directory) / SCORES_FILE, shapes.scores_file_problem)
 
 
 def read_analysis(directory: str | Path, analysis: Analysis) -> dict | None:
@@ -124,9 +126,9 @@ def read_learning(directory: str | Path) -> dict | None:
 def read_job_record(path: Path) -> dict:
     """A job file's record; anything unreadable or not shaped like a record is a ResultFileError."""
     record = read_pickle(path)
-    required = ("format", "name", "spec", "status", "settings", "accuracy", "results")
-    if not isinstance(record, dict) or any(key not in record for key in required):
-        raise ResultFileError(f"job file {path} does not hold a job record")
+    problem = shapes.job_record_problem(record)
+    if problem:
+        raise ResultFileError(f"job file {path} is corrupt: {problem}")
     if record["name"] != Path(path).stem or record["format"] != RECORD_FORMAT:
         raise ResultFileError(f"job file {path} holds the record of {record['name']!r} (format {record['format']})")
     return record

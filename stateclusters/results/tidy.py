@@ -16,18 +16,23 @@ RESULT_COLUMNS = ("labeling", "function", *SCORE_FIELDS, "accuracy")
 GRID_IDENTITY = ("network", *(field.name for field in fields(NetworkId)))
 
 
-def grid_rows(accuracy: dict, ambiguity: dict) -> list[dict]:
-    """Rows of the result pickles ({key: accuracy}, {key: {function: [amb, wamb, max, min, n_clusters]}})."""
+def grid_identity(key: str) -> dict:
+    """The identity columns of one of our result keys; a key of another naming fills `network` alone."""
+    try:
+        parts = parse_key(key)
+    except ValueError:
+        return {"network": key, "labeling": ""}
+    return {"network": parts.network.name, **asdict(parts.network), "labeling": parts.labeling}
+
+
+def grid_rows(accuracy: dict, ambiguity: dict, identity=grid_identity) -> list[dict]:
+    """Rows of the result pickles ({key: accuracy}, {key: {function: [amb, wamb, max, min, n_clusters]}});
+    identity(key) gives a key's identity columns (the paper's keys have their own: paper/names.py)."""
     rows = []
     for key in sorted(ambiguity):
-        try:
-            parts = parse_key(key)
-            identity = {"network": parts.network.name, **asdict(parts.network), "labeling": parts.labeling}
-        except ValueError:   # a key of another naming: the whole key names the network
-            identity = {"network": key, "labeling": ""}
         for function, values in sorted(ambiguity[key].items()):
             numbers = dict(zip(SCORE_FIELDS, values))
-            rows.append({**identity, "function": function, **numbers, "accuracy": accuracy.get(key)})
+            rows.append({**identity(key), "function": function, **numbers, "accuracy": accuracy.get(key)})
     return rows
 
 

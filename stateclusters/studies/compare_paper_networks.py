@@ -53,12 +53,16 @@ def print_ablation(folders: list[Path], expected: dict) -> None:
         print(f"| {function} | " + " | ".join(f"{mean:.3f}" for mean in means) + f" | {paper:.3f} |")
 
 
-def main(argv=None) -> int:
+def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paper-repo", type=Path, required=True, help="folder with expected_paper_results.json")
     parser.add_argument("--ablation", action="store_true", help="tabulate the folders side by side")
     parser.add_argument("folders", type=Path, nargs="+", help="output folders of evaluate_paper_networks.py")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
     expected = read_expected(args.paper_repo)
     if args.ablation:
         print_ablation(args.folders, expected)

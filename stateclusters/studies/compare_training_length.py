@@ -39,11 +39,15 @@ def evaluated_the_same_way(folder: Path, name: str, language: str) -> tuple[floa
     return float(evaluation.accuracy), float(pdist(data.hidden_states[rows]).mean()), wamb
 
 
-def main(argv=None) -> int:
+def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("spec_folder", type=Path)
     parser.add_argument("paper_folder", type=Path)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
     folders = (args.spec_folder, args.paper_folder)
     for folder in folders:
         if not (folder / JOBS_FOLDER).is_dir():

@@ -168,7 +168,7 @@ def remeasure(stem: str, paper_repo: Path, expected_accuracy: float, n_words: in
         f"{output}/{height} {count / total:.0%}" for (output, height), count in failures.most_common(6)))
 
 
-def main(argv=None) -> int:
+def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="an evaluate_paper_networks.py output folder")
     parser.add_argument("--paper-repo", type=Path, required=True, help="the paper's checkout (or ../shared/paper)")
@@ -177,7 +177,11 @@ def main(argv=None) -> int:
     parser.add_argument("--words", type=int, default=10_000, help="conformance words per draw")
     parser.add_argument("--seeds", type=int, default=3, help="draws of conformance words")
     parser.add_argument("--tolerance", type=float, default=0.002, help="a smaller |Δ| counts as equal")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
     from stateclusters.paper.comparison import read_expected
     from stateclusters.results.files import read_results
 

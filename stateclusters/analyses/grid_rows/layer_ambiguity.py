@@ -1,5 +1,6 @@
 """--layer-ambiguity: each function scored on each layer's state alone (analyses/layer_ambiguity.py)."""
 from stateclusters.analyses.layer_ambiguity import layer_table
+from stateclusters.base.catalogue import SCORE_FIELDS
 
 
 def settings(options: dict):
@@ -12,7 +13,16 @@ def run(data, spec) -> dict:
 
 
 def is_valid(merged) -> bool:
-    return isinstance(merged, dict) and all(isinstance(functions, dict) for functions in merged.values())
+    """{result key: {function: {layer: [amb, wamb, max, min, n_clusters]}}}."""
+    return isinstance(merged, dict) and all(
+        isinstance(functions, dict) and all(isinstance(layers, dict) and all(map(_are_scores, layers.values()))
+                                            for layers in functions.values())
+        for functions in merged.values())
+
+
+def _are_scores(values) -> bool:
+    return isinstance(values, (list, tuple)) and len(values) == len(SCORE_FIELDS) and all(
+        isinstance(value, (int, float)) and not isinstance(value, bool) for value in values)
 
 
 def summary_lines(merged: dict, view) -> list[str]:

@@ -23,7 +23,8 @@ def is_valid(merged) -> bool:
     try:
         for key, functions in merged.items():
             parse_key(key)
-            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) in (3, 4)
+            if not all(isinstance(lengths, dict) and all(isinstance(length, int) and len(scores) in (3, 4) and
+                                                         all(isinstance(score, (int, float)) for score in scores)
                                                          for length, scores in lengths.items())
                        for lengths in functions.values()):
                 return False
