@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.spatial.distance import cdist
 from sklearn.cluster import DBSCAN, OPTICS, KMeans, MeanShift, estimate_bandwidth
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from benchmarks.bench_networks import CHECKPOINTS, BenchNetwork
@@ -114,9 +114,10 @@ def naive_cluster(name: str, vectors, labels, n_states: int, multiplier: int, se
         return DBSCAN(eps=function.eps, min_samples=DBSCAN_MIN_SAMPLES).fit_predict(vectors)
     fitted = vectors[:max(1, int(len(vectors) * fit_fraction))]
     if function.family == "OPTICS":
-        fitted_labels = OPTICS().fit_predict(fitted)
-        nearest = NearestNeighbors(n_neighbors=1).fit(fitted).kneighbors(vectors, return_distance=False)
-        result = fitted_labels[nearest[:, 0]]
+        # Distances from coordinate differences (kd_tree, cdist), the same on every CPU (docs/reproduction.md);
+        # a vector with several fitted copies takes the first copy's label.
+        fitted_labels = OPTICS(algorithm="kd_tree").fit_predict(fitted)
+        result = fitted_labels[cdist(vectors, fitted).argmin(axis=1)]
         result[:len(fitted)] = fitted_labels
         return result
     return MeanShift(bandwidth=bandwidth / function.bandwidth_divisor).fit(fitted).predict(vectors)

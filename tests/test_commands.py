@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
-
-REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = sorted(path.stem for path in REPO.glob("*.py"))
+from root_layout import REPO, SCRIPTS
 
 
 def entry_points() -> dict[str, str]:
