@@ -26,12 +26,12 @@ from stateclusters.network_analysis.oracles import OracleSettings
 REPO = Path(__file__).resolve().parents[1]
 LOCK_LETTERS = [f"k{i}" for i in range(20)]
 CODE = ("k3", "k1", "k4", "k1", "k5", "k9", "k2", "k6")
-TOGGLE = "k0"
+TOGGLES = ("k15", "k16", "k17", "k18", "k19")
 
 
 def lock_dfa() -> Dfa:
-    """A combination lock: 8 letters of 20 open it (a wrong letter starts over). Once open, TOGGLE rings an alarm
-    that accepts too, and any letter after the alarm but TOGGLE locks again. Uniform random words of 1–30 letters
+    """A combination lock: 8 letters of 20 open it (a wrong letter starts over). Once open, a toggle letter rings
+    an alarm that accepts too, and any letter after the alarm but a toggle locks again. Uniform random words of 1–30 letters
     open it with probability about 2e-9."""
     progress = [DfaState(f"p{i}", False) for i in range(len(CODE))]
     opened, alarm = DfaState("open", True), DfaState("alarm", True)
@@ -41,14 +41,15 @@ def lock_dfa() -> Dfa:
         state.transitions[CODE[position]] = progress[position + 1] if position + 1 < len(CODE) else opened
     for letter in LOCK_LETTERS:
         opened.transitions[letter], alarm.transitions[letter] = opened, progress[0]
-    opened.transitions[TOGGLE], alarm.transitions[TOGGLE] = alarm, opened
+    for toggle in TOGGLES:
+        opened.transitions[toggle], alarm.transitions[toggle] = alarm, opened
     return Dfa(progress[0], [*progress, opened, alarm])
 
 
 def lock_words(n_words: int = 40) -> list[tuple]:
-    """The network's own data: the code, then a few letters, never the toggle; and words that do not open it."""
+    """The network's own data: the code, then a few letters, never a toggle; and words that do not open it."""
     rng = np.random.default_rng(0)
-    others = [letter for letter in LOCK_LETTERS if letter != TOGGLE]
+    others = [letter for letter in LOCK_LETTERS if letter not in TOGGLES]
     opening = [CODE + tuple(rng.choice(others, size=rng.integers(0, 3))) for _ in range(n_words)]
     closed = [tuple(rng.choice(others, size=rng.integers(1, 11))) for _ in range(n_words)]
     return opening + closed
@@ -86,10 +87,12 @@ def pda_network(name: str):
     return ExactPda, automaton
 
 
-@pytest.mark.parametrize("name", ["CFG_L_12", "CFG_L_13"])
+@pytest.mark.parametrize("name", ["CFG_L_3", "CFG_L_10", "CFG_L_12"])
 def test_a_context_free_language_is_never_reported_converged(name):
+    """Default oracle and budgets (docs/api.md has the run of all 15 registry PDAs); the time budget is cut
+    so that a slow machine fails the test rather than hangs it."""
     network, automaton = pda_network(name)
-    words = stateclusters.draw_words(automaton, n_words=300, seed=0)
+    words = stateclusters.draw_words(automaton, seed=0)
     learned = learn_automaton(as_adapter(network), words, "kv", LearningBudget(max_seconds=120))
     assert not learned.converged and learned.stop_reason in ("states", "membership queries")
     assert len(learned.automaton.states) <= LearningBudget().max_states

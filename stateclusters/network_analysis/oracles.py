@@ -2,10 +2,10 @@
 
 - `given`: the words the user gave (or the automaton's validation words). Finds what the network does on the
   data it is meant for, however rare under random sampling.
-- `pumped`: given words with an infix repeated 2–8 times (u·vʳ·w for u·v·w, as in the pumping lemmas). A regular
-  network keeps doing what the hypothesis does on them once the hypothesis is right; a pushdown language's
-  nesting grows with r, and shows where the hypothesis ran out of states. A quarter as many words as `random_words`,
-  at most 120 letters each.
+- `pumped`: given words with two pieces of one length repeated 2–8 times each (u·vʳ·w·xʳ·y for u·v·w·x·y, the
+  pumping of context-free languages), drawn evenly across the network's classes of the given words. A pushdown
+  language's count or nesting grows with r and shows where the hypothesis ran out of states. A quarter as many
+  words as `random_words`, at most 120 letters each.
 - `random_words`: uniform random words, lengths 1–30, uniform letters. Finds differences spread over the whole
   input space, none tied to the hypothesis.
 - `state_walks` (the random W-method, as AALpy's RandomWMethodEqOracle): from every state's access word, a walk,
@@ -125,19 +125,38 @@ class StateCoverageOracle:
         return self._state_walks(table, suffixes, state_suffixes)
 
     def _pumped_words(self) -> list[tuple]:
-        given = [word for word in self.given_words if len(word) > 1]
-        if not given:
+        """u·vʳ·w·xʳ·y for given words u·v·w·x·y, |v| = |x| ≥ 1, r in PUMP_REPEATS: the two-piece pumping of
+        context-free languages (a count in aⁿbⁿ, a nesting in Dyck words). The words pumped are drawn evenly
+        across the network's classes of them, so that a class rare in the data (an acceptor's accepted words)
+        is pumped as often as a common one."""
+        by_class = self._given_by_class()
+        if not by_class:
             return []
         words = []
-        for pick in self.rng.integers(0, len(given), size=max(1, self.settings.random_words // 4)).tolist():
-            word = given[pick]
-            start, stop = sorted(self.rng.choice(len(word) + 1, size=2, replace=False).tolist())
-            repeats = int(self.rng.integers(PUMP_REPEATS[0], PUMP_REPEATS[1] + 1))
-            # Every prefix is tested: bound the length, fewer repeats where the infix is long.
-            repeats = min(repeats, 1 + (MAX_PUMPED_LETTERS - len(word)) // (stop - start))
-            if repeats >= PUMP_REPEATS[0]:
-                words.append(word[:start] + word[start:stop] * repeats + word[stop:])
+        for _ in range(max(1, self.settings.random_words // 4)):
+            pool = by_class[int(self.rng.integers(len(by_class)))]
+            pumped = self._pump(pool[int(self.rng.integers(len(pool)))])
+            if pumped is not None:
+                words.append(pumped)
         return words
+
+    def _given_by_class(self) -> list[list[tuple]]:
+        given = [word for word in dict.fromkeys(self.given_words) if len(word) > 1]
+        classes = self.cache.classes(given, membership=False)
+        return list({label: [word for word, other in zip(given, classes) if other == label]
+                     for label in dict.fromkeys(classes)}.values())
+
+    def _pump(self, word: tuple) -> tuple | None:
+        length = int(self.rng.integers(1, len(word) // 2 + 1))
+        first = int(self.rng.integers(0, len(word) - 2 * length + 1))
+        second = int(self.rng.integers(first + length, len(word) - length + 1))
+        repeats = int(self.rng.integers(PUMP_REPEATS[0], PUMP_REPEATS[1] + 1))
+        # Every prefix is tested: bound the length, fewer repeats where the pieces are long.
+        repeats = min(repeats, 1 + (MAX_PUMPED_LETTERS - len(word)) // (2 * length))
+        if repeats < PUMP_REPEATS[0]:
+            return None
+        v, x = word[first:first + length], word[second:second + length]
+        return (word[:first] + v * repeats + word[first + length:second] + x * repeats + word[second + length:])
 
     def _random_words(self, lengths) -> list[tuple]:
         letters = self.rng.integers(0, len(self.cache.adapter.letter_names), size=int(np.sum(lengths)))
