@@ -30,9 +30,9 @@ TOGGLES = ("k15", "k16", "k17", "k18", "k19")
 
 
 def lock_dfa() -> Dfa:
-    """A combination lock: 8 letters of 20 open it (a wrong letter starts over). Once open, a toggle letter rings
-    an alarm that accepts too, and any letter after the alarm but a toggle locks again. Uniform random words of 1–30 letters
-    open it with probability about 2e-9."""
+    """A combination lock: 8 letters of 20 open it (a wrong letter starts over). Once open, a toggle letter
+    rings an alarm that accepts too, and any letter after the alarm but a toggle locks again. Uniform random words
+    of 1–30 letters open it with probability about 2e-9."""
     progress = [DfaState(f"p{i}", False) for i in range(len(CODE))]
     opened, alarm = DfaState("open", True), DfaState("alarm", True)
     for position, state in enumerate(progress):
