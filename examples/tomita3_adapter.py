@@ -1,7 +1,8 @@
 """An adapter file for analyse_network.py: the shipped tomita3 GRU (pretrained_models/) through the ready adapter.
 
-A network of your own needs the same three names: ALPHABET, classify(words) and, optionally, hidden_states(words)
-(docs/api.md has a model from another codebase wrapped in about 30 lines).
+A network of your own needs ALPHABET and classify(words); hidden_states(words) adds the clusters, and
+classify_from(states, words) with STATE_PARTS the interventions (docs/api.md has a model from another codebase
+wrapped in about 30 lines).
 """
 from pathlib import Path
 
@@ -11,3 +12,5 @@ _network = checkpoint_adapter(Path(__file__).resolve().parents[1] / "pretrained_
 ALPHABET = _network.ALPHABET
 classify = _network.classify
 hidden_states = _network.hidden_states
+classify_from = _network.classify_from
+STATE_PARTS = _network.STATE_PARTS

@@ -156,15 +156,22 @@ def faithfulness_lines(report: dict) -> list[str]:
     if "faithfulness" not in report:
         return []
     entry = report["faithfulness"]
-    lines = [f"Myhill-Nerode over {entry['suffixes']} suffixes: compression {entry['compression']}, distinction "
-             f"precision {entry['distinction_precision']}, recall {entry['distinction_recall']}"]
+    lines = [f"Myhill-Nerode over {entry['suffixes']} suffixes: compression {share(entry['compression'])}, "
+             f"distinction precision {share(entry['distinction_precision'])}, "
+             f"recall {share(entry['distinction_recall'])}"]
     if "interventions_skipped" in entry:
         return lines + [f"interventions skipped: {entry['interventions_skipped']}"]
     interventions = entry["interventions"]
-    lines.append(f"interventions: random vector {interventions['controls']['random']}, mean vector "
-                 f"{interventions['controls']['mean']}, parts {interventions['parts']}")
-    return lines + [f"  {name}: centroid IIA {scores.get('centroid_iia')}, member IIA {scores.get('member_iia')}"
+    parts = ", ".join(f"{name} {share(value)}" for name, value in interventions["parts"].items())
+    lines.append(f"interventions: random vector {share(interventions['controls']['random'])}, mean vector "
+                 f"{share(interventions['controls']['mean'])}" + (f"; part swaps: {parts}" if parts else ""))
+    return lines + [f"  {name}: centroid IIA {share(scores.get('centroid_iia'))}, member IIA "
+                    f"{share(scores.get('member_iia'))}"
                     for name, scores in interventions["functions"].items() if "error" not in scores]
+
+
+def share(value) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 run = command(main)
