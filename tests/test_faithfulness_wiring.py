@@ -50,6 +50,18 @@ def test_the_driver_says_why_a_mealy_machine_gets_no_scores(tmp_path, capsys):
         capsys.readouterr().out
 
 
+def test_exploded_hidden_states_give_each_function_its_reason_not_a_failed_job():
+    import stateclusters
+    from stateclusters.automata import get_automaton
+    from stateclusters.evaluation.network_data import NetworkData
+    model = stateclusters.construct_network("tomita3", rnn="relu").model
+    with torch.no_grad():
+        next(model.parameters()).fill_(float("inf"))   # every hidden state NaN
+    entry = grid_row.network_faithfulness(NetworkData(model, get_automaton("tomita3"), 0, 40, 40), ["k_means_8"])
+    assert "NaN or inf" in entry["faithfulness"]["interventions"]["functions"]["k_means_8"]["error"]
+    assert grid_row.is_valid({"tomita3_relu_1_6_1_regular": entry})
+
+
 def test_the_grid_merges_one_entry_per_network_and_resumes_without_recomputing(grid_folder):
     merged = pickle.loads((grid_folder / "faithfulness.pickle").read_bytes())
     assert sorted(merged) == ["tomita3_gru_1_10_1_regular", "tomita3_gru_1_10_2_regular"]

@@ -23,12 +23,17 @@ def network_faithfulness(data, function_names) -> dict:
     """The entry of one network's NetworkData (the grid's and the driver's): its validation words, their vectors,
     and the clusters of each function fitted as the evaluation fits them (through the same shared clusterer)."""
     from stateclusters.adapters.adapter import as_adapter
+    from stateclusters.clustering.functions import FUNCTION_FAILURES
     from stateclusters.faithfulness.report import faithfulness_entry
     adapter = as_adapter(data.network)
     letter_of = dict(zip(adapter.letter_names, adapter.alphabet))   # the words name letters by their str
     words = [tuple(letter_of[name] for name in data.validation.word(i)) for i in range(len(data.validation))]
+    try:
+        clusterer = data.clusterer(function_names)
+    except FUNCTION_FAILURES:   # NaN/inf vectors: each function's entry then says why, as the evaluation does
+        clusterer = None
     return faithfulness_entry(adapter, data.automaton, [word for word in words if word], data.hidden_states,
-                              function_names, data.seed, data.protocol.fit_fraction, data.clusterer(function_names))
+                              function_names, data.seed, data.protocol.fit_fraction, clusterer)
 
 
 # ---- the merged file's shape ----------------------------------------------------------------------------------
