@@ -22,4 +22,5 @@ def test_the_notebook_runs(tmp_path):
     printed = "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for output in cell.outputs)
     assert "states, converged:" in printed and "amb" in printed
+    assert "compression " in printed and "k_means_8  centroid IIA " in printed
     assert (tmp_path / "tour_hidden_states.png").stat().st_size > 1000

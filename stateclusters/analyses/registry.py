@@ -62,6 +62,9 @@ ANALYSES = (
              "also the every-prefix test on words drawn like the training words", per_labeling=False),
     Analysis("layer_ambiguity", "layer_ambiguity", "layer_ambiguity.pickle", f"{ROWS}.layer_ambiguity",
              "also score each function on each layer's state alone, for networks of 2+ layers"),
+    Analysis("faithfulness", "faithfulness", "faithfulness.pickle", f"{ROWS}.faithfulness",
+             "also the Myhill-Nerode scores and the interventions on each function's clusters "
+             "(docs/faithfulness_scores.md)", per_labeling=False),
 )
 
 

@@ -91,6 +91,11 @@ def is_context_free(automaton) -> bool:
     return type(automaton).__name__ == 'Pda'
 
 
+def automaton_size(automaton) -> int:
+    """|Q|: number of states (PDAs: control states including err)."""
+    return automaton.size if is_context_free(automaton) else len(automaton.states)
+
+
 def automaton_kind(automaton) -> str:
     """One of 'dfa', 'moore', 'mealy', 'pda'."""
     if is_context_free(automaton):

@@ -98,6 +98,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="also print the function's ambiguity on the state after words of length 1-50")
     beyond.add_argument("--length-words", type=positive_int, default=None,
                         help=f"with --length-generalisation: words of each length (default {WORDS_PER_LENGTH})")
+    beyond.add_argument("--faithfulness", action="store_true",
+                        help="also the Myhill-Nerode scores and the interventions on the clusters of --function "
+                             "(docs/faithfulness_scores.md)")
     beyond.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                         help="write a 2-D projection of the validation hidden states, coloured by automaton state "
                         "and by cluster")
@@ -240,7 +243,8 @@ def main(argv=None) -> int:
 
 
 def print_extras(args, data, labeling: str, clustering) -> None:
-    """--extract's report, --learn's learned automata beside it, and --length-generalisation's table."""
+    """--extract's report, --learn's learned automata beside it, --length-generalisation's table, and
+    --faithfulness's scores."""
     if args.extract or args.learn:
         from stateclusters.analyses.extraction import extract_automaton, extraction_inputs
         from stateclusters.analyses.extraction_report import describe_report
@@ -256,6 +260,10 @@ def print_extras(args, data, labeling: str, clustering) -> None:
         from stateclusters.analyses.length_generalisation import format_length_table, length_bucket_table
         print(format_length_table(length_bucket_table(data, args.function, labeling, n_per_length=args.length_words),
                                   args.function))
+    if args.faithfulness:
+        from stateclusters.analyses.grid_rows.faithfulness import network_faithfulness
+        from stateclusters.faithfulness.report import describe_faithfulness
+        print("\n".join(describe_faithfulness(network_faithfulness(data, [args.function]))))
 
 
 def language_name(automaton: str) -> str:

@@ -371,14 +371,30 @@ def report_extras(args, results: tuple[dict, dict], merged: dict, select, filter
         if merged[analysis.name] is not None:   # written by experiment_runner.py with analysis.flag
             for line in analysis.functions().summary_lines(merged[analysis.name], view):
                 print(line)
+    written = report_faithfulness(merged["faithfulness"], view, filters, args.figures, tag)
     length_results = merged["length_generalisation"]
     if length_results is None:
-        return []
+        return written
     import stateclusters.figures.statistics as statistics_figures  # after choose_backend, like the other figures
     curves = length_curves(length_results, {name: select(name) for name in LABELINGS}, args.length_function)
     print("\n".join(describe_length_curves(curves, args.length_function, MAX_TRAINING_LENGTH)))
-    return statistics_figures.write_length_figure(curves, args.length_function, filters, MAX_TRAINING_LENGTH,
-                                                  args.figures, tag)
+    return written + statistics_figures.write_length_figure(curves, args.length_function, filters,
+                                                            MAX_TRAINING_LENGTH, args.figures, tag)
+
+
+def report_faithfulness(merged: dict | None, view: StatisticsView, filters: str, figures: Path, tag: str) -> list[Path]:
+    """Per set and function, weighted ambiguity against centroid IIA across networks: the correlations, and the
+    figure (faithfulness_centroid_iia_vs_wamb); nothing without a faithfulness file."""
+    if merged is None:
+        return []
+    from stateclusters.analyses.grid_rows.faithfulness import iia_columns
+    columns_by_set = {name: iia_columns(merged, view.ambiguity, keys) for name, keys in view.keys_by_set.items()}
+    for set_name, columns in columns_by_set.items():
+        for function, column in sorted(columns.items()):
+            print(describe_correlation(f"{function} wamb vs centroid IIA, {set_name}",
+                                       correlation(column["wamb"], column["centroid_iia"]), len(column["wamb"])))
+    import stateclusters.figures.statistics as statistics_figures  # after choose_backend, like the other figures
+    return statistics_figures.write_faithfulness_figure(columns_by_set, filters, figures, tag)
 
 
 run = command(main)

@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from stateclusters.adapters.recurrent import NetworkAdapter
-from stateclusters.automata import input_alphabet, is_context_free
+from stateclusters.automata import automaton_size, input_alphabet, is_context_free
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.functions import (
     FUNCTION_NAMES,
@@ -27,11 +27,6 @@ from stateclusters.words.sampling import (
     conformance_words,
     validation_words,
 )
-
-
-def automaton_size(automaton) -> int:
-    """|Q|: number of states (PDAs: control states including err)."""
-    return automaton.size if is_context_free(automaton) else len(automaton.states)
 
 
 def protocol_clusterer(hidden_states: np.ndarray, protocol: Protocol, seed: int,

@@ -91,7 +91,7 @@ def prefix_states(automaton, words) -> PrefixStates:
 def _regular_keys(automaton, words) -> list[list]:
     if not words:
         return []
-    trace = _trace(automaton, words)
+    trace = trace_in_any_letters(automaton, words)
     return [trace.states[row, :len(word)].tolist() for row, word in enumerate(words)]
 
 
@@ -108,7 +108,7 @@ def _pda_keys(pda, words) -> list[list]:
     return keys
 
 
-def _trace(automaton, words):
+def trace_in_any_letters(automaton, words):
     """The automaton's PrefixTrace of non-empty words given in any letters whose str the automaton reads."""
     from stateclusters.networks.recurrent import padded_letters
     alphabet = tuple(sorted(map(str, input_alphabet(automaton))))
@@ -126,7 +126,7 @@ def state_outputs(automaton, reached: PrefixStates, states, suffixes) -> np.ndar
     words = [prefix + suffix for prefix in reached.representatives(states) for suffix in suffixes]
     if not words:
         return np.zeros((0, len(suffixes)), dtype=str)
-    return _trace(automaton, words).final_outputs().reshape(len(states), len(suffixes))
+    return trace_in_any_letters(automaton, words).final_outputs().reshape(len(states), len(suffixes))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,49 @@
 """The faithfulness scores as report.json has them, and the cluster labels the interventions run on."""
 import numpy as np
 
+from stateclusters.automata import automaton_size, input_alphabet
+from stateclusters.base.errors import UserError
 from stateclusters.clustering.clusterer import HiddenStateClusterer
-from stateclusters.clustering.functions import FIT_FRACTION, FUNCTION_FAILURES, Abstraction, failure_reason
-from stateclusters.faithfulness.interchange import InterchangeScores
-from stateclusters.faithfulness.myhill_nerode import MyhillNerodeScores
+from stateclusters.clustering.functions import (
+    FIT_FRACTION,
+    FUNCTION_FAILURES,
+    Abstraction,
+    failure_reason,
+    labeling_k_multiplier,
+)
+from stateclusters.faithfulness.interchange import InterchangeScores, interchange_scores, interventions_skip_reason
+from stateclusters.faithfulness.myhill_nerode import MyhillNerodeScores, myhill_nerode_scores
+from stateclusters.faithfulness.prefixes import trace_in_any_letters
+from stateclusters.words.runs import labelings_for
+
+
+def faithfulness_entry(adapter, automaton, words, hidden_states: np.ndarray, function_names, seed: int = 0,
+                       fit_fraction: float = FIT_FRACTION, clusterer: HiddenStateClusterer | None = None,
+                       failures: dict | None = None) -> dict:
+    """{"faithfulness": …} for report.json, analyse_network.py, the driver and the grid: the Myhill–Nerode scores
+    and, where the network allows, the interventions on each function's clusters under the automaton's first
+    labeling; {"faithfulness_skipped": why} where even the scores cannot run. `words` are the non-empty words whose
+    letters `hidden_states` holds; `failures` ({function: why}) are functions not scored, reported as such."""
+    try:
+        behaviour = myhill_nerode_scores(adapter, automaton, words, seed=seed)
+    except UserError as error:
+        return {"faithfulness_skipped": str(error)}
+    reason = interventions_skip_reason(adapter)
+    if reason is None:
+        labeling = labelings_for(automaton)[0]
+        failures = failures or {}
+        labels = function_cluster_labels(hidden_states, trace_in_any_letters(automaton, words).state_labels(labeling),
+                                         [name for name in function_names if name not in failures],
+                                         automaton_size(automaton),
+                                         labeling_k_multiplier(labeling, len(input_alphabet(automaton))), seed,
+                                         fit_fraction, clusterer)
+        labels.update(failures)
+        try:
+            return faithfulness_report(behaviour, interchange_scores(adapter, automaton, words, hidden_states,
+                                                                     labels, seed=seed))
+        except UserError as error:
+            reason = str(error)
+    return faithfulness_report(behaviour, reason)
 
 
 def function_cluster_labels(hidden_states: np.ndarray, state_labels: np.ndarray, function_names, n_states: int,
@@ -37,3 +76,30 @@ def faithfulness_report(scores: MyhillNerodeScores, interventions: InterchangeSc
                           for name, result in interventions.functions.items()},
             "parts": dict(interventions.parts)}
     return {"faithfulness": entry}
+
+
+def describe_faithfulness(entry: dict) -> list[str]:
+    """The lines the driver prints of a faithfulness entry (as faithfulness_entry returns it)."""
+    if "faithfulness_skipped" in entry:
+        return [f"faithfulness skipped: {entry['faithfulness_skipped']}"]
+    scores = entry["faithfulness"]
+    lines = [f"Myhill-Nerode over {scores['suffixes']} suffixes (length ≤ {scores['suffix_length']}): "
+             + "  ".join(f"{name} {_shown(scores[name])}"
+                         for name in ("compression", "distinction_precision", "distinction_recall"))]
+    if "interventions_skipped" in scores:
+        return lines + [f"interventions skipped: {scores['interventions_skipped']}"]
+    interventions = scores["interventions"]
+    controls = interventions["controls"]
+    lines.append(f"interventions: controls random {_shown(controls['random'])}  mean {_shown(controls['mean'])}")
+    for name, result in interventions["functions"].items():
+        lines.append(f"  {name}: " + (result["error"] if "error" in result else
+                                      f"centroid IIA {_shown(result['centroid_iia'])}  "
+                                      f"member IIA {_shown(result['member_iia'])}"))
+    if interventions["parts"]:
+        lines.append("  part swaps: " + "  ".join(f"{part} {_shown(share)}"
+                                                   for part, share in interventions["parts"].items()))
+    return lines
+
+
+def _shown(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.4f}"

@@ -284,3 +284,42 @@ def write_length_figure(curves: dict, function: str, filters: str, training_leng
         return [save_figure(fig, stem, file_format) for file_format in IMAGE_FORMATS]
     finally:
         plt.close(fig)
+
+
+def faithfulness_figure(columns_by_set: dict, filters: str):
+    """Centroid IIA against weighted ambiguity, one point per network and function, one panel per set, coloured by
+    function family."""
+    fig, axes = plt.subplots(1, len(columns_by_set), sharey=True, squeeze=False, figsize=(6.0 * len(columns_by_set),
+                                                                                             5.0), layout="constrained")
+    for ax, (set_name, columns) in zip(axes[0], columns_by_set.items()):
+        n_networks = max((len(column["wamb"]) for column in columns.values()), default=0)
+        ax.set_title(f"{SET_LABELS[set_name]} (n = {n_networks} networks)")
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel(f"weighted ambiguity\n{AMBIGUITY_RANGE}")
+        ax.grid(alpha=0.3)
+        if not columns:
+            note_no_networks(ax, as_is)
+            continue
+        colours = family_colours(family_of(name) for name in columns)
+        for family, colour in colours.items():
+            points = [(x, y) for name, column in columns.items() if family_of(name) == family
+                      for x, y in zip(column["wamb"], column["centroid_iia"])]
+            if points:
+                xs, ys = zip(*points)
+                ax.scatter(xs, ys, color=colour, alpha=0.6, s=14, label=family_label(family))
+        ax.legend(loc="best", fontsize="small")
+    axes[0][0].set_ylabel("centroid IIA (1 = every cluster's centre acts as its state)")
+    fig.suptitle(with_filters("Does a pure cluster act as its state? Centroid IIA against weighted ambiguity",
+                              filters))
+    return fig
+
+
+def write_faithfulness_figure(columns_by_set: dict, filters: str, directory: Path, tag: str) -> list[Path]:
+    """PNG and PDF of the faithfulness figure ({set: {function: columns}}), written atomically."""
+    fig = faithfulness_figure(columns_by_set, filters)
+    stem = Path(directory) / f"faithfulness_centroid_iia_vs_wamb{tag}"
+    try:
+        return [save_figure(fig, stem, file_format) for file_format in IMAGE_FORMATS]
+    finally:
+        plt.close(fig)

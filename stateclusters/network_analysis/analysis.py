@@ -145,34 +145,6 @@ def shared_clusterer_or_none(hidden_states: np.ndarray, function_names, seed: in
         return None
 
 
-def faithfulness(adapter: Adapter, automaton, words, hidden_states: np.ndarray, results: dict, seed: int,
-                 clusterer) -> dict:
-    """report.json's faithfulness entry: the Myhill–Nerode scores and, where the network allows, the
-    interventions on each scored function's clusters (docs/faithfulness.md)."""
-    from stateclusters.faithfulness.interchange import interchange_scores, interventions_skip_reason
-    from stateclusters.faithfulness.myhill_nerode import myhill_nerode_scores
-    from stateclusters.faithfulness.report import faithfulness_report, function_cluster_labels
-    try:
-        behaviour = myhill_nerode_scores(adapter, automaton, words, seed=seed)
-    except UserError as error:
-        return {"faithfulness_skipped": str(error)}
-    reason = interventions_skip_reason(adapter)
-    if reason is None:
-        labeling = labelings_for(automaton)[0]
-        scored = [name for name, result in results[labeling].items() if result.error is None]
-        labels = function_cluster_labels(hidden_states, trace(automaton, words).state_labels(labeling), scored,
-                                         automaton_size(automaton),
-                                         labeling_k_multiplier(labeling, len(input_alphabet(automaton))), seed,
-                                         SPEC_PROTOCOL.fit_fraction, clusterer)
-        labels.update({name: result.error for name, result in results[labeling].items() if result.error})
-        try:
-            return faithfulness_report(behaviour, interchange_scores(adapter, automaton, words, hidden_states,
-                                                                     labels, seed=seed))
-        except UserError as error:
-            reason = str(error)
-    return faithfulness_report(behaviour, reason)
-
-
 def result_fields(result: FunctionResult) -> dict:
     """A function's report entry: its numbers and chance level, or its error (JSON has no NaN)."""
     if result.error is not None:
@@ -246,7 +218,12 @@ def score(prepared: PreparedAnalysis, settings: AnalysisSettings = AnalysisSetti
     if is_context_free(automaton):
         report["functions_by_labeling"] = by_labeling
     if settings.faithfulness:
-        report.update(faithfulness(adapter, automaton, non_empty, hidden_states, results, settings.seed, clusterer))
+        from stateclusters.faithfulness.report import faithfulness_entry
+        labeling = labelings[0]
+        report.update(faithfulness_entry(adapter, automaton, non_empty, hidden_states, list(settings.function_names),
+                                         settings.seed, SPEC_PROTOCOL.fit_fraction, clusterer,
+                                         {name: result.error for name, result in results[labeling].items()
+                                          if result.error}))
     return NetworkAnalysis(report, prepared.learned, csv_rows(report, by_labeling))
 
 
