@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import stateclusters
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter
 from stateclusters.automata import get_automaton
@@ -314,3 +315,16 @@ def test_the_adapter_checks_classify_from_and_its_state_parts():
         adapter.state_parts(6)
     assert adapter.state_parts(9) == {"layer1": slice(0, 3), "layer2": slice(3, 9)}
     assert as_adapter(Constant(automaton)).state_parts(9) == {}
+
+
+def test_a_function_past_the_word_limit_is_skipped_and_the_others_kept():
+    automaton = get_automaton("tomita3")
+    network = stateclusters.construct_network(automaton)
+    words = words_of(automaton, 60)
+    hidden = as_adapter(network).stacked_hidden_states([word for word in words if word])
+    labels = {"few": np.zeros(len(hidden), dtype=int), "one_per_vector": np.arange(len(hidden))}
+    n_suffixes = len(suffix_set(network.ALPHABET, 64)[1])
+    scores = interchange_scores(network, automaton, words, hidden, labels, pairs=10,
+                                word_limit=(2 * 10 + 10 + 50) * n_suffixes)
+    assert scores.functions["few"].error is None and scores.functions["few"].centroid_iia is not None
+    assert scores.functions["one_per_vector"].error.startswith("skipped: its clusters need")

@@ -111,8 +111,9 @@ def interchange_scores(network, automaton, words, hidden_states: np.ndarray, clu
     parts = adapter.state_parts(hidden_states.shape[1] if hidden_states.ndim == 2 else 0)
     labels = {name: value if isinstance(value, str) else np.asarray(value)
               for name, value in cluster_labels_by_function.items()}
-    n_runs = sum(_cluster_runs(value, members) for value in labels.values() if not isinstance(value, str))
-    check_word_count((n_runs + 2 * pairs + pairs * len(parts)) * len(suffixes), word_limit, "the interventions")
+    fixed_runs = 2 * pairs + pairs * len(parts)
+    check_word_count(fixed_runs * len(suffixes), word_limit, "the interventions")
+    labels = _within_limit(labels, members, word_limit // len(suffixes) - fixed_runs)
     reached = prefix_states(automaton, words)
     if not reached.prefixes:
         raise UserError("the interventions need at least one non-empty word")
@@ -137,6 +138,20 @@ def _check_rows(hidden_states: np.ndarray, labels: dict, n_rows: int) -> None:
         if not isinstance(value, str) and value.shape != (n_rows,):
             raise UserError(f"the cluster labels of {name} must be one per hidden state ({n_rows}); "
                             f"got {value.shape}")
+
+
+def _within_limit(labels: dict, members: int, run_limit: int) -> dict:
+    """The functions whose runs fit the word limit together, cheapest first; each one that does not gets the reason
+    in place of its labels (one function with thousands of clusters must not cost the others their scores)."""
+    costs = {name: _cluster_runs(value, members) for name, value in labels.items() if not isinstance(value, str)}
+    kept, total = dict(labels), 0
+    for name in sorted(costs, key=costs.get):
+        if total + costs[name] > run_limit:
+            kept[name] = (f"skipped: its clusters need {costs[name]} runs from vectors, over what the word limit "
+                          f"leaves ({max(0, run_limit - total)})")
+        else:
+            total += costs[name]
+    return kept
 
 
 def _cluster_runs(cluster_labels: np.ndarray, members: int) -> int:
