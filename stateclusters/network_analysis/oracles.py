@@ -2,7 +2,7 @@
 
 - `given`: the words the user gave (or the automaton's validation words). Finds what the network does on the
   data it is meant for, however rare under random sampling.
-- `pumped`: given words with two pieces of one length repeated 2–8 times each (u·vʳ·w·xʳ·y for u·v·w·x·y, the
+- `pumped`: given words with two pieces of one length repeated 2–32 times each (u·vʳ·w·xʳ·y for u·v·w·x·y, the
   pumping of context-free languages), drawn evenly across the network's classes of the given words. A pushdown
   language's count or nesting grows with r and shows where the hypothesis ran out of states. A quarter as many
   words as `random_words`, at most 120 letters each.
@@ -30,7 +30,7 @@ from stateclusters.network_analysis.hypotheses import HypothesisTable
 from stateclusters.network_analysis.queries import ClassCache
 
 ORACLE_PARTS = ("given", "pumped", "random_words", "state_walks")
-PUMP_REPEATS = (2, 8)         # an infix of a given word is repeated this many times (inclusive range)
+PUMP_REPEATS = (2, 32)        # how often each pumped piece of a given word stands (inclusive range)
 MAX_PUMPED_LETTERS = 120
 RANDOM_WORD_LENGTHS = (1, 30)
 WALKS_PER_STATE = 25          # AALpy's RandomWMethodEqOracle's default
