@@ -201,3 +201,7 @@ def test_a_quick_doc_command_runs_as_shown(command, tmp_path):
                                timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr
+
+
+def test_the_readme_stays_within_its_length():
+    assert len((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")) <= 12_000
