@@ -1,8 +1,11 @@
 """The Hugging Face adapter on tiny models built from configs (no download): classify equals the model run on each
 word alone; a causal model's hidden state after a prefix is the prefix's own, layer by layer; an encoder has no
 hidden states and analyse says why."""
+from pathlib import Path
+
 import numpy as np
 import pytest
+import tomllib
 import torch
 from transformers import (
     BertConfig,
@@ -162,3 +165,9 @@ def test_any_adapter_may_say_why_it_has_no_hidden_states():
         as_adapter(Counter()).hidden_states_skipped
     del Counter.HIDDEN_STATES_SKIPPED
     assert as_adapter(Counter()).hidden_states_skipped == "the adapter has no hidden_states"
+
+
+def test_the_dev_extra_installs_the_hf_extra():
+    extras = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert extras["hf"] and set(extras["hf"]) <= set(extras["dev"])
