@@ -36,7 +36,7 @@ def tiny_gpt2(seed: int = 0, labels: int = 3) -> GPT2ForSequenceClassification:
 
 def tiny_bert(seed: int = 0, **options) -> BertForSequenceClassification:
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=7, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
+    config = BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
                         max_position_embeddings=40, num_labels=2, pad_token_id=0, **options)
     return BertForSequenceClassification(config)
 
@@ -112,7 +112,7 @@ def test_analyse_reports_why_an_encoders_clusters_are_skipped():
 
 
 def test_a_tokenizer_gives_the_letters_ids_and_the_special_tokens(tmp_path):
-    (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nb\n")
+    (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nb\n##b\n")
     tokenizer = BertTokenizer(str(tmp_path / "vocab.txt"))
     model = tiny_bert(seed=7)
     network = stateclusters.wrap_huggingface(model, tokenizer, alphabet=["a", "b"])
@@ -123,6 +123,8 @@ def test_a_tokenizer_gives_the_letters_ids_and_the_special_tokens(tmp_path):
     assert network.classify(words) == expected
     with pytest.raises(UserError, match="same token id"):
         stateclusters.wrap_huggingface(model, tokenizer, alphabet=["a", "c", "d"])
+    with pytest.raises(UserError, match="makes 2 tokens of the letter 'ab'"):
+        stateclusters.wrap_huggingface(model, tokenizer, alphabet=["a", "ab"])
 
 
 @pytest.mark.parametrize("change, arguments, message", [
@@ -131,6 +133,9 @@ def test_a_tokenizer_gives_the_letters_ids_and_the_special_tokens(tmp_path):
     (lambda model: None, {"classes": ["a", "b"]}, "3 labels but 2 classes"),
     (lambda model: None, {"letter_ids": {"0": 1, "1": -2}}, "whole number"),
     (lambda model: None, {"alphabet": ["0", "1", "2"]}, "'2' has no token id"),
+    (lambda model: None, {"start_ids": [3, "4"]}, "start id must be a whole number"),
+    (lambda model: None, {"end_ids": 4}, "must be lists of token ids"),
+    (lambda model: None, {"letter_ids": {}}, "alphabet is empty"),
 ])
 def test_bad_models_and_ids_are_refused_in_one_line(change, arguments, message):
     model = tiny_gpt2()

@@ -37,20 +37,31 @@ def huggingface_adapter(model, letter_ids, alphabet=None, classes=None, start_id
         raise UserError(f"batch_words must be a whole number ≥ 1, not {batch_words!r}")
     if isinstance(letter_ids, dict):
         alphabet = list(letter_ids) if alphabet is None else list(alphabet)
-        ids = {letter: _token_id(letter_ids, letter) for letter in alphabet}
+        missing = [letter for letter in alphabet if letter not in letter_ids]
+        if missing:
+            raise UserError(f"the letter {missing[0]!r} has no token id")
+        ids = {letter: _token_id(letter_ids[letter], f"the letter {letter!r}") for letter in alphabet}
     else:
         if alphabet is None:
             raise UserError("with a tokenizer, name the letters: huggingface_adapter(model, tokenizer, alphabet)")
         alphabet = list(alphabet)
-        ids, (start_ids, end_ids) = tokenizer_ids(letter_ids, alphabet), tokenizer_frame(letter_ids, alphabet[0])
-    tokens = TokenFrame(ids, tuple(map(int, start_ids)), tuple(map(int, end_ids)), _pad_id(model, ids))
-    labels = _checked_classes(model, classes)
-    source = HuggingFaceClassifier(model, alphabet, tokens, labels, empty_class, batch_words)
-    reason = causality_failure(source)
-    if reason is not None:
-        source.HIDDEN_STATES_SKIPPED = reason
-        return source
-    return CausalHuggingFaceClassifier(model, alphabet, tokens, labels, empty_class, batch_words)
+        if alphabet:
+            ids, (start_ids, end_ids) = tokenizer_ids(letter_ids, alphabet), tokenizer_frame(letter_ids, alphabet[0])
+    if not alphabet:
+        raise UserError("the alphabet is empty")
+    if not isinstance(start_ids, (list, tuple)) or not isinstance(end_ids, (list, tuple)):
+        raise UserError("start_ids and end_ids must be lists of token ids")
+    start = tuple(_token_id(value, "a start id") for value in start_ids)
+    end = tuple(_token_id(value, "an end id") for value in end_ids)
+    tokens = TokenFrame(ids, start, end, _pad_id(model, ids))
+    arguments = (model, alphabet, tokens, _checked_classes(model, classes), empty_class, batch_words)
+    causal = CausalHuggingFaceClassifier(*arguments)
+    reason = causality_failure(causal)
+    if reason is None:
+        return causal
+    encoder = HuggingFaceClassifier(*arguments)
+    encoder.HIDDEN_STATES_SKIPPED = reason
+    return encoder
 
 
 class TokenFrame:
@@ -67,12 +78,12 @@ class TokenFrame:
         except KeyError as error:
             raise UserError(f"letter {error.args[0]!r} is not in the model adapter's alphabet") from None
         width = max(map(len, sequences))
-        input_ids = torch.full((len(sequences), width), self.pad, dtype=torch.long)
-        mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        input_ids = np.full((len(sequences), width), self.pad, dtype=np.int64)
+        mask = np.zeros((len(sequences), width), dtype=np.int64)
         for row, sequence in enumerate(sequences):
-            input_ids[row, :len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+            input_ids[row, :len(sequence)] = sequence
             mask[row, :len(sequence)] = 1
-        return input_ids, mask
+        return torch.from_numpy(input_ids), torch.from_numpy(mask)
 
 
 class HuggingFaceClassifier:
@@ -155,20 +166,19 @@ class CausalHuggingFaceClassifier(HuggingFaceClassifier):
         return {f"layer{n + 1}": slice(bounds[n], bounds[n + 1]) for n in range(len(bounds) - 1)}
 
 
-def causality_failure(source: HuggingFaceClassifier) -> str | None:
+def causality_failure(causal: CausalHuggingFaceClassifier) -> str | None:
     """Why a position's vector is not the state of its prefix (None when it is): an attention module that says
-    it is not causal, or a vector that changes when letters follow (prefixes of a few words run alone)."""
-    if not getattr(source.model.config, "is_decoder", False) and any(
-            getattr(module, "is_causal", None) is False for module in source.model.modules()):
+    it is not causal, or a vector that changes when letters follow (prefixes of a few words run alone). The
+    words are classified too, so that a model without a classification head fails here, in one line."""
+    if not getattr(causal.model.config, "is_decoder", False) and any(
+            getattr(module, "is_causal", None) is False for module in causal.model.modules()):
         return BIDIRECTIONAL
     rng = np.random.default_rng(0)
-    words = [tuple(source.ALPHABET[i] for i in rng.integers(0, len(source.ALPHABET), size=6))
+    words = [tuple(causal.ALPHABET[i] for i in rng.integers(0, len(causal.ALPHABET), size=6))
              for _ in range(CAUSALITY_WORDS)]
     prefixes = [word[:3] for word in words]
-    causal = CausalHuggingFaceClassifier(source.model, source.ALPHABET, source.tokens, source.classes,
-                                         source.empty_class, source.batch_words)
     try:
-        source.classify(words)
+        causal.classify(words)
         whole, alone = causal.hidden_states(words), causal.hidden_states(prefixes)
     except UserError:
         raise
@@ -186,7 +196,7 @@ def tokenizer_ids(tokenizer, alphabet) -> dict:
     refused."""
     ids = {}
     for letter in alphabet:
-        tokens = list(tokenizer(str(letter), add_special_tokens=False)["input_ids"])
+        tokens = _token_ids(tokenizer, letter, special=False)
         if len(tokens) != 1:
             raise UserError(f"the tokenizer makes {len(tokens)} tokens of the letter {letter!r}; each letter must "
                             f"be one token")
@@ -198,20 +208,26 @@ def tokenizer_ids(tokenizer, alphabet) -> dict:
 
 def tokenizer_frame(tokenizer, letter) -> tuple[tuple, tuple]:
     """The ids the tokenizer puts before and after a text (e.g. [CLS] and [SEP]), read around one letter."""
-    alone = list(tokenizer(str(letter), add_special_tokens=False)["input_ids"])
-    framed = list(tokenizer(str(letter), add_special_tokens=True)["input_ids"])
+    alone, framed = _token_ids(tokenizer, letter, special=False), _token_ids(tokenizer, letter, special=True)
     for start in range(len(framed) - len(alone) + 1):
         if framed[start:start + len(alone)] == alone:
             return tuple(framed[:start]), tuple(framed[start + len(alone):])
     raise UserError(f"the tokenizer's special tokens change the letter {letter!r}'s token")
 
 
-def _token_id(letter_ids: dict, letter) -> int:
-    if letter not in letter_ids:
-        raise UserError(f"the letter {letter!r} has no token id")
-    value = letter_ids[letter]
+def _token_ids(tokenizer, letter, special: bool) -> list[int]:
+    """The tokenizer's ids of one letter's text, with or without its special tokens."""
+    try:
+        return [int(token) for token in tokenizer(str(letter), add_special_tokens=special)["input_ids"]]
+    except Exception as error:
+        raise UserError(f"the tokenizer cannot tokenize the letter {letter!r} ({type(error).__name__}: {error}); "
+                        f"pass a tokenizer or a dict of token ids") from None
+
+
+def _token_id(value, what: str) -> int:
+    """A token id: a whole number ≥ 0; `what` names it in the message."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise UserError(f"the token id of the letter {letter!r} must be a whole number ≥ 0, not {value!r}")
+        raise UserError(f"the token id of {what} must be a whole number ≥ 0, not {value!r}")
     return int(value)
 
 
