@@ -33,7 +33,7 @@ from stateclusters.network_analysis.oracles import OracleSettings
 __all__ = ["Abstraction", "FUNCTION_NAMES", "LearningBudget", "OracleSettings", "agreement", "ambiguity_score",
            "analyse", "construct_network", "draw_words", "hidden_states", "interchange_scores", "learn_automaton",
            "load_automaton", "load_network", "myhill_nerode_scores", "save_network", "state_labels", "train_network",
-           "wrap"]
+           "wrap", "wrap_huggingface"]
 
 
 def load_automaton(name: str):
@@ -88,9 +88,19 @@ def load_network(path: str) -> NetworkAdapter:
     return checkpoint_adapter(path)
 
 
-def wrap(rnn, readout, alphabet, classes=None) -> NetworkAdapter:
-    """An adapter for a plain torch.nn.RNN/GRU/LSTM and its nn.Linear read-out, letter i one-hot in column i."""
-    return wrap_torch_module(rnn, readout, alphabet, classes)
+def wrap(rnn, readout, alphabet, classes=None, embedding=None, letter_ids=None) -> NetworkAdapter:
+    """An adapter for a plain torch.nn.RNN/GRU/LSTM and its nn.Linear read-out, letter i one-hot in column i; or,
+    with `embedding` (an nn.Embedding in front of the module), letter i read as embedding row letter_ids[letter]
+    (default i), folded into the first layer's input weights."""
+    return wrap_torch_module(rnn, readout, alphabet, classes, embedding, letter_ids)
+
+
+def wrap_huggingface(model, letter_ids, alphabet=None, classes=None, start_ids=(), end_ids=(), empty_class=None):
+    """An adapter for a Hugging Face transformers sequence-classification model: letter_ids is {letter: token id}
+    or a tokenizer (then alphabet names the letters). A causal model also gives hidden_states (every layer after
+    each letter); an encoder does not, and says why (docs/api.md, Transformers)."""
+    from stateclusters.adapters.huggingface import huggingface_adapter
+    return huggingface_adapter(model, letter_ids, alphabet, classes, start_ids, end_ids, empty_class)
 
 
 def hidden_states(network, words) -> np.ndarray:

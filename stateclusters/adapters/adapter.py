@@ -1,5 +1,5 @@
 """The adapter protocol: a module file or an object with ALPHABET, classify(words) and maybe hidden_states(words),
-classify_from(states, words) and STATE_PARTS.
+classify_from(states, words) and STATE_PARTS; without hidden_states, maybe HIDDEN_STATES_SKIPPED (why it has none).
 
 Words are tuples of ALPHABET entries. Everything an adapter returns is checked here, so that a wrong count or
 shape is one UserError naming the adapter, never a confusing failure deep inside the clustering.
@@ -32,6 +32,17 @@ class Adapter:
     @property
     def has_hidden_states(self) -> bool:
         return callable(getattr(self.source, "hidden_states", None))
+
+    @property
+    def hidden_states_skipped(self) -> str:
+        """Why the network has no hidden_states: its HIDDEN_STATES_SKIPPED (e.g. an encoder's vectors see the
+        letters after them), else that the adapter has none."""
+        reason = getattr(self.source, "HIDDEN_STATES_SKIPPED", None)
+        if reason is None:
+            return "the adapter has no hidden_states"
+        if not isinstance(reason, str) or not reason.strip() or "\n" in reason.strip():
+            raise UserError(f"adapter {self.name}: HIDDEN_STATES_SKIPPED must be one line of text, not {reason!r}")
+        return reason.strip()
 
     @property
     def has_classify_from(self) -> bool:

@@ -152,18 +152,48 @@ def module_type(rnn) -> str:
     raise UserError(f"cannot wrap a {type(rnn).__name__}: expected torch.nn.RNN, GRU or LSTM")
 
 
-def wrap_torch_module(rnn, readout, alphabet, classes=None) -> NetworkAdapter:
-    """An adapter for `readout(rnn(one_hot(word)))`: letter i of `alphabet` is input column i.
+def wrap_torch_module(rnn, readout, alphabet, classes=None, embedding=None, letter_ids=None) -> NetworkAdapter:
+    """An adapter for `readout(rnn(one_hot(word)))`: letter i of `alphabet` is input column i; with `embedding`
+    (an nn.Embedding), for `readout(rnn(embedding(ids)))`, letter i's id being letter_ids[letter] (default i).
 
     classes: what read-out row j means (default: j itself); the class of a word is the arg-max after its last letter.
+    An embedding is folded into the first layer: its input weights become W_ih · E[ids]ᵀ, one column per letter,
+    so the network is again one of ours, reading one-hot letters.
     """
     rnn_type = module_type(rnn)
-    if rnn.input_size != len(alphabet):
-        raise UserError(f"the module takes {rnn.input_size} inputs but the alphabet has {len(alphabet)} letters")
     classes = list(classes) if classes is not None else list(range(readout.out_features))
     if readout.out_features != len(classes):
         raise UserError(f"the read-out has {readout.out_features} outputs but {len(classes)} classes are named")
     state = {f"rnn.{name}": tensor.detach().float() for name, tensor in rnn.state_dict().items()}
     state.update({f"fc.{name}": tensor.detach().float() for name, tensor in readout.state_dict().items()})
+    if embedding is not None:
+        state["rnn.weight_ih_l0"] = folded_input_weights(rnn, embedding, alphabet, letter_ids)
+    elif letter_ids is not None:
+        raise UserError("letter_ids name rows of an embedding: pass embedding= too")
+    elif rnn.input_size != len(alphabet):
+        raise UserError(f"the module takes {rnn.input_size} inputs but the alphabet has {len(alphabet)} letters")
     model = classifier_from_state(state, rnn_type, rnn.num_layers, rnn.hidden_size, alphabet, classes)
     return NetworkAdapter(model, letters=list(alphabet), classes=classes)
+
+
+def folded_input_weights(rnn, embedding, alphabet, letter_ids=None):
+    """The first layer's input weights on one-hot letters: column i is W_ih · E[id of letter i] (float64, then
+    float32, the network's precision)."""
+    from torch import nn
+    if not isinstance(embedding, nn.Embedding):
+        raise UserError(f"embedding must be a torch.nn.Embedding, not a {type(embedding).__name__}")
+    if embedding.max_norm is not None:
+        raise UserError("an embedding with max_norm rescales its rows as it reads them: it cannot be folded")
+    if embedding.embedding_dim != rnn.input_size:
+        raise UserError(f"the embedding gives vectors of {embedding.embedding_dim} values but the module takes "
+                        f"{rnn.input_size} inputs")
+    letter_ids = dict(letter_ids) if letter_ids is not None else {letter: i for i, letter in enumerate(alphabet)}
+    rows = []
+    for letter in alphabet:
+        row = letter_ids.get(letter)
+        if isinstance(row, bool) or not isinstance(row, (int, np.integer)) or not 0 <= row < embedding.num_embeddings:
+            raise UserError(f"the letter {letter!r} needs a row of the embedding's {embedding.num_embeddings} "
+                            f"(letter_ids gives {row!r})")
+        rows.append(int(row))
+    vectors = embedding.weight.detach().double()[rows]                      # (letters, embedding_dim)
+    return (rnn.weight_ih_l0.detach().double() @ vectors.T).float()       # (gates × hidden, letters)

@@ -205,7 +205,7 @@ def score(prepared: PreparedAnalysis, settings: AnalysisSettings = AnalysisSetti
         report["scores_note"] = (f"scores against an automaton that did not converge (stopped by its "
                                  f"{report['automaton']['stop_reason']} budget)")
     if not adapter.has_hidden_states:
-        report["functions_skipped"] = "the adapter has no hidden_states"
+        report["functions_skipped"] = adapter.hidden_states_skipped
         return NetworkAnalysis(report, prepared.learned, [])
     options = ScoringOptions(settings.max_clusters, settings.seed, settings.progress)
     hidden_states = adapter.stacked_hidden_states(non_empty)
