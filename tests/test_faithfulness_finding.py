@@ -25,7 +25,7 @@ def test_the_study_on_one_constructed_language(tmp_path, capsys):
     assert exact["lr_wamb"] == 0.0
     assert exact["control_random"] < 0.9
     assert rows[2]["agreement"] < 1.0   # σ = 0.5 breaks the network at saturation 5
-    assert (tmp_path / "rows.csv").read_text().startswith("group,")
+    assert (tmp_path / "rows.csv").read_text().startswith("group,network,language,sigma,phase,")
     printed = capsys.readouterr().out
     assert "| 0.5 | after | 1 |" in printed and "means per group" in printed
 

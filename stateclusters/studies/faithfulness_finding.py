@@ -87,11 +87,11 @@ def constructed_rows(args) -> list[dict]:
             network = stateclusters.construct_network(automaton, args.rnn, 1, args.saturation, sigma, args.seed)
             identity = dict(group="constructed", network=f"{language}_{args.rnn}_s{args.saturation:g}",
                             language=language, sigma=sigma)
-            rows.append(analysed_row(network, automaton, args.functions, args.seed, phase="before", **identity))
+            rows.append(analysed_row(network, automaton, args.functions, args.seed, **identity, phase="before"))
             retrained = stateclusters.train_network(automaton, start=network, epochs=args.retrain_epochs,
                                                     seed=args.seed, n_words=args.retrain_words)
-            rows.append(analysed_row(retrained, automaton, args.functions, args.seed, phase="after",
-                                     epochs_run=retrained.metadata["epochs_run"], **identity))
+            rows.append(analysed_row(retrained, automaton, args.functions, args.seed, **identity, phase="after",
+                                     epochs_run=retrained.metadata["epochs_run"]))
     return rows
 
 
