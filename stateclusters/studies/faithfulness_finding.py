@@ -164,16 +164,44 @@ def agreement_of_scores(groups: dict, functions) -> None:
                   f"{(~low & high).sum()} | {r} |")
 
 
+def architecture(row) -> str:
+    """`gru 1x1` from a checkpoint's name; the constructed networks' are one-layer networks of their units."""
+    from stateclusters.base.keys import parse_network_name
+    if row["group"] == "constructed":
+        return row["network"].split("_")[-2] + " 1x1"
+    network_id = parse_network_name(row["network"])
+    return f"{network_id.rnn} {network_id.layers}x1"
+
+
+def parts_table(groups: dict) -> None:
+    """Mean part-swap IIA per group and state part: which part of the vector carries the state."""
+    print("\npart swaps: mean IIA of a swapped part, per group and architecture\n")
+    print("| group | architecture | networks | parts |")
+    print("|---|---|---|---|")
+    for name, rows in groups.items():
+        for kind in sorted({architecture(row) for row in rows}):
+            chosen = [row for row in rows if architecture(row) == kind]
+            parts = sorted({key for row in chosen for key in row if key.startswith("part_")})
+            if parts:
+                print(f"| {name} | {kind} | {len(chosen)} | " +
+                      ", ".join(f"{part[5:]} {mean(chosen, part)}" for part in parts) + " |")
+
+
 def print_tables(rows: list[dict], functions) -> None:
-    groups = {}
+    groups, by_architecture = {}, {}
     for row in rows:
         label = row["group"] if row["group"] != "constructed" else f"constructed, {row['phase']} retraining"
         groups.setdefault(f"{label} ({family(row)})", []).append(row)
+        if row["group"] == "reproduction":
+            by_architecture.setdefault(f"reproduction, {architecture(row)} ({family(row)})", []).append(row)
     summary_table(groups, functions[0])
+    if by_architecture:
+        summary_table(dict(sorted(by_architecture.items())), functions[0])
     constructed = [row for row in rows if row["group"] == "constructed"]
     if constructed:
         noise_table(constructed, functions[0])
     agreement_of_scores(groups, functions)
+    parts_table(groups)
 
 
 def write_rows(rows: list[dict], out: Path, settings: dict) -> None:
@@ -211,7 +239,12 @@ def main(argv=None) -> int:
     parser.add_argument("--reproduction-networks", type=int, default=0,
                         help="the first N checkpoints in name order (default 0: all)")
     parser.add_argument("--seed", type=int, default=0, help="words, pairs, noise and retraining seed")
+    parser.add_argument("--tables-only", action="store_true", help="print the tables of OUT/rows.json, run nothing")
     args = parser.parse_args(argv)
+    if args.tables_only:
+        written = json.loads((args.out / "rows.json").read_text())
+        print_tables(written["rows"], written["settings"]["functions"])
+        return 0
     started = time.perf_counter()
     rows = []
     for group, run in (("small", small_rows), ("constructed", constructed_rows), ("reproduction", reproduction_rows)):
