@@ -159,7 +159,7 @@ def save_network(network: NetworkAdapter, path: str) -> None:
 def myhill_nerode_scores(network, automaton, words, suffix_limit: int = FAITHFULNESS_SUFFIX_LIMIT,
                          pairs: int = FAITHFULNESS_PAIRS, seed: int = 0) -> MyhillNerodeScores:
     """Vafa et al.'s compression and distinction of the network's classes after the prefixes of the words, over
-    every suffix up to the longest length that keeps their number within suffix_limit (docs/faithfulness_scores.md)."""
+    every suffix up to the longest length that keeps their number within suffix_limit (docs/faithfulness.md)."""
     from stateclusters.faithfulness.myhill_nerode import myhill_nerode_scores as scores
     return scores(network, automaton, words, suffix_limit, pairs, seed)
 
@@ -169,7 +169,7 @@ def interchange_scores(network, automaton, words, functions=FUNCTION_NAMES,
                        members: int = FAITHFULNESS_MEMBERS,
                        seed: int = 0) -> InterchangeScores:
     """Interchange interventions on a network with hidden_states and classify_from: each function's centroid and
-    member IIA, the STATE_PARTS swaps and the controls (docs/faithfulness_scores.md)."""
+    member IIA, the STATE_PARTS swaps and the controls (docs/faithfulness.md)."""
     from stateclusters.clustering.functions import FUNCTION_FAILURES, labeling_k_multiplier
     from stateclusters.evaluation.network_data import automaton_size, protocol_clusterer
     from stateclusters.faithfulness.interchange import interchange_scores as scores

@@ -64,7 +64,7 @@ ANALYSES = (
              "also score each function on each layer's state alone, for networks of 2+ layers"),
     Analysis("faithfulness", "faithfulness", "faithfulness.pickle", f"{ROWS}.faithfulness",
              "also the Myhill-Nerode scores and the interventions on each function's clusters "
-             "(docs/faithfulness_scores.md)", per_labeling=False),
+             "(docs/faithfulness.md)", per_labeling=False),
 )
 
 

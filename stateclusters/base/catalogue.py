@@ -55,7 +55,7 @@ MAX_WORD_LETTERS, MAX_TOTAL_LETTERS = 1_000, 1_000_000
 LIVE_WORDS = 10_000
 PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
-# Faithfulness scores (docs/faithfulness_scores.md): the suffix set S holds every word up to the longest length
+# Faithfulness scores (docs/faithfulness.md): the suffix set S holds every word up to the longest length
 # that keeps |S| at most FAITHFULNESS_SUFFIX_LIMIT; prefix pairs sampled per score; member vectors run per
 # cluster; and the most words one score may send to the network, checked before any work.
 FAITHFULNESS_SUFFIX_LIMIT = 64

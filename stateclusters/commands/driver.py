@@ -100,7 +100,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help=f"with --length-generalisation: words of each length (default {WORDS_PER_LENGTH})")
     beyond.add_argument("--faithfulness", action="store_true",
                         help="also the Myhill-Nerode scores and the interventions on the clusters of --function "
-                             "(docs/faithfulness_scores.md)")
+                             "(docs/faithfulness.md)")
     beyond.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                         help="write a 2-D projection of the validation hidden states, coloured by automaton state "
                         "and by cluster")

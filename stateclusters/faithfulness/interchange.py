@@ -4,7 +4,7 @@ abstraction stands for, and ask whether it then acts as the automaton does from 
 Per abstraction function, each cluster c stands for its majority state q(c): centroid IIA runs from the
 cluster's mean vector, member IIA from random member vectors, both right when the class after a suffix x of S is
 q(c)'s output after x. Part swaps replace one STATE_PARTS part by that of a prefix in another state; the controls
-run from a random vector of the replaced vector's norm and from the mean vector. docs/faithfulness_scores.md.
+run from a random vector of the replaced vector's norm and from the mean vector. docs/faithfulness.md.
 """
 import zlib
 from dataclasses import dataclass, field

@@ -2,7 +2,7 @@
 
 Compression: do two prefixes in one state get the same class after every suffix of S? Distinction: for prefixes
 in two states, the automaton's boundary (the suffixes of S telling the states apart while no proper prefix of
-theirs does) against the network's. Definitions and sources: docs/faithfulness_scores.md.
+theirs does) against the network's. Definitions and sources: docs/faithfulness.md.
 """
 from dataclasses import dataclass
 

@@ -2,7 +2,7 @@
 state each reaches, sampled pairs of prefixes, and the automaton's output from a state after each suffix.
 
 A state is the AALpy state of a regular automaton, and for a PDA its configuration: the control state with the
-whole stack (docs/faithfulness_scores.md). Words are in the network's letters; the automaton reads their str.
+whole stack (docs/faithfulness.md). Words are in the network's letters; the automaton reads their str.
 """
 from dataclasses import dataclass
 from itertools import product
@@ -137,7 +137,7 @@ class PrefixPairs:
 
 
 def sample_pairs(states: np.ndarray, n_pairs: int, seed: int) -> PrefixPairs:
-    """n_pairs draws of each kind, repeated pairs kept once (docs/faithfulness_scores.md, Pairs).
+    """n_pairs draws of each kind, repeated pairs kept once (docs/faithfulness.md, Pairs).
 
     Same state: a state uniformly among those with two or more prefixes, then two of its prefixes uniformly.
     Different states: two states uniformly among those reached, then one prefix of each uniformly.

@@ -1,5 +1,5 @@
 """--faithfulness: the Myhill–Nerode scores and the interventions on each function's clusters
-(faithfulness/report.py, docs/faithfulness_scores.md), on the network's validation words.
+(faithfulness/report.py, docs/faithfulness.md), on the network's validation words.
 
 A record holds report.json's entry as it is: {"faithfulness": {...}} or {"faithfulness_skipped": why}, under the
 automaton's first labeling's clusters; the merged file gives it to each of the network's result keys.
