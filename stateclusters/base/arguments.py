@@ -81,6 +81,15 @@ def check_seed(value, name: str = "seed") -> int:
     return int(value)
 
 
+def check_count(value, name: str, limit: int) -> int:
+    """`value` if it is an integer from 1 to `limit`; else a UserError naming the argument (the API's at_most)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UserError(f"{name} must be an integer, got {value!r}")
+    if not 1 <= value <= limit:
+        raise UserError(f"{name} must be from 1 to {limit}, got {value}")
+    return int(value)
+
+
 def fraction_of_one(text: str) -> float:
     """argparse type: a number in (0, 1]."""
     value = _number(text, float)
