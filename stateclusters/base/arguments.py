@@ -81,12 +81,15 @@ def check_seed(value, name: str = "seed") -> int:
     return int(value)
 
 
-def check_count(value, name: str, limit: int) -> int:
-    """`value` if it is an integer from 1 to `limit`; else a UserError naming the argument (the API's at_most)."""
+def check_count(value, name: str, limit: int | None = None) -> int:
+    """`value` if it is an integer from 1 to `limit` (if any); else a UserError naming the argument (the API's
+    at_most)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise UserError(f"{name} must be an integer, got {value!r}")
-    if not 1 <= value <= limit:
-        raise UserError(f"{name} must be from 1 to {limit}, got {value}")
+    if value < 1:
+        raise UserError(f"{name} must be at least 1, got {value}")
+    if limit is not None and value > limit:
+        raise UserError(f"{name} must be at most {limit}, got {value}")
     return int(value)
 
 
