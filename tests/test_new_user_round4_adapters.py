@@ -274,6 +274,7 @@ class AB(Tomita1):
     (lambda: stateclusters.state_labels(TOMITA1, [("1",)], "stack_size"),
      "labeling 'stack_size' does not apply to this automaton; valid: regular"),
     (lambda: stateclusters.state_labels(TOMITA1, [("a",)]), "the letter 'a', which is not in the automaton's"),
+    (lambda: stateclusters.learn_automaton(Tomita1(), [("1", "a")]), "the letter 'a', which is not in the network's"),
     (lambda: stateclusters.draw_words(TOMITA1, -5), "n_words must be at least 1, got -5"),
     (lambda: stateclusters.draw_words(TOMITA1, 0), "n_words must be at least 1, got 0"),
     (lambda: stateclusters.draw_words(TOMITA1, HUGE), f"n_words must be at most {MAX_WORDS}"),

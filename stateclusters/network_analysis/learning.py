@@ -71,6 +71,10 @@ def learn_automaton(adapter: Adapter, given_words=(), algorithm: str = "kv", bud
     start = time.monotonic()
     given = [tuple(map(str, word)) for word in given_words if len(word)]
     cache = ClassCache(adapter, budget.max_queries, start + budget.max_seconds)
+    unknown = next((letter for word in given for letter in word if letter not in cache.letter_of), None)
+    if unknown is not None:
+        raise UserError(f"a given word holds the letter {unknown!r}, which is not in the network's ALPHABET "
+                        f"({', '.join(adapter.letter_names)})")
     sample = given or determinism_sample(oracle_for(cache, (), oracle, seed))
     determinism = determinism_check(adapter, [cache_words(cache, word) for word in sample], seed,
                                     allow_nondeterministic)
