@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_networks import CHECKPOINTS, NETWORKS, BenchNetwork  # noqa: E402
-from stateclusters.base.arguments import parser_for, positive_int, seed_int  # noqa: E402
+from stateclusters.base.arguments import at_most, parser_for, positive_int, seed_int  # noqa: E402
+from stateclusters.base.catalogue import MAX_WORDS  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
 
@@ -30,8 +31,9 @@ from stateclusters.base.errors import UserError  # noqa: E402
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = parser_for(__doc__)
     parser.formatter_class = type("Formatter", (argparse.RawDescriptionHelpFormatter, parser.formatter_class), {})
-    parser.add_argument("--words", type=positive_int, default=2000, help="validation words per network")
-    parser.add_argument("--conformance-words", type=positive_int, default=10_000, help="words of the conformance test")
+    parser.add_argument("--words", type=at_most(MAX_WORDS), default=2000, help="validation words per network")
+    parser.add_argument("--conformance-words", type=at_most(MAX_WORDS), default=10_000,
+                        help="words of the conformance test")
     parser.add_argument("--threads", type=positive_int, default=1, help="torch and BLAS/OpenMP threads for both paths")
     parser.add_argument("--seed", type=seed_int, default=0, help="seed of the words and of k-means")
     parser.add_argument("--networks", default=",".join(net.language for net in NETWORKS),

@@ -20,8 +20,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stateclusters.base.arguments import comma_list, parse_architectures, parser_for, positive_int  # noqa: E402
-from stateclusters.base.catalogue import GROUP_SIZE, RECURRENT_TYPES, TRAINING_WORDS  # noqa: E402
+from stateclusters.base.arguments import (  # noqa: E402
+    at_most,
+    comma_list,
+    parse_architectures,
+    parser_for,
+    positive_int,
+)
+from stateclusters.base.catalogue import GROUP_SIZE, MAX_WORDS, RECURRENT_TYPES, TRAINING_WORDS  # noqa: E402
 from stateclusters.base.cli import run_cli  # noqa: E402
 from stateclusters.base.errors import UserError  # noqa: E402
 
@@ -49,7 +55,7 @@ def add_round_arguments(parser, solo_networks: int) -> None:
     parser.add_argument("--rnn", default="gru,relu,lstm", help=f"comma-separated, from {', '.join(RECURRENT_TYPES)}")
     parser.add_argument("--hidden", type=positive_ints, default=[16, 32, 64, 128, 256],
                         help="comma-separated hidden sizes")
-    parser.add_argument("--train-words", type=positive_int, default=10_000, help="training words per network")
+    parser.add_argument("--train-words", type=at_most(MAX_WORDS), default=10_000, help="training words per network")
     parser.add_argument("--solo-networks", type=positive_int, default=solo_networks,
                         help="networks trained solo per round")
     parser.add_argument("--rounds", type=positive_int, default=3,
@@ -67,7 +73,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--rnn", default="gru,lstm,relu", help=f"comma-separated, from {', '.join(RECURRENT_TYPES)}")
     parser.add_argument("--hidden", type=positive_ints, default=[16, 64, 256], help="comma-separated hidden sizes")
     parser.add_argument("--groups", type=positive_ints, default=[1, 8, 32, 64], help="comma-separated group sizes N")
-    parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training words per network")
+    parser.add_argument("--train-words", type=at_most(MAX_WORDS), default=TRAINING_WORDS,
+                        help="training words per network")
     parser.add_argument("--solo-networks", type=positive_int, default=2,
                         help="networks trained solo to time one solo network-epoch (the median is taken)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")

@@ -10,13 +10,16 @@ import numpy as np
 from stateclusters.adapters.adapter import as_adapter
 from stateclusters.adapters.recurrent import NetworkAdapter, checkpoint_adapter, wrap_torch_module
 from stateclusters.ambiguity.scores import ambiguity_from_labels
-from stateclusters.base.arguments import check_seed
+from stateclusters.base.arguments import check_count, check_seed
 from stateclusters.base.catalogue import (
     DEFAULT_SATURATION,
     FAITHFULNESS_MEMBERS,
     FAITHFULNESS_PAIRS,
     FAITHFULNESS_SUFFIX_LIMIT,
     MAX_CLUSTERS,
+    MAX_HIDDEN,
+    MAX_TRAINING_EPOCHS,
+    MAX_WORDS,
     TRAINING_WORDS,
     VALIDATION_WORDS,
 )
@@ -45,7 +48,7 @@ def load_automaton(name: str):
 def draw_words(automaton, n_words: int = VALIDATION_WORDS, seed: int = 0) -> list[tuple[str, ...]]:
     """Words drawn as the validation words are (docs/contract.md, Words): lengths 1–14, reproducible from seed."""
     from stateclusters.words.sampling import sample_words
-    words = sample_words(automaton, n_words, seed=check_seed(seed))
+    words = sample_words(automaton, check_count(n_words, "n_words", MAX_WORDS), seed=check_seed(seed))
     return [words.word(i) for i in range(len(words))]
 
 
@@ -58,8 +61,10 @@ def train_network(automaton, rnn: str = "gru", hidden_size: int = 16, epochs: in
     from stateclusters.networks.recurrent import train_network as train
     from stateclusters.words.sampling import training_words, validation_words
     seed = check_seed(seed)
+    epochs, n_words = check_count(epochs, "epochs", MAX_TRAINING_EPOCHS), check_count(n_words, "n_words", MAX_WORDS)
     if start is None:
         from stateclusters.evaluation.training import network_config
+        hidden_size = check_count(hidden_size, "hidden_size", MAX_HIDDEN)
         config, weights, metadata = network_config(automaton, rnn, hidden_size), None, {}
     else:
         config, weights = start.model.config, start.model.state_dict()
@@ -111,8 +116,11 @@ def hidden_states(network, words) -> np.ndarray:
 def state_labels(automaton, words, labeling: str | None = None) -> np.ndarray:
     """The automaton's state after every letter, aligned with hidden_states (PDAs: under a labeling)."""
     from stateclusters.words.runs import labelings_for
+    valid = labelings_for(automaton)
+    if labeling is not None and labeling not in valid:
+        raise UserError(f"labeling {labeling!r} does not apply to this automaton; valid: {', '.join(valid)}")
     trace = analysis.trace(automaton, [word for word in words if len(word)])
-    return trace.state_labels(labeling or labelings_for(automaton)[0])
+    return trace.state_labels(labeling or valid[0])
 
 
 def ambiguity_score(state_labels, cluster_labels) -> dict[str, float]:
@@ -122,7 +130,9 @@ def ambiguity_score(state_labels, cluster_labels) -> dict[str, float]:
 
 def agreement(network, automaton, words) -> float | None:
     """Share of the non-empty words on which the network's class equals the automaton's output."""
-    return analysis.agreement(as_adapter(network), automaton, words)
+    adapter = as_adapter(network)
+    analysis.check_same_alphabet(adapter, automaton, "passed to agreement")
+    return analysis.agreement(adapter, automaton, words)
 
 
 def learn_automaton(network, words=(), algorithm: str = "kv", budget: LearningBudget | None = None,

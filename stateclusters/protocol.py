@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 from dataclasses import dataclass
 
-from stateclusters.base.catalogue import VALIDATION_WORDS
+from stateclusters.base.catalogue import MAX_KMEANS_RUNS, MAX_WORDS, VALIDATION_WORDS
 from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import FIT_FRACTION
 from stateclusters.clustering.probes import LR_SOLVERS
@@ -47,12 +47,12 @@ class Protocol:
         if isinstance(self.fit_fraction, bool) or not isinstance(self.fit_fraction, (int, float)) \
                 or not 0 < self.fit_fraction <= 1:
             raise UserError(f"protocol setting fit_fraction must be a number in (0, 1], got {self.fit_fraction!r}")
-        for name in INTEGER_SETTINGS:
+        for name, limit in INTEGER_SETTINGS.items():
             value = getattr(self, name)
             if name == "pda_validation_words" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UserError(f"protocol setting {name} must be an integer ≥ 1, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+                raise UserError(f"protocol setting {name} must be an integer from 1 to {limit}, got {value!r}")
 
     @classmethod
     def spec(cls) -> "Protocol":
@@ -123,7 +123,8 @@ class Protocol:
         return ", ".join(f"{name}={value}" for name, value in differences.items())
 
 
-INTEGER_SETTINGS = ("kmeans_n_init", "validation_words", "pda_validation_words")
+# The integer settings and the most each may ask for (base/catalogue.py).
+INTEGER_SETTINGS = {"kmeans_n_init": MAX_KMEANS_RUNS, "validation_words": MAX_WORDS, "pda_validation_words": MAX_WORDS}
 SETTING_TYPES = {"early_stop": bool, "fit_fraction": float, **{name: int for name in INTEGER_SETTINGS}}
 
 

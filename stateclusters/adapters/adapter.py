@@ -82,10 +82,9 @@ class Adapter:
         if not self.has_hidden_states:
             raise UserError(f"adapter {self.name} has no hidden_states")
         words = list(words)
-        states = list(_call(self, "hidden_states", words))
-        if len(states) != len(words):
-            raise UserError(f"adapter {self.name}: hidden_states returned {len(states)} arrays for {len(words)} words")
-        arrays = [np.asarray(vectors, dtype=np.float64) for vectors in states]
+        arrays = _float_arrays(self, _call(self, "hidden_states", words))
+        if len(arrays) != len(words):
+            raise UserError(f"adapter {self.name}: hidden_states returned {len(arrays)} arrays for {len(words)} words")
         widths = {array.shape[1] for array in arrays if array.ndim == 2}
         for word, array in zip(words, arrays):
             if array.ndim != 2 or array.shape[0] != len(word) or len(widths) != 1:
@@ -97,6 +96,15 @@ class Adapter:
         """Every letter occurrence's vector, in word order (docs/contract.md, Labelings)."""
         arrays = [array for array in self.hidden_states(words) if len(array)]
         return np.concatenate(arrays) if arrays else np.zeros((0, 0))
+
+
+def _float_arrays(adapter: Adapter, states) -> list[np.ndarray]:
+    """What hidden_states returned, as float arrays; anything that is not numbers is one UserError."""
+    try:
+        return [np.asarray(vectors, dtype=np.float64) for vectors in states]
+    except (TypeError, ValueError) as error:
+        raise UserError(f"adapter {adapter.name}: hidden_states must return one array of numbers per word "
+                        f"({type(error).__name__}: {error})") from None
 
 
 def _checked_part(adapter: Adapter, name, part, width: int) -> slice:
@@ -114,6 +122,8 @@ def _call(adapter: Adapter, method: str, *arguments):
         return getattr(adapter.source, method)(*arguments)
     except UserError:
         raise
+    except SystemExit as exit_:   # sys.exit in an adapter ends its call, not the analysis with a bare line
+        raise UserError(f"adapter {adapter.name}: {method} called sys.exit({exit_.code!r})") from None
     except Exception as error:
         raise UserError(f"adapter {adapter.name}: {method} failed ({type(error).__name__}: {error})") from None
 
@@ -150,8 +160,11 @@ def load_adapter(path: str | Path, name: str | None = None) -> Adapter:
     """Import an adapter module from a .py file (named `name`, else by its path); a missing file or a failing
     import is a UserError."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"--network {path} is a folder; name an adapter's .py file")
     if not path.is_file():
-        raise UserError(f"--network {path} does not exist")
+        raise UserError(f"--network {path} does not exist" if not path.exists() else
+                        f"--network {path} is not a regular file")
     module_name = f"stateclusters_adapter_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -160,9 +173,10 @@ def load_adapter(path: str | Path, name: str | None = None) -> Adapter:
     sys.modules[module_name] = module   # dataclasses and pickling inside the module look themselves up here
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:   # sys.exit at import too: one line, exit code 2
         del sys.modules[module_name]
-        raise UserError(f"--network {path} cannot be imported ({type(error).__name__}: {error})") from None
+        described = f"sys.exit({error.code!r})" if isinstance(error, SystemExit) else f"{type(error).__name__}: {error}"
+        raise UserError(f"--network {path} cannot be imported ({described})") from None
     return as_adapter(module, name=name or str(path))
 
 

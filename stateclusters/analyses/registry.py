@@ -9,7 +9,7 @@ the modules import their heavy code inside `run`.
 import importlib
 from dataclasses import dataclass
 
-from stateclusters.base.catalogue import EQ_WORDS, MEMBERSHIP_QUERIES
+from stateclusters.base.catalogue import EQ_WORDS, MAX_WORDS, MEMBERSHIP_QUERIES
 
 
 def flag_for(name: str) -> str:
@@ -23,6 +23,7 @@ class Option:
     name: str
     default: int
     help: str
+    limit: int = MAX_WORDS   # the most it may ask for (base/catalogue.py), refused above
 
     @property
     def flag(self) -> str:

@@ -81,6 +81,18 @@ def check_seed(value, name: str = "seed") -> int:
     return int(value)
 
 
+def check_count(value, name: str, limit: int | None = None) -> int:
+    """`value` if it is an integer from 1 to `limit` (if any); else a UserError naming the argument (the API's
+    at_most)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UserError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise UserError(f"{name} must be at least 1, got {value}")
+    if limit is not None and value > limit:
+        raise UserError(f"{name} must be at most {limit}, got {value}")
+    return int(value)
+
+
 def fraction_of_one(text: str) -> float:
     """argparse type: a number in (0, 1]."""
     value = _number(text, float)

@@ -52,7 +52,24 @@ MAX_CLUSTERS = 1_000              # a function asking for more clusters than thi
 # What the words of a network brought by its user may cost: every prefix of every word is classified and has a
 # hidden state, so a word's letters bound its prefixes and the letters of all words bound the vectors.
 MAX_WORD_LETTERS, MAX_TOTAL_LETTERS = 1_000, 1_000_000
+# Learning and the faithfulness scores build every prefix of every word: their letters (Σ n(n+1)/2 over the words'
+# lengths n) are bounded too; 2,000 words of 30 letters hold under 10**6.
+MAX_PREFIX_LETTERS = 20_000_000
+# A words file's bytes, checked before it is read: room for MAX_TOTAL_LETTERS letters of up to 31 bytes and a
+# separator each.
+MAX_WORDS_FILE_BYTES = 32 * MAX_TOTAL_LETTERS
 LIVE_WORDS = 10_000
+# The most a count option (of a script, or an argument of the API) may ask for, refused before any work: far
+# above the contract's sizes, far below what fails to allocate or never ends (10**12 conformance words would
+# need 7 TiB). Length generalisation draws its words for each of 50 lengths, so it allows fewer per length.
+MAX_WORDS = 1_000_000             # training, validation, conformance and learning words
+MAX_WORDS_PER_LENGTH = 10_000
+MAX_TRAINING_EPOCHS = 10_000
+MAX_REPEATS = 1_000               # repetitions of each network of the grid
+MAX_WORKERS = 256                 # processes of one run
+MAX_GROUP_SIZE = 1_024            # networks per group with --group-training
+MAX_KMEANS_RUNS = 1_000           # the protocol's kmeans_n_init
+MAX_WALKS_PER_STATE = 10_000      # the learning oracle's state walks
 PROJECTIONS = ("pca", "tsne")     # 2-D projections of the hidden-state pictures
 EXTRACTION_FUNCTIONS = ("k_means_8", "DBSCAN")   # what the grid runner extracts with --extract
 # Faithfulness scores (docs/faithfulness.md): the suffix set S holds every word up to the longest length

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stateclusters.base.arguments import check_seed
+from stateclusters.base.arguments import check_count, check_seed
 from stateclusters.base.errors import UserError
 from stateclusters.clustering.clusterer import HiddenStateClusterer
 from stateclusters.clustering.families import family_names
@@ -132,6 +132,8 @@ class Abstraction:
         """Fit on the vectors (and state labels, for lda and lr); pass a shared_clusterer of them to reuse work."""
         self.function_ = get_function(self.name)
         check_seed(self.random_state, "random_state")
+        check_count(self.n_states, "n_states")
+        check_count(self.k_multiplier, "k_multiplier")
         if clusterer is None:
             clusterer = shared_clusterer(hidden_states, (self.name,), random_state=self.random_state,
                                          fit_fraction=self.fit_fraction)

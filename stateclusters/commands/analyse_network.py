@@ -13,10 +13,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from stateclusters.base.arguments import comma_list, parser_for, positive_int, seed_int
+from stateclusters.base.arguments import at_most, comma_list, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     EQ_WORDS,
     MAX_CLUSTERS,
+    MAX_WALKS_PER_STATE,
+    MAX_WORDS,
     NETWORK_LEARNING_ALGORITHMS,
     NETWORK_LEARNING_QUERIES,
     NETWORK_LEARNING_SECONDS,
@@ -53,9 +55,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     oracle = parser.add_argument_group("equivalence oracle (docs/api.md, Oracles)")
     oracle.add_argument("--oracle", type=comma_list, default=ORACLE_PARTS_HELP,
                         help=f"the oracle's parts, comma-separated from {ORACLE_PARTS_HELP} (default: all four)")
-    oracle.add_argument("--random-words", type=positive_int, default=EQ_WORDS,
+    oracle.add_argument("--random-words", type=at_most(MAX_WORDS), default=EQ_WORDS,
                         help="random_words: words per test battery")
-    oracle.add_argument("--walks-per-state", type=positive_int, default=None,
+    oracle.add_argument("--walks-per-state", type=at_most(MAX_WALKS_PER_STATE), default=None,
                         help="state_walks: walks from each state per test battery (default 25)")
     parser.add_argument("--max-clusters", type=positive_int, default=MAX_CLUSTERS,
                         help="skip a function that asks for more clusters (k-means: k, probes: states)")

@@ -9,6 +9,9 @@ from stateclusters.base.catalogue import (
     EQ_WORDS,
     MAX_HIDDEN,
     MAX_LAYERS,
+    MAX_TRAINING_EPOCHS,
+    MAX_WORDS,
+    MAX_WORDS_PER_LENGTH,
     MEMBERSHIP_QUERIES,
     PDA_LABELINGS,
     PROJECTIONS,
@@ -45,7 +48,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--rnn", default="relu", help=f"architecture: {', '.join(RNN_TYPES)}")
     parser.add_argument("--hidden", type=at_most(MAX_HIDDEN), default=64, help="hidden units per layer")
     parser.add_argument("--layers", type=at_most(MAX_LAYERS), default=1, help="recurrent layers")
-    parser.add_argument("--epochs", type=positive_int, default=100, help="maximum training epochs")
+    parser.add_argument("--epochs", type=at_most(MAX_TRAINING_EPOCHS), default=100, help="maximum training epochs")
     parser.add_argument("--repetition", type=positive_int, default=1,
                         help="which network of this size: the fifth field of its name, as in the grid")
     parser.add_argument("--seed", type=seed_int, default=None, help="seed for data, weights and clustering; a loaded "
@@ -60,12 +63,12 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         "for .dot files)")
     parser.add_argument("--retrain", action="store_true", help="train even if a matching checkpoint exists (with "
                         "--construct: train the constructed network further)")
-    parser.add_argument("--train-words", type=positive_int, default=TRAINING_WORDS, help="training set size")
-    parser.add_argument("--validation-words", type=positive_int, default=None,
+    parser.add_argument("--train-words", type=at_most(MAX_WORDS), default=TRAINING_WORDS, help="training set size")
+    parser.add_argument("--validation-words", type=at_most(MAX_WORDS), default=None,
                         help=f"validation words whose hidden states are clustered (default: the protocol's, "
                         f"{VALIDATION_WORDS} for spec)")
     add_protocol_arguments(parser)
-    parser.add_argument("--conformance-words", type=positive_int, default=CONFORMANCE_WORDS,
+    parser.add_argument("--conformance-words", type=at_most(MAX_WORDS), default=CONFORMANCE_WORDS,
                         help="random words of length 16-30 in the conformance test")
     constructed = parser.add_argument_group("correct-by-construction networks (docs/faithfulness.md)")
     constructed.add_argument("--construct", action="store_true",
@@ -89,14 +92,14 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     beyond.add_argument("--learn", action="store_true", help="also learn automata from the network with AALpy's L* "
                         "and KV (a VPA with KV for PDAs) and print them beside the automaton of the --function "
                         "clusters (learning_results.py)")
-    beyond.add_argument("--learn-words", type=positive_int, default=None,
+    beyond.add_argument("--learn-words", type=at_most(MAX_WORDS), default=None,
                         help=f"with --learn: random words of length 1-30 per equivalence query (default {EQ_WORDS})")
-    beyond.add_argument("--learn-queries", type=positive_int, default=None,
+    beyond.add_argument("--learn-queries", type=at_most(MAX_WORDS), default=None,
                         help="with --learn: membership-query budget of one learning run "
                         f"(default {MEMBERSHIP_QUERIES})")
     beyond.add_argument("--length-generalisation", action="store_true",
                         help="also print the function's ambiguity on the state after words of length 1-50")
-    beyond.add_argument("--length-words", type=positive_int, default=None,
+    beyond.add_argument("--length-words", type=at_most(MAX_WORDS_PER_LENGTH), default=None,
                         help=f"with --length-generalisation: words of each length (default {WORDS_PER_LENGTH})")
     beyond.add_argument("--faithfulness", action="store_true",
                         help="also the Myhill-Nerode scores and the interventions on the clusters of --function "

@@ -13,8 +13,9 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from stateclusters.base.arguments import parser_for, positive_int, seed_int
+from stateclusters.base.arguments import at_most, parser_for, seed_int
 from stateclusters.base.atomic_io import remove_stale_temp_files
+from stateclusters.base.catalogue import MAX_WORKERS
 from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
@@ -50,7 +51,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="results folder")
     parser.add_argument("--networks", default="*", help="comma-separated glob patterns on the checkpoint stem, "
                         "e.g. 'tomita3_*,CFG_L_13_gru_*'")
-    parser.add_argument("--workers", type=positive_int, default=1, help="networks evaluated at the same time")
+    parser.add_argument("--workers", type=at_most(MAX_WORKERS), default=1, help="networks evaluated at the same time")
     parser.add_argument("--functions", default="all", help="comma-separated abstraction functions, or 'all'")
     parser.add_argument("--seed", type=seed_int, default=0,
                         help="added to each network's seed (validation words, clustering), modulo 2**32")

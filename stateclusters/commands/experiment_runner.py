@@ -20,14 +20,25 @@ from pathlib import Path
 from stateclusters.analyses import registry
 from stateclusters.base.arguments import (
     add_device_option,
+    at_most,
     comma_list,
     fraction_of_one,
     parse_architectures,
     parser_for,
-    positive_int,
 )
 from stateclusters.base.atomic_io import remove_stale_temp_files
-from stateclusters.base.catalogue import GROUP_SIZE, MAX_HIDDEN, MAX_LAYERS, RECURRENT_TYPES, RNN_TYPES
+from stateclusters.base.catalogue import (
+    GROUP_SIZE,
+    MAX_GROUP_SIZE,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_REPEATS,
+    MAX_TRAINING_EPOCHS,
+    MAX_WORDS,
+    MAX_WORKERS,
+    RECURRENT_TYPES,
+    RNN_TYPES,
+)
 from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder, project_folder
@@ -75,13 +86,14 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                       help=f"comma-separated architectures from: {', '.join(RNN_TYPES)}")
     grid.add_argument("--sizes", default=None, help="comma-separated LAYERSxFACTOR, hidden = floor(FACTOR·|Σ|·|Q|); "
                       "default 1x1,1x1.5,2x1, PDAs adding 1x3,1x5")
-    grid.add_argument("--repeats", type=positive_int, default=2, help="repetitions, numbered 1..N")
+    grid.add_argument("--repeats", type=at_most(MAX_REPEATS), default=2, help="repetitions, numbered 1..N")
     grid.add_argument("--functions", default="all", help=f"comma-separated from: {', '.join(FUNCTION_NAMES)}")
     run = parser.add_argument_group("how to run it")
     run.add_argument("--out", type=Path, default=REPO / "experiment_results" / "grid", help="results folder")
-    run.add_argument("--epochs", type=positive_int, default=JobSpec.epochs, help="maximum training epochs")
+    run.add_argument("--epochs", type=at_most(MAX_TRAINING_EPOCHS), default=JobSpec.epochs,
+                     help="maximum training epochs")
     run.add_argument("--no-train", action="store_true", help="use existing checkpoints only; skip jobs without one")
-    run.add_argument("--workers", type=positive_int, default=1, help="jobs run at the same time")
+    run.add_argument("--workers", type=at_most(MAX_WORKERS), default=1, help="jobs run at the same time")
     run.add_argument("--backend", choices=("local", "dask"), default=None,
                      help="local processes or Dask distributed (default: dask if --scheduler is given)")
     run.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786 "
@@ -89,16 +101,16 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     add_device_option(run)
     run.add_argument("--group-training", action="store_true", help="train the networks still to train in stacked "
                      "groups of one architecture and depth first, each group a job (docs/grid.md)")
-    run.add_argument("--group-size", type=positive_int, default=None,
+    run.add_argument("--group-size", type=at_most(MAX_GROUP_SIZE), default=None,
                      help=f"with --group-training: networks per group (default {GROUP_SIZE})")
     add_analysis_arguments(parser.add_argument_group("optional analyses, beyond the paper (docs/learning.md)"))
     scale = parser.add_argument_group("data sizes (the contract's defaults; small values make quick test runs)")
-    scale.add_argument("--train-words", type=positive_int, default=JobSpec.training_words,
+    scale.add_argument("--train-words", type=at_most(MAX_WORDS), default=JobSpec.training_words,
                        help="training words per network")
-    scale.add_argument("--validation-words", type=positive_int, default=None,
+    scale.add_argument("--validation-words", type=at_most(MAX_WORDS), default=None,
                        help=f"validation words, whose hidden states are clustered; default the protocol's, "
                        f"{Protocol.spec().validation_words} for spec")
-    scale.add_argument("--conformance-words", type=positive_int, default=JobSpec.conformance_words,
+    scale.add_argument("--conformance-words", type=at_most(MAX_WORDS), default=JobSpec.conformance_words,
                        help="conformance-test words")
     scale.add_argument("--fit-fraction", type=fraction_of_one, default=None,
                        help="share of the vectors OPTICS and mean shift are fitted on; default the protocol's, "
@@ -115,7 +127,7 @@ def add_analysis_arguments(group) -> None:
     for analysis in registry.ANALYSES:
         group.add_argument(analysis.flag, action="store_true", help=f"{analysis.help}, into OUT/{analysis.result_file}")
         for option in analysis.options:   # default None: an option given without its analysis is refused
-            group.add_argument(option.flag, type=positive_int, default=None,
+            group.add_argument(option.flag, type=at_most(option.limit), default=None,
                                help=f"with {analysis.flag}: {option.help} (default {option.default})")
 
 

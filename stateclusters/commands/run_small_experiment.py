@@ -8,7 +8,8 @@ import argparse
 import time
 from pathlib import Path
 
-from stateclusters.base.arguments import add_device_option, parser_for, positive_int
+from stateclusters.base.arguments import add_device_option, at_most, parser_for
+from stateclusters.base.catalogue import MAX_TRAINING_EPOCHS
 from stateclusters.base.cli import command
 from stateclusters.base.errors import UserError
 from stateclusters.base.keys import NetworkId
@@ -76,7 +77,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser = parser_for(__doc__)
     parser.add_argument("--train", action="store_true", help="train the 8 networks and save them into "
                         "--pretrained-dir, replacing any there (without it, every network must be there)")
-    parser.add_argument("--epochs", type=positive_int, default=EPOCHS, help="maximum epochs when training")
+    parser.add_argument("--epochs", type=at_most(MAX_TRAINING_EPOCHS), default=EPOCHS,
+                        help="maximum epochs when training")
     parser.add_argument("--out", type=Path, default=REPO / "experiment_results" / "small",
                         help="folder for accuracy.pickle, ambiguity.pickle and scores.pickle")
     parser.add_argument("--pretrained-dir", type=Path, default=REPO / "pretrained_models",

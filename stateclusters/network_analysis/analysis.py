@@ -89,8 +89,12 @@ def adapter_words(adapter: Adapter, word_set) -> list[tuple]:
 def trace(automaton, words):
     """The automaton's PrefixTrace of non-empty words (letters by their str, as the automaton names them)."""
     alphabet = tuple(sorted(map(str, input_alphabet(automaton))))
-    letters, lengths = padded_letters([tuple(map(str, word)) for word in words],
-                                      {name: i for i, name in enumerate(alphabet)})
+    try:
+        letters, lengths = padded_letters([tuple(map(str, word)) for word in words],
+                                          {name: i for i, name in enumerate(alphabet)})
+    except KeyError as error:
+        raise UserError(f"a word holds the letter {error.args[0]!r}, which is not in the automaton's alphabet "
+                        f"({', '.join(alphabet)})") from None
     return trace_words(automaton, letters, lengths, alphabet)
 
 

@@ -71,20 +71,24 @@ def learn_automaton(adapter: Adapter, given_words=(), algorithm: str = "kv", bud
     start = time.monotonic()
     given = [tuple(map(str, word)) for word in given_words if len(word)]
     cache = ClassCache(adapter, budget.max_queries, start + budget.max_seconds)
+    unknown = next((letter for word in given for letter in word if letter not in cache.letter_of), None)
+    if unknown is not None:
+        raise UserError(f"a given word holds the letter {unknown!r}, which is not in the network's ALPHABET "
+                        f"({', '.join(adapter.letter_names)})")
     sample = given or determinism_sample(oracle_for(cache, (), oracle, seed))
     determinism = determinism_check(adapter, [cache_words(cache, word) for word in sample], seed,
                                     allow_nondeterministic)
-    automaton_type = automaton_type or learning_type(cache.classes(sample, membership=False))
     equivalence = oracle_for(cache, given, oracle, seed)
+    monitor, stop_reason = None, None
     with learning_progress(progress, budget, cache) as on_hypothesis:
-        monitor = LearningMonitor(equivalence, automaton_type, tuple(adapter.letter_names), budget.max_states,
-                                  on_hypothesis)
-        stop_reason = None
-        try:
+        try:   # from the first word the cache classifies, any budget may stop learning
+            automaton_type = automaton_type or learning_type(cache.classes(sample, membership=False))
+            monitor = LearningMonitor(equivalence, automaton_type, tuple(adapter.letter_names), budget.max_states,
+                                      on_hypothesis)
             (run_kv if algorithm == "kv" else run_lstar)(cache, monitor)
         except BudgetExceeded as exceeded:
             stop_reason = str(exceeded.args[0])
-            if monitor.last is None:
+            if monitor is None or monitor.last is None:
                 raise UserError(f"learning stopped by its {stop_reason} budget before a first hypothesis") from None
     return LearnedAutomaton(merged_initial_state(monitor.last.to_automaton()), algorithm,
                             cache.counts.membership_queries, monitor.hypotheses, len(cache.known),

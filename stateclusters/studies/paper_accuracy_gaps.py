@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from stateclusters.base.arguments import at_most, positive_int
+from stateclusters.base.catalogue import MAX_REPEATS, MAX_WORDS
 from stateclusters.base.cli import run_cli
 from stateclusters.base.errors import UserError
 from stateclusters.paper.names import split_result_key
@@ -173,9 +175,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("results", type=Path, help="an evaluate_paper_networks.py output folder")
     parser.add_argument("--paper-repo", type=Path, required=True, help="the paper's checkout (or ../shared/paper)")
     parser.add_argument("--networks", default=None, help="comma-separated stems (default: the largest gaps)")
-    parser.add_argument("--largest", type=int, default=3, help="how many of the largest gaps to re-measure")
-    parser.add_argument("--words", type=int, default=10_000, help="conformance words per draw")
-    parser.add_argument("--seeds", type=int, default=3, help="draws of conformance words")
+    parser.add_argument("--largest", type=positive_int, default=3, help="how many of the largest gaps to re-measure")
+    parser.add_argument("--words", type=at_most(MAX_WORDS), default=10_000, help="conformance words per draw")
+    parser.add_argument("--seeds", type=at_most(MAX_REPEATS), default=3, help="draws of conformance words")
     parser.add_argument("--tolerance", type=float, default=0.002, help="a smaller |Δ| counts as equal")
     return parser.parse_args(argv)
 
