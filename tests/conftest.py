@@ -1,5 +1,17 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 # Tests import the top-level modules as a user running the scripts from the repo root would.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Small networks gain nothing from threads, and on a busy machine torch's threads wait on each other."""
+    import torch
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

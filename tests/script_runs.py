@@ -95,3 +95,18 @@ def leftover_temp_files(folder: Path) -> list[Path]:
     if not folder.exists():
         return []
     return sorted(path for pattern in ("*.partial", "*.tmp") for path in folder.rglob(pattern))
+
+
+def one_error_line(completed: subprocess.CompletedProcess) -> str:
+    """The single `error: …` line of a refusal with exit code 2 and no traceback."""
+    lines = [line for line in completed.stderr.splitlines() if line.strip()]
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    return lines[0]
+
+
+def run_cases(cases: dict, run, **options) -> dict:
+    """{name: completed process} of each case (script, arguments, …), two at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(cases, pool.map(lambda case: run(case[0], *case[1], **options), cases.values())))

@@ -17,13 +17,7 @@ N_PAIRS = 300
 
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small networks gain nothing from threads, and on a busy machine torch's threads wait on each other."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 def trained(rnn: str, layers: int) -> NetworkAdapter:
     automaton = get_automaton("tomita3")

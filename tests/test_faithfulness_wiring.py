@@ -17,12 +17,7 @@ GRID = ["--languages", "tomita3", "--rnn", "gru", "--sizes", "1x1", "--repeats",
         "--faithfulness"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import struct
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+from script_runs import one_error_line, run_cases
 
 import stateclusters
 from stateclusters.analyses.registry import analysis_named
@@ -47,14 +47,6 @@ needs_paper = pytest.mark.skipif(not (PAPER / "rnn_data").is_dir(), reason=f"the
 def run(script: str, *arguments, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / script), *map(str, arguments)], capture_output=True,
                           text=True, cwd=REPO, timeout=timeout)
-
-
-def one_error_line(completed: subprocess.CompletedProcess) -> str:
-    """The single `error: …` line of a refusal with exit code 2 and no traceback."""
-    lines = [line for line in completed.stderr.splitlines() if line.strip()]
-    assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr[-3000:]
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    return lines[0]
 
 
 # ---- one-line refusals, before any work ---------------------------------------------------------------------
@@ -170,9 +162,7 @@ def outcomes(folder):
     all_cases = cases(folder)
     (folder / "results").mkdir()
     write_results(folder / "results", {KEY: 1.0}, {KEY: {"k_means_8": [0.1, 0.1, 0.2, 0.0, 16]}})
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip(all_cases, pool.map(lambda case: run(case[0], *case[1], timeout=120), all_cases.values())))
-    return all_cases, runs
+    return all_cases, run_cases(all_cases, run, timeout=120)
 
 
 @pytest.mark.parametrize("name", sorted(cases(Path("/x"))))

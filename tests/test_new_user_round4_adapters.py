@@ -5,11 +5,11 @@ import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+from script_runs import one_error_line, run_cases
 
 import stateclusters
 from stateclusters.adapters.adapter import as_adapter, load_adapter
@@ -58,14 +58,6 @@ def run(script: str, *arguments, timeout: float = 120) -> subprocess.CompletedPr
                           text=True, cwd=REPO, timeout=timeout)
 
 
-def one_error_line(completed) -> str:
-    """The single `error: …` line of a refusal with exit code 2 and no traceback."""
-    lines = [line for line in completed.stderr.splitlines() if line.strip()]
-    assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr[-3000:]
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    return lines[0]
-
-
 # ---- the scripts, end to end ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -101,9 +93,7 @@ def cases(folder: Path) -> dict[str, tuple]:
 @pytest.fixture(scope="module")
 def outcomes(folder):
     all_cases = cases(folder)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip(all_cases, pool.map(lambda case: run(case[0], *case[1]), all_cases.values())))
-    return all_cases, runs
+    return all_cases, run_cases(all_cases, run)
 
 
 @pytest.mark.parametrize("name", sorted(cases(Path("/x"))))

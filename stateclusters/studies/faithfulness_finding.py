@@ -13,13 +13,14 @@ Writes one row per analysed network to OUT/rows.json and OUT/rows.csv and prints
 import argparse
 import csv
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from stateclusters.base.catalogue import TRAINING_WORDS
+from stateclusters.base.arguments import at_most, comma_list, parser_for, seed_int
+from stateclusters.base.catalogue import MAX_EPOCHS, TRAINING_WORDS
+from stateclusters.base.cli import run_cli
 
 DEFAULT_FUNCTIONS = ("k_means_8", "lr", "DBSCAN")
 DEFAULT_LANGUAGES = ("tomita1", "tomita3", "tomita5", "tomita7", "angluin", "regex", "dfa_5_4_1", "dfa_10_4_1",
@@ -214,12 +215,9 @@ def write_rows(rows: list[dict], out: Path, settings: dict) -> None:
         writer.writerows(rows)
 
 
-def comma_list(text: str) -> tuple[str, ...]:
-    return tuple(part for part in text.split(",") if part)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_arguments(argv=None) -> argparse.Namespace:
+    parser = parser_for(__doc__)
+    parser.formatter_class = type("Formatter", (argparse.RawDescriptionHelpFormatter, parser.formatter_class), {})
     parser.add_argument("--out", type=Path, default=Path("experiment_results/faithfulness"),
                         help="folder for rows.json and rows.csv")
     parser.add_argument("--groups", type=comma_list, default=("small", "constructed", "reproduction"),
@@ -228,19 +226,46 @@ def main(argv=None) -> int:
                         help="abstraction functions; the first is the one of the summary tables")
     parser.add_argument("--languages", type=comma_list, default=DEFAULT_LANGUAGES,
                         help="regular languages of the constructed networks")
-    parser.add_argument("--noise", type=lambda text: tuple(map(float, comma_list(text))), default=DEFAULT_NOISE,
+    parser.add_argument("--noise", type=noise_values, default=DEFAULT_NOISE,
                         help="noise σ values of the constructed networks")
     parser.add_argument("--rnn", choices=("tanh", "relu"), default="tanh", help="constructed networks' units")
-    parser.add_argument("--saturation", type=float, default=5.0, help="constructed networks' saturation s")
-    parser.add_argument("--retrain-epochs", type=int, default=10, help="epochs of retraining after the noise")
-    parser.add_argument("--retrain-words", type=int, default=TRAINING_WORDS, help="training words of the retraining")
+    parser.add_argument("--saturation", type=positive_number, default=5.0, help="constructed networks' saturation s")
+    parser.add_argument("--retrain-epochs", type=at_most(MAX_EPOCHS), default=10,
+                        help="epochs of retraining after the noise")
+    parser.add_argument("--retrain-words", type=at_most(TRAINING_WORDS * 20), default=TRAINING_WORDS,
+                        help="training words of the retraining")
     parser.add_argument("--pretrained-dir", type=Path, default=Path("pretrained_models"))
     parser.add_argument("--reproduction-dir", type=Path, default=REPRODUCTION_CHECKPOINTS)
     parser.add_argument("--reproduction-networks", type=int, default=0,
                         help="the first N checkpoints in name order (default 0: all)")
-    parser.add_argument("--seed", type=int, default=0, help="words, pairs, noise and retraining seed")
+    parser.add_argument("--seed", type=seed_int, default=0, help="words, pairs, noise and retraining seed")
     parser.add_argument("--tables-only", action="store_true", help="print the tables of OUT/rows.json, run nothing")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def noise_values(text: str) -> tuple[float, ...]:
+    """argparse type: comma-separated noise σ values, each ≥ 0."""
+    try:
+        values = tuple(map(float, comma_list(text)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a list of numbers") from None
+    if not values or any(not value >= 0 for value in values):
+        raise argparse.ArgumentTypeError(f"noise values must be numbers ≥ 0, got '{text}'")
+    return values
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def main(argv=None) -> int:
+    args = parse_arguments(argv)
     if args.tables_only:
         written = json.loads((args.out / "rows.json").read_text())
         print_tables(written["rows"], written["settings"]["functions"])
@@ -259,4 +284,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cli(main)
