@@ -124,7 +124,7 @@ def test_the_automaton_learned_from_an_exact_network_is_tomita3_and_scores_the_s
 def test_a_learning_budget_that_is_hit_is_reported_as_not_converged(tmp_path):
     (tmp_path / "adapter.py").write_text(CONSTRUCTED_ADAPTER)
     done = analyse("--network", tmp_path / "adapter.py", "--functions", "k_means", "--max-states", "2",
-                   "--out", tmp_path / "out")
+                   "--no-faithfulness", "--out", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     automaton = json.loads((tmp_path / "out" / "report.json").read_text())["automaton"]
     assert automaton["converged"] is False and automaton["stop_reason"] == "states"

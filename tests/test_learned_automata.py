@@ -87,7 +87,7 @@ def pda_network(name: str):
     return ExactPda, automaton
 
 
-@pytest.mark.parametrize("name", ["CFG_L_3", "CFG_L_10", "CFG_L_12"])
+@pytest.mark.parametrize("name", ["CFG_L_3", "CFG_L_12"])
 def test_a_context_free_language_is_never_reported_converged(name):
     """Default oracle and budgets (docs/api.md has the run of all 15 registry PDAs); the time budget is cut
     so that a slow machine fails the test rather than hangs it."""
@@ -160,7 +160,7 @@ def test_label_types_are_normalised(kind):
     network, automaton = Relabelled(LABEL_TYPES[kind]), get_automaton("tomita3")
     words = stateclusters.draw_words(automaton, n_words=200, seed=1)
     assert stateclusters.agreement(network, automaton, words) == 1.0
-    report = stateclusters.analyse(network, automaton, words, functions=["k_means"]).report
+    report = stateclusters.analyse(network, automaton, words, functions=["k_means"], faithfulness=False).report
     assert report["agreement"] == 1.0 and report["accuracy"] == 1.0
     assert ("label_reading" in report) == kind.startswith(("ints", "numpy int", "floats", "(n, 1)"))
 
@@ -200,7 +200,7 @@ def test_a_random_classify_is_refused_before_learning_unless_allowed():
 def test_max_clusters_skips_a_function_that_asks_for_more_and_says_why():
     network = stateclusters.construct_network(get_automaton("tomita3"))
     report = stateclusters.analyse(network, get_automaton("tomita3"), functions=["k_means", "k_means_8", "DBSCAN"],
-                                   max_clusters=10).report
+                                   max_clusters=10, faithfulness=False).report
     assert "amb" in report["functions"]["k_means"] and "amb" in report["functions"]["DBSCAN"]
     assert report["functions"]["k_means_8"]["error"].startswith("skipped: needs 40 clusters")
 
@@ -236,7 +236,8 @@ def run_analyse(*arguments) -> subprocess.CompletedProcess:
 
 def test_the_learned_automaton_is_kept_when_scoring_fails(tmp_path):
     (tmp_path / "adapter.py").write_text(ADAPTER_FAILING_AFTER_LEARNING)
-    done = run_analyse("--network", tmp_path / "adapter.py", "--functions", "k_means", "--out", tmp_path / "out")
+    done = run_analyse("--network", tmp_path / "adapter.py", "--functions", "k_means", "--no-faithfulness",
+                       "--out", tmp_path / "out")
     assert done.returncode == 2 and "out of GPU memory" in done.stderr.splitlines()[-1]
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert "out of GPU memory" in report["failed"] and report["automaton"]["states"] == 5
