@@ -38,11 +38,13 @@ def test_the_driver_prints_the_scores_of_a_constructed_network(tmp_path, capsys)
     assert "part swaps: layer1 " in output and " layer2 " in output
 
 
-def test_the_driver_says_why_a_mealy_machine_gets_no_scores(tmp_path, capsys):
+def test_the_driver_scores_a_mealy_machine_over_its_non_empty_suffixes(tmp_path, capsys):
     assert driver.main(["--automaton", "coffee", "--construct", "--validation-words", "40", "--conformance-words",
                         "40", "--checkpoint-dir", str(tmp_path), "--faithfulness"]) == 0
-    assert "faithfulness skipped: the faithfulness scores need a DFA, a Moore machine or a PDA" in \
-        capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "Myhill-Nerode over 20 suffixes (length ≤ 2): compression 1.0000  distinction_precision 1.0000  " \
+           "distinction_recall 1.0000" in output   # coffee's 4 letters: 4 + 16 suffixes, no empty word
+    assert "k_means_8: centroid IIA 1.0000  member IIA 1.0000" in output
 
 
 def test_exploded_hidden_states_give_each_function_its_reason_not_a_failed_job():
@@ -80,7 +82,7 @@ def test_a_malformed_entry_is_refused(grid_folder):
         spoiled = copy.deepcopy(merged)
         spoil(spoiled[key])
         assert not grid_row.is_valid(spoiled)
-    assert grid_row.is_valid({key: {"faithfulness_skipped": "a Mealy machine"}})
+    assert grid_row.is_valid({key: {"faithfulness_skipped": "the interventions need at least one non-empty word"}})
 
 
 def test_the_statistics_correlate_ambiguity_with_centroid_iia_and_draw_it(grid_folder, capsys):

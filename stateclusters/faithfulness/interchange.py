@@ -21,12 +21,12 @@ from stateclusters.base.catalogue import (
 from stateclusters.base.errors import UserError
 from stateclusters.faithfulness.prefixes import (
     PrefixStates,
+    automaton_suffix_set,
     check_count,
     check_word_count,
     prefix_states,
     sample_pairs,
     state_outputs,
-    suffix_set,
 )
 
 CLASSIFY_CHUNK = 8192   # (vector, word) runs per classify_from call
@@ -107,7 +107,7 @@ def interchange_scores(network, automaton, words, hidden_states: np.ndarray, clu
         raise UserError(f"interventions cannot run on {adapter.name}: {reason}")
     pairs, members = check_count(pairs, "pairs"), check_count(members, "members")
     hidden_states = np.asarray(hidden_states, dtype=np.float64)
-    _, suffixes = suffix_set(adapter.alphabet, suffix_limit)
+    _, suffixes = automaton_suffix_set(automaton, adapter.alphabet, suffix_limit)
     parts = adapter.state_parts(hidden_states.shape[1] if hidden_states.ndim == 2 else 0)
     labels = {name: value if isinstance(value, str) else np.asarray(value)
               for name, value in cluster_labels_by_function.items()}

@@ -12,7 +12,7 @@ from stateclusters.adapters.adapter import Adapter, as_adapter
 from stateclusters.base.catalogue import FAITHFULNESS_PAIRS, FAITHFULNESS_SUFFIX_LIMIT, FAITHFULNESS_WORD_LIMIT
 from stateclusters.faithfulness.prefixes import (
     PrefixStates,
-    check_automaton,
+    automaton_suffix_set,
     check_count,
     check_word_count,
     mean_of_group_means,
@@ -20,7 +20,6 @@ from stateclusters.faithfulness.prefixes import (
     sample_pairs,
     state_outputs,
     suffix_parents,
-    suffix_set,
 )
 
 CLASSIFY_CHUNK = 8192   # words per classify call: one batched call per chunk, never one word per call
@@ -45,8 +44,7 @@ def myhill_nerode_scores(network, automaton, words, suffix_limit: int = FAITHFUL
     """Compression and distinction of the network's classes after the prefixes of `words`, over S."""
     adapter = as_adapter(network)
     pairs = check_count(pairs, "pairs")
-    check_automaton(automaton)
-    suffix_length, suffixes = suffix_set(adapter.alphabet, suffix_limit)
+    suffix_length, suffixes = automaton_suffix_set(automaton, adapter.alphabet, suffix_limit)
     check_word_count(4 * pairs * len(suffixes), word_limit, "the Myhill–Nerode scores")
     reached = prefix_states(automaton, words)
     sampled = sample_pairs(reached.states, pairs, seed)

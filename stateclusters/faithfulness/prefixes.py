@@ -3,33 +3,46 @@ state each reaches, sampled pairs of prefixes, and the automaton's output from a
 
 A state is the AALpy state of a regular automaton, and for a PDA its configuration: the control state with the
 whole stack (docs/faithfulness.md). Words are in the network's letters; the automaton reads their str.
+A Mealy machine's output after a prefix is its last transition's, not its state's, so its S holds only the
+non-empty suffixes, after which the output depends on the state alone.
 """
 from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
 
-from stateclusters.automata import input_alphabet, is_context_free
+from stateclusters.automata import automaton_kind, input_alphabet
 from stateclusters.base.errors import UserError
 from stateclusters.words.runs import trace_words
 
 
-def suffix_set(alphabet, suffix_limit: int) -> tuple[int, tuple[tuple, ...]]:
-    """(k, S): S every word over the alphabet of length 0..k, shortest first, k the largest with |S| ≤ the limit."""
+def suffix_set(alphabet, suffix_limit: int, with_empty: bool = True) -> tuple[int, tuple[tuple, ...]]:
+    """(k, S): S every word over the alphabet of length 0..k (1..k without the empty word), shortest first, k the
+    largest with |S| ≤ the limit."""
     if not isinstance(suffix_limit, int) or suffix_limit < 1:
         raise UserError(f"the suffix limit must be a whole number ≥ 1 (S holds at least the empty word); "
                         f"got {suffix_limit!r}")
-    length, size = 0, 1
+    length, size = 0, int(with_empty)
     while size + len(alphabet) ** (length + 1) <= suffix_limit:
         length, size = length + 1, size + len(alphabet) ** (length + 1)
-    suffixes = [suffix for n in range(length + 1) for suffix in product(tuple(alphabet), repeat=n)]
+    if size == 0:
+        raise UserError(f"the suffix limit ({suffix_limit}) is below the {len(alphabet)} one-letter suffixes that "
+                        f"S needs for a Mealy machine (whose S has no empty word)")
+    suffixes = [suffix for n in range(1 - int(with_empty), length + 1)
+                for suffix in product(tuple(alphabet), repeat=n)]
     return length, tuple(suffixes)
 
 
+def automaton_suffix_set(automaton, alphabet, suffix_limit: int) -> tuple[int, tuple[tuple, ...]]:
+    """suffix_set for this automaton: without the empty word for a Mealy machine (module docstring)."""
+    return suffix_set(alphabet, suffix_limit, with_empty=automaton_kind(automaton) != "mealy")
+
+
 def suffix_parents(suffixes) -> np.ndarray:
-    """The index in S of each suffix without its last letter (-1 for the empty word); S is closed under prefixes."""
+    """The index in S of each suffix without its last letter, -1 where that is not in S (the empty word); S holds
+    every non-empty prefix of its words."""
     index = {suffix: i for i, suffix in enumerate(suffixes)}
-    return np.array([index[suffix[:-1]] if suffix else -1 for suffix in suffixes], dtype=np.int64)
+    return np.array([index.get(suffix[:-1], -1) if suffix else -1 for suffix in suffixes], dtype=np.int64)
 
 
 def check_word_count(n_words: int, word_limit: int, what: str) -> None:
@@ -64,18 +77,10 @@ class PrefixStates:
         return [self.prefixes[first[state]] for state in states]
 
 
-def check_automaton(automaton) -> None:
-    """The scores need a state that fixes the output after it: a DFA, a Moore machine or a PDA, not a Mealy machine."""
-    if not is_context_free(automaton) and hasattr(automaton.initial_state, "output_fun"):
-        raise UserError("the faithfulness scores need a DFA, a Moore machine or a PDA: a Mealy machine's output "
-                        "after a prefix depends on its last letter, not only on the state it reaches")
-
-
 def prefix_states(automaton, words) -> PrefixStates:
     """The distinct non-empty prefixes of the words and their states (PDAs: control state and whole stack)."""
-    check_automaton(automaton)
     words = [tuple(word) for word in words if len(word)]
-    keys = _pda_keys(automaton, words) if is_context_free(automaton) else _regular_keys(automaton, words)
+    keys = _pda_keys(automaton, words) if automaton_kind(automaton) == "pda" else _regular_keys(automaton, words)
     prefix_index, state_index, states, row_prefixes = {}, {}, [], []
     for word, word_keys in zip(words, keys):
         for length, key in enumerate(word_keys, start=1):
@@ -122,7 +127,8 @@ def trace_in_any_letters(automaton, words):
 
 def state_outputs(automaton, reached: PrefixStates, states, suffixes) -> np.ndarray:
     """(len(states), |S|) str: the automaton's output after each suffix from each state, read after the state's
-    first prefix followed by the suffix (a deterministic automaton's output depends only on the state)."""
+    first prefix followed by the suffix (a deterministic automaton's output after a suffix of S depends only on
+    the state)."""
     words = [prefix + suffix for prefix in reached.representatives(states) for suffix in suffixes]
     if not words:
         return np.zeros((0, len(suffixes)), dtype=str)

@@ -1,7 +1,7 @@
 """Does low ambiguity go with high interchange-intervention accuracy? Three groups of networks, each analysed with
 `stateclusters.analyse` (ambiguity, Myhill–Nerode scores, interventions; docs/faithfulness.md):
 
-- small: the small experiment's 8 shipped GRUs in pretrained_models/ (PDAs and Mealy machines as they come);
+- small: the small experiment's 8 shipped GRUs in pretrained_models/ (PDAs and Mealy machines among them);
 - constructed: correct-by-construction networks of regular languages with Gaussian noise σ on the weights, each
   before and after retraining with the ordinary training started from the noisy weights;
 - reproduction: the committed checkpoints of the reproduction run (experiment_results/reproduction/checkpoints).
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from stateclusters.base.arguments import at_most, comma_list, parser_for, seed_int
-from stateclusters.base.catalogue import MAX_EPOCHS, TRAINING_WORDS
+from stateclusters.base.catalogue import MAX_EPOCHS, TRAINING_WORDS, check_construction
 from stateclusters.base.cli import run_cli
 
 DEFAULT_FUNCTIONS = ("k_means_8", "lr", "DBSCAN")
@@ -115,7 +115,8 @@ def mean(rows, column) -> str:
 
 
 def family(row) -> str:
-    """regular, PDA or Mealy: PDAs' scores are on the stackless labels, Mealy machines have no faithfulness."""
+    """regular, PDA or Mealy: PDAs' ambiguity is on the stackless labels, Mealy machines are scored over non-empty
+    suffixes."""
     return {"Pda": "PDA", "MealyMachine": "Mealy"}.get(row["kind"], "regular")
 
 
@@ -226,10 +227,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="abstraction functions; the first is the one of the summary tables")
     parser.add_argument("--languages", type=comma_list, default=DEFAULT_LANGUAGES,
                         help="regular languages of the constructed networks")
-    parser.add_argument("--noise", type=noise_values, default=DEFAULT_NOISE,
+    parser.add_argument("--noise", type=number_list, default=DEFAULT_NOISE,
                         help="noise σ values of the constructed networks")
     parser.add_argument("--rnn", choices=("tanh", "relu"), default="tanh", help="constructed networks' units")
-    parser.add_argument("--saturation", type=positive_number, default=5.0, help="constructed networks' saturation s")
+    parser.add_argument("--saturation", type=float, default=5.0, help="constructed networks' saturation s")
     parser.add_argument("--retrain-epochs", type=at_most(MAX_EPOCHS), default=10,
                         help="epochs of retraining after the noise")
     parser.add_argument("--retrain-words", type=at_most(TRAINING_WORDS * 20), default=TRAINING_WORDS,
@@ -243,29 +244,27 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def noise_values(text: str) -> tuple[float, ...]:
-    """argparse type: comma-separated noise σ values, each ≥ 0."""
+def number_list(text: str) -> tuple[float, ...]:
+    """argparse type: comma-separated numbers (check_construction checks them as noise values)."""
     try:
         values = tuple(map(float, comma_list(text)))
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a list of numbers") from None
-    if not values or any(not value >= 0 for value in values):
-        raise argparse.ArgumentTypeError(f"noise values must be numbers ≥ 0, got '{text}'")
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one number")
     return values
 
 
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
+def check_arguments(args: argparse.Namespace) -> None:
+    """The constructed networks' settings, as the driver's --construct checks them, before any work."""
+    if "constructed" in args.groups:
+        for sigma in args.noise:
+            check_construction(args.rnn, 1, args.saturation, sigma)
 
 
 def main(argv=None) -> int:
     args = parse_arguments(argv)
+    check_arguments(args)
     if args.tables_only:
         written = json.loads((args.out / "rows.json").read_text())
         print_tables(written["rows"], written["settings"]["functions"])
