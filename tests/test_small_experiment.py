@@ -1,4 +1,6 @@
 import pickle
+import re
+from pathlib import Path
 
 import pytest
 from committed_small import differences
@@ -6,7 +8,9 @@ from script_runs import SIGTERM_MESSAGE, leftover_temp_files, terminate_when_pri
 
 from stateclusters.base.cli import EXIT_TERMINATED
 from stateclusters.clustering.functions import FUNCTION_NAMES
-from stateclusters.commands import run_small_experiment
+from stateclusters.commands import run_small_experiment, statistics_computation
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +54,15 @@ def test_small_experiment_on_the_shipped_networks(stopped_then_rerun):
     assert scores["tomita1_gru_1_8_1_regular"]["lr"]["purity"] == 1.0
     # The committed numbers, lr's within its tolerance (docs/reproduction.md, On another machine).
     assert differences(ambiguity, scores) == []
+
+
+def test_the_nmi_means_that_beyond_the_paper_shows(stopped_then_rerun, tmp_path, capsys):
+    """docs/beyond_the_paper.md's statistics command on the small experiment's folder prints the means it shows."""
+    _, _, out = stopped_then_rerun
+    capsys.readouterr()
+    assert statistics_computation.main(["--results", str(out), "--metric", "nmi", "--figures", str(tmp_path)]) == 0
+    printed = dict(re.findall(r"^(\w+)\s+(\d\.\d+)\s", capsys.readouterr().out, flags=re.M))
+    page = (REPO / "docs" / "beyond_the_paper.md").read_text()
+    shown = page.split("--results /tmp/small --metric nmi")[1].split("What they cost")[0]
+    assert dict(re.findall(r"`(\w+)`\s+(\d\.\d{3})", shown)) == {name: f"{float(mean):.3f}"
+                                                                for name, mean in printed.items()}
