@@ -128,7 +128,7 @@ PARSED_ONLY = {
     "python experiment_runner.py --languages path/to/": "a .dot file of the reader's, then a grid",
     "python statistics_computation.py --results experiment_results/mine ": "the results of the grid above",
     "python driver.py --automaton path/to/": "a .dot file of the reader's",
-    "python driver.py --automaton tomita3 --protocol paper": "a training of up to 100 epochs: 1 min 40 s",
+    "python driver.py --automaton tomita3 --protocol paper": "a training of up to 100 epochs: 1 min 41 s",
     "python driver.py --automaton tomita3 --rnn transformer --hidden 32 --epochs 30 ": "1 min 4 s",
     "python experiment_runner.py --languages tomita3 --protocol spec ": "24 trainings of up to 200 epochs",
     "python evaluate_paper_networks.py --paper-repo ../shared/paper --protocol paper ": "every paper network: hours",
