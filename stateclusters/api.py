@@ -27,6 +27,7 @@ from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import FUNCTION_NAMES, Abstraction
 from stateclusters.faithfulness.interchange import InterchangeScores
 from stateclusters.faithfulness.myhill_nerode import MyhillNerodeScores
+from stateclusters.faithfulness.sizes import FaithfulnessSizes, check_sizes
 from stateclusters.network_analysis import analysis
 from stateclusters.network_analysis.analysis import NetworkAnalysis
 from stateclusters.network_analysis.learning import LearnedAutomaton, LearningBudget
@@ -150,13 +151,19 @@ def learn_automaton(network, words=(), algorithm: str = "kv", budget: LearningBu
 def analyse(network, automaton=None, words=None, functions=FUNCTION_NAMES, algorithm: str = "kv",
             budget: LearningBudget | None = None, seed: int = 0, oracle: OracleSettings | None = None,
             max_clusters: int = MAX_CLUSTERS, allow_nondeterministic: bool = False,
-            name: str | None = None, faithfulness: bool = True) -> NetworkAnalysis:
+            name: str | None = None, faithfulness: bool = True, suffix_limit: int = FAITHFULNESS_SUFFIX_LIMIT,
+            pairs: int = FAITHFULNESS_PAIRS, members: int = FAITHFULNESS_MEMBERS) -> NetworkAnalysis:
     """analyse_network.py as a call: agreement and every function's ambiguity beside its chance level
-    (`.report`), against the given automaton's states or those of one learned from the network (`.learned`)."""
+    (`.report`), against the given automaton's states or those of one learned from the network (`.learned`);
+    the faithfulness scores with these sizes (myhill_nerode_scores, interchange_scores)."""
     settings = analysis.AnalysisSettings(tuple(functions), algorithm, budget or LearningBudget(),
                                          oracle or OracleSettings(), check_seed(seed), max_clusters,
-                                         allow_nondeterministic, faithfulness=faithfulness)
-    return analysis.analyse(as_adapter(network, name), automaton, words, settings)
+                                         allow_nondeterministic, faithfulness=faithfulness,
+                                         faithfulness_sizes=FaithfulnessSizes(suffix_limit, pairs, members))
+    adapter = as_adapter(network, name)
+    if faithfulness and settings.faithfulness_sizes != FaithfulnessSizes():   # asked for: checked before the work
+        check_sizes(settings.faithfulness_sizes, automaton, adapter.alphabet)
+    return analysis.analyse(adapter, automaton, words, settings)
 
 
 def save_network(network: NetworkAdapter, path: str) -> None:

@@ -185,3 +185,40 @@ def test_a_pda_is_scored_under_each_labeling_as_the_grid_scores_it():
         entry = functions["k_means_8"]
         assert [entry[field] for field in ("amb", "wamb", "max", "min", "n_clusters")] == \
             grid.results[labeling]["k_means_8"].as_list()
+
+
+MEALY_ADAPTER = '''
+import stateclusters
+
+_adapter = stateclusters.construct_network("coffee", rnn="tanh")
+ALPHABET, classify, hidden_states = _adapter.ALPHABET, _adapter.classify, _adapter.hidden_states
+classify_from, STATE_PARTS = _adapter.classify_from, _adapter.STATE_PARTS
+'''
+
+
+def test_the_faithfulness_sizes_asked_are_used_and_recorded(tmp_path):
+    (tmp_path / "coffee.py").write_text(MEALY_ADAPTER)
+    done = analyse("--network", tmp_path / "coffee.py", "--automaton", "coffee", "--functions", "k_means_8",
+                   "--suffix-limit", "4", "--prefix-pairs", "30", "--member-runs", "2", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["settings"]["faithfulness"] == {"suffix_limit": 4, "pairs": 30, "members": 2}
+    scores = report["faithfulness"]   # coffee's 4 one-letter suffixes: S of a Mealy machine has no empty word
+    assert (scores["suffix_length"], scores["suffixes"]) == (1, 4)
+    assert scores["compression"] == scores["distinction_precision"] == scores["distinction_recall"] == 1.0
+    assert scores["interventions"]["functions"]["k_means_8"] == {"centroid_iia": 1.0, "member_iia": 1.0}
+
+
+@pytest.mark.parametrize("arguments, named", [
+    (["--suffix-limit", "3"], "below the 4 one-letter suffixes"),          # coffee has 4 letters
+    (["--prefix-pairs", "300000"], "more than the limit of 1,000,000"),     # 4 · 300,000 · 20 words
+    (["--member-runs", "0"], "--member-runs"),
+    (["--suffix-limit", "8", "--no-faithfulness"], "--no-faithfulness"),
+])
+def test_faithfulness_sizes_out_of_bounds_are_refused_before_any_work(tmp_path, arguments, named):
+    (tmp_path / "coffee.py").write_text(MEALY_ADAPTER)
+    done = analyse("--network", tmp_path / "coffee.py", "--automaton", "coffee", *arguments,
+                   "--out", tmp_path / "out")
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and named in lines[0], done.stderr
+    assert not (tmp_path / "out").exists()

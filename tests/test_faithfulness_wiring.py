@@ -116,3 +116,27 @@ def test_the_benchmark_runs_with_small_sizes(tmp_path, capsys):
     lines = output.splitlines()
     assert lines[-1].startswith("ratio: ") and float(lines[-1].split()[1]) > 0
     assert any(line.startswith("evaluation: ") for line in lines) and "k_means_8: centroid IIA" in output
+
+
+class NeverAsked:
+    """A coffee network that must not be asked: sizes refused before any work never reach it."""
+    ALPHABET = ["button", "clean", "pod", "water"]
+
+    def classify(self, words):
+        raise RuntimeError("asked")
+
+
+def test_the_api_checks_the_sizes_asked_before_any_work():
+    import stateclusters
+    from stateclusters.base.errors import UserError
+    coffee = stateclusters.load_automaton("coffee")
+    with pytest.raises(UserError, match="below the 4 one-letter suffixes"):
+        stateclusters.analyse(NeverAsked(), coffee, suffix_limit=3)
+    with pytest.raises(UserError, match="more than the limit"):
+        stateclusters.analyse(NeverAsked(), coffee, pairs=300_000)
+    with pytest.raises(UserError, match="members"):
+        stateclusters.analyse(NeverAsked(), coffee, members=0)
+    report = stateclusters.analyse(stateclusters.construct_network(coffee), coffee, functions=["k_means_8"],
+                                   suffix_limit=30, pairs=20, members=1).report
+    assert report["settings"]["faithfulness"] == {"suffix_limit": 30, "pairs": 20, "members": 1}
+    assert report["faithfulness"]["suffixes"] == 20 and report["faithfulness"]["compression"] == 1.0

@@ -16,6 +16,10 @@ from pathlib import Path
 from stateclusters.base.arguments import at_most, comma_list, parser_for, positive_int, seed_int
 from stateclusters.base.catalogue import (
     EQ_WORDS,
+    FAITHFULNESS_MEMBERS,
+    FAITHFULNESS_PAIRS,
+    FAITHFULNESS_SUFFIX_LIMIT,
+    FAITHFULNESS_WORD_LIMIT,
     MAX_CLUSTERS,
     MAX_WALKS_PER_STATE,
     MAX_WORDS,
@@ -25,6 +29,7 @@ from stateclusters.base.catalogue import (
     NETWORK_LEARNING_STATES,
 )
 from stateclusters.base.cli import command
+from stateclusters.base.errors import UserError
 from stateclusters.base.paths import check_output_folder
 
 DEFAULT_FUNCTIONS = "all"
@@ -63,9 +68,31 @@ def parse_arguments(argv=None) -> argparse.Namespace:
                         help="skip a function that asks for more clusters (k-means: k, probes: states)")
     parser.add_argument("--allow-nondeterministic", action="store_true",
                         help="go on when classify gives a word two labels (the report says so)")
-    parser.add_argument("--no-faithfulness", action="store_true", help="skip the Myhill-Nerode and intervention "
-                        "scores (docs/faithfulness.md)")
+    faithfulness = parser.add_argument_group("faithfulness scores (docs/faithfulness.md)")
+    faithfulness.add_argument("--no-faithfulness", action="store_true", help="skip the Myhill-Nerode and "
+                              "intervention scores")
+    faithfulness.add_argument("--suffix-limit", type=at_most(FAITHFULNESS_WORD_LIMIT), default=None,
+                              help=f"most suffixes in S (default {FAITHFULNESS_SUFFIX_LIMIT})")
+    faithfulness.add_argument("--prefix-pairs", type=at_most(FAITHFULNESS_WORD_LIMIT), default=None,
+                              help=f"prefix pairs drawn of each kind (default {FAITHFULNESS_PAIRS})")
+    faithfulness.add_argument("--member-runs", type=at_most(FAITHFULNESS_WORD_LIMIT), default=None,
+                              help=f"member vectors run per cluster (default {FAITHFULNESS_MEMBERS})")
     return parser.parse_args(argv)
+
+
+SIZE_OPTIONS = ("suffix_limit", "prefix_pairs", "member_runs")
+
+
+def faithfulness_sizes(args):
+    """The sizes the options ask for, the defaults for those not given; sizes without the scores are refused."""
+    from stateclusters.faithfulness.sizes import FaithfulnessSizes
+    given = [name for name in SIZE_OPTIONS if getattr(args, name) is not None]
+    if given and args.no_faithfulness:
+        raise UserError(f"--{given[0].replace('_', '-')} sizes the faithfulness scores, which --no-faithfulness "
+                        f"skips")
+    defaults = FaithfulnessSizes()
+    return FaithfulnessSizes(args.suffix_limit or defaults.suffix_limit, args.prefix_pairs or defaults.pairs,
+                             args.member_runs or defaults.members)
 
 
 def main(argv=None) -> int:
@@ -77,11 +104,15 @@ def main(argv=None) -> int:
     from stateclusters.network_analysis import analysis
     from stateclusters.network_analysis.words_file import as_adapter_words, read_words_file
     from stateclusters.results.network_report import write_network_report
-    settings = analysis_settings(args, parse_function_names(args.functions))
+    sizes = faithfulness_sizes(args)
+    settings = analysis_settings(args, parse_function_names(args.functions), sizes)
     adapter = load_adapter(args.network, name=args.name)
     automaton = get_automaton(args.automaton) if args.automaton else None
     if automaton is not None:
         analysis.check_same_alphabet(adapter, automaton, args.automaton)
+    if any(getattr(args, name) is not None for name in SIZE_OPTIONS):   # refused now, not after the work
+        from stateclusters.faithfulness.sizes import check_sizes
+        check_sizes(sizes, automaton, adapter.alphabet)
     words = None
     if args.words is not None:
         words = as_adapter_words(read_words_file(args.words, adapter.letter_names), adapter.letter_names,
@@ -102,7 +133,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def analysis_settings(args, function_names):
+def analysis_settings(args, function_names, sizes):
     from stateclusters.network_analysis.analysis import AnalysisSettings
     from stateclusters.network_analysis.learning import LearningBudget
     from stateclusters.network_analysis.oracles import WALKS_PER_STATE, OracleSettings
@@ -110,7 +141,7 @@ def analysis_settings(args, function_names):
     return AnalysisSettings(tuple(function_names), args.learn,
                             LearningBudget(args.max_states, args.max_queries, args.max_seconds), oracle, args.seed,
                             args.max_clusters, args.allow_nondeterministic, progress=True,
-                            faithfulness=not args.no_faithfulness)
+                            faithfulness=not args.no_faithfulness, faithfulness_sizes=sizes)
 
 
 def provenance(args, words) -> dict:

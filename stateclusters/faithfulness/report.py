@@ -14,18 +14,20 @@ from stateclusters.clustering.functions import (
 from stateclusters.faithfulness.interchange import InterchangeScores, interchange_scores, interventions_skip_reason
 from stateclusters.faithfulness.myhill_nerode import MyhillNerodeScores, myhill_nerode_scores
 from stateclusters.faithfulness.prefixes import trace_in_any_letters
+from stateclusters.faithfulness.sizes import FaithfulnessSizes
 from stateclusters.words.runs import labelings_for
 
 
 def faithfulness_entry(adapter, automaton, words, hidden_states: np.ndarray, function_names, seed: int = 0,
                        fit_fraction: float = FIT_FRACTION, clusterer: HiddenStateClusterer | None = None,
-                       failures: dict | None = None) -> dict:
+                       failures: dict | None = None, sizes: FaithfulnessSizes = FaithfulnessSizes()) -> dict:
     """{"faithfulness": …} for report.json, analyse_network.py, the driver and the grid: the Myhill–Nerode scores
     and, where the network allows, the interventions on each function's clusters under the automaton's first
     labeling; {"faithfulness_skipped": why} where even the scores cannot run. `words` are the non-empty words whose
-    letters `hidden_states` holds; `failures` ({function: why}) are functions not scored, reported as such."""
+    letters `hidden_states` holds; `failures` ({function: why}) are functions not scored, reported as such;
+    `sizes` the suffix limit, pairs and member runs."""
     try:
-        behaviour = myhill_nerode_scores(adapter, automaton, words, seed=seed)
+        behaviour = myhill_nerode_scores(adapter, automaton, words, sizes.suffix_limit, sizes.pairs, seed)
     except UserError as error:
         return {"faithfulness_skipped": str(error)}
     reason = interventions_skip_reason(adapter)
@@ -40,7 +42,8 @@ def faithfulness_entry(adapter, automaton, words, hidden_states: np.ndarray, fun
         labels.update(failures)
         try:
             return faithfulness_report(behaviour, interchange_scores(adapter, automaton, words, hidden_states,
-                                                                     labels, seed=seed))
+                                                                     labels, sizes.suffix_limit, sizes.pairs,
+                                                                     sizes.members, seed))
         except UserError as error:
             reason = str(error)
     return faithfulness_report(behaviour, reason)

@@ -17,6 +17,7 @@ from stateclusters.base.errors import UserError
 from stateclusters.clustering.functions import FUNCTION_FAILURES, FUNCTION_NAMES, labeling_k_multiplier
 from stateclusters.evaluation.network import FunctionResult, ScoringOptions, evaluate_functions
 from stateclusters.evaluation.network_data import automaton_size, protocol_clusterer
+from stateclusters.faithfulness.sizes import FaithfulnessSizes
 from stateclusters.network_analysis.determinism import determinism_check
 from stateclusters.network_analysis.labels_match import label_reading, read_labels
 from stateclusters.network_analysis.learning import LearnedAutomaton, LearningBudget, learn_automaton
@@ -47,11 +48,12 @@ class AnalysisSettings:
     allow_nondeterministic: bool = False
     progress: bool = False
     faithfulness: bool = True
+    faithfulness_sizes: FaithfulnessSizes = FaithfulnessSizes()
 
     def as_report(self) -> dict:
         return {"seed": self.seed, "algorithm": self.algorithm, "budget": self.budget.as_report(),
                 "max_clusters": self.max_clusters, "allow_nondeterministic": self.allow_nondeterministic,
-                "faithfulness": self.faithfulness}
+                "faithfulness": self.faithfulness_sizes.as_report() if self.faithfulness else False}
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ def score(prepared: PreparedAnalysis, settings: AnalysisSettings = AnalysisSetti
         report.update(faithfulness_entry(adapter, automaton, non_empty, hidden_states, list(settings.function_names),
                                          settings.seed, SPEC_PROTOCOL.fit_fraction, clusterer,
                                          {name: result.error for name, result in results[labeling].items()
-                                          if result.error}))
+                                          if result.error}, settings.faithfulness_sizes))
     return NetworkAnalysis(report, prepared.learned, csv_rows(report, by_labeling))
 
 
