@@ -167,7 +167,29 @@ def _load_with_aalpy(path: Path, table: DotTable, automaton_type: str):
     if automaton.size != len(table.state_labels) or n_transitions != len(table.edges):
         raise AutomatonError(f'{path}: AALpy read {automaton.size} states and {n_transitions} transitions where '
                              f'the file has {len(table.state_labels)} and {len(table.edges)}; {hint}')
+    differing = _transitions_read(automaton, automaton_type) ^ _transitions_written(table, automaton_type)
+    if differing:   # e.g. a label broken over two lines: pydot reads it whole, AALpy a piece of it
+        source, letter, _, _ = sorted(differing)[0]
+        raise AutomatonError(f'{path}: AALpy read the transitions of state {source!r} otherwise than the file '
+                             f'says (letter {letter!r}); {hint}')
     return automaton
+
+
+def _transitions_written(table: DotTable, automaton_type: str) -> set[tuple]:
+    """(source id, letter, target id, Mealy output) of every edge, as the file says them."""
+    ids = {name: _state_id(label, automaton_type) for name, label in table.state_labels.items()}
+    transitions = set()
+    for source, target, label in table.edges:
+        letter, _, output = label.partition('/') if automaton_type == 'mealy' else (label, '', '')
+        transitions.add((ids[source], letter, ids[target], output if automaton_type == 'mealy' else None))
+    return transitions
+
+
+def _transitions_read(automaton, automaton_type: str) -> set[tuple]:
+    """The same, as AALpy read them (its digit labels turned back into str)."""
+    return {(str(state.state_id), str(letter), str(target.state_id),
+             str(state.output_fun[letter]) if automaton_type == 'mealy' else None)
+            for state in automaton.states for letter, target in state.transitions.items()}
 
 
 def _letters_and_outputs_to_str(automaton, automaton_type: str) -> None:
