@@ -42,12 +42,12 @@ PARSED_ONLY = {
 }
 
 
-def matches(command: str, key: str) -> bool:
+def key_matches(command: str, key: str) -> bool:
     return command == key or key.endswith((" ", "/")) and command.startswith(key)
 
 
 def parsed_only(command: str) -> bool:
-    return any(matches(command, key) for key in PARSED_ONLY)
+    return any(key_matches(command, key) for key in PARSED_ONLY)
 
 
 def doc_variables(text: str) -> dict[str, str]:
@@ -111,7 +111,7 @@ def test_the_docs_commands_are_found():
     commands = [command for _, command in doc_commands()]
     assert len(commands) >= 50, commands
     assert not [command for command in commands if "$" in command]   # every variable filled in
-    unused = [key for key in PARSED_ONLY if not any(matches(command, key) for command in commands)]
+    unused = [key for key in PARSED_ONLY if not any(key_matches(command, key) for command in commands)]
     assert unused == []   # a parsed-only command changed in the docs: look at PARSED_ONLY above
     assert sum(map(len, run_commands_by_doc().values())) >= 15
 

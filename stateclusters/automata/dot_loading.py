@@ -180,8 +180,8 @@ def _transitions_written(table: DotTable, automaton_type: str) -> set[tuple]:
     ids = {name: _state_id(label, automaton_type) for name, label in table.state_labels.items()}
     transitions = set()
     for source, target, label in table.edges:
-        letter, _, output = label.partition('/') if automaton_type == 'mealy' else (label, '', '')
-        transitions.add((ids[source], letter, ids[target], output if automaton_type == 'mealy' else None))
+        letter, output = label.split('/', 1) if automaton_type == 'mealy' else (label, None)
+        transitions.add((ids[source], letter, ids[target], output))
     return transitions
 
 

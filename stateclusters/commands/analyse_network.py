@@ -83,10 +83,14 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 SIZE_OPTIONS = ("suffix_limit", "prefix_pairs", "member_runs")
 
 
+def given_sizes(args) -> list[str]:
+    return [name for name in SIZE_OPTIONS if getattr(args, name) is not None]
+
+
 def faithfulness_sizes(args):
     """The sizes the options ask for, the defaults for those not given; sizes without the scores are refused."""
     from stateclusters.faithfulness.sizes import FaithfulnessSizes
-    given = [name for name in SIZE_OPTIONS if getattr(args, name) is not None]
+    given = given_sizes(args)
     if given and args.no_faithfulness:
         raise UserError(f"--{given[0].replace('_', '-')} sizes the faithfulness scores, which --no-faithfulness "
                         f"skips")
@@ -110,7 +114,7 @@ def main(argv=None) -> int:
     automaton = get_automaton(args.automaton) if args.automaton else None
     if automaton is not None:
         analysis.check_same_alphabet(adapter, automaton, args.automaton)
-    if any(getattr(args, name) is not None for name in SIZE_OPTIONS):   # refused now, not after the work
+    if given_sizes(args):   # refused now, not after the work
         from stateclusters.faithfulness.sizes import check_sizes
         check_sizes(sizes, automaton, adapter.alphabet)
     words = None

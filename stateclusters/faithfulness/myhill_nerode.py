@@ -44,8 +44,7 @@ def myhill_nerode_scores(network, automaton, words, suffix_limit: int = FAITHFUL
     """Compression and distinction of the network's classes after the prefixes of `words`, over S."""
     adapter = as_adapter(network)
     pairs = check_count(pairs, "pairs")
-    suffix_length, suffixes = automaton_suffix_set(automaton, adapter.alphabet, suffix_limit)
-    check_word_count(4 * pairs * len(suffixes), word_limit, "the Myhill–Nerode scores")
+    suffix_length, suffixes = checked_suffixes(automaton, adapter.alphabet, suffix_limit, pairs, word_limit)
     reached = prefix_states(automaton, words)
     sampled = sample_pairs(reached.states, pairs, seed)
     classes = PrefixClasses.of(adapter, reached, np.concatenate([sampled.same_state, sampled.different_states]),
@@ -54,6 +53,15 @@ def myhill_nerode_scores(network, automaton, words, suffix_limit: int = FAITHFUL
         suffix_length, len(suffixes), compression(classes, reached, sampled.same_state),
         *distinction(classes, reached, sampled.different_states, automaton, suffixes),
         len(sampled.same_state), len(sampled.different_states), reached.n_states)
+
+
+def checked_suffixes(automaton, alphabet, suffix_limit: int, pairs: int,
+                     word_limit: int = FAITHFULNESS_WORD_LIMIT) -> tuple[int, tuple[tuple, ...]]:
+    """(k, S) for the automaton (prefixes.automaton_suffix_set), refused before any work where the scores would
+    send the network more words than the limit."""
+    suffix_length, suffixes = automaton_suffix_set(automaton, alphabet, suffix_limit)
+    check_word_count(4 * pairs * len(suffixes), word_limit, "the Myhill–Nerode scores")
+    return suffix_length, suffixes
 
 
 @dataclass(frozen=True)

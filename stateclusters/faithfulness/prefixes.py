@@ -34,8 +34,10 @@ def suffix_set(alphabet, suffix_limit: int, with_empty: bool = True) -> tuple[in
 
 
 def automaton_suffix_set(automaton, alphabet, suffix_limit: int) -> tuple[int, tuple[tuple, ...]]:
-    """suffix_set for this automaton: without the empty word for a Mealy machine (module docstring)."""
-    return suffix_set(alphabet, suffix_limit, with_empty=automaton_kind(automaton) != "mealy")
+    """suffix_set for this automaton: without the empty word for a Mealy machine (module docstring); None stands
+    for an automaton still to be learned, a DFA or a Moore machine."""
+    with_empty = automaton is None or automaton_kind(automaton) != "mealy"
+    return suffix_set(alphabet, suffix_limit, with_empty=with_empty)
 
 
 def suffix_parents(suffixes) -> np.ndarray:

@@ -8,7 +8,8 @@ from stateclusters.base.catalogue import (
     FAITHFULNESS_SUFFIX_LIMIT,
     FAITHFULNESS_WORD_LIMIT,
 )
-from stateclusters.faithfulness.prefixes import automaton_suffix_set, check_count, check_word_count, suffix_set
+from stateclusters.faithfulness.myhill_nerode import checked_suffixes
+from stateclusters.faithfulness.prefixes import check_count
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,8 @@ class FaithfulnessSizes:
 
 
 def check_sizes(sizes: FaithfulnessSizes, automaton, alphabet, word_limit: int = FAITHFULNESS_WORD_LIMIT) -> None:
-    """Refuse what the Myhill–Nerode scores would refuse later: a suffix limit below a Mealy machine's letters,
-    or more words than the limit. Without an automaton (one to be learned: a DFA or Moore machine) S has the
-    empty word."""
-    check_count(sizes.pairs, "pairs")
+    """Refuse what the scores would refuse later: a count below 1, a suffix limit below a Mealy machine's letters,
+    or more words than the limit (automaton None: one still to be learned)."""
+    pairs = check_count(sizes.pairs, "pairs")
     check_count(sizes.members, "members")
-    _, suffixes = suffix_set(alphabet, sizes.suffix_limit) if automaton is None else \
-        automaton_suffix_set(automaton, alphabet, sizes.suffix_limit)
-    check_word_count(4 * sizes.pairs * len(suffixes), word_limit, "the Myhill–Nerode scores")
+    checked_suffixes(automaton, alphabet, sizes.suffix_limit, pairs, word_limit)
